@@ -1,0 +1,30 @@
+# inputgen: input-space interpretability studies of image classifiers.
+# Thin rules; all work happens in the `inputgen` CLI (workflow/inputgen). See README.md.
+from pathlib import Path
+
+from snakemake.utils import min_version
+
+from inputgen.config import validate as validate_config
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate_config(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/classify.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        rules.photos.output,
+        expand(rules.classify.output, model=CLASSIFY_MODELS),

@@ -1,0 +1,97 @@
+import hashlib
+import json
+from importlib import metadata
+
+import pandas as pd
+import pytest
+import torch
+from inputgen import artifacts, provenance
+
+
+def record(**extra):
+    return {"stage": "test", "config": {"a": 1}, **extra}
+
+
+def test_tensors_round_trip_with_metadata_and_provenance(tmp_path):
+    path = tmp_path / "x.safetensors"
+    tensors = {"images": torch.rand(2, 3, 4, 4), "classes": torch.tensor([3, 7])}
+    artifacts.save_tensors(path, tensors, record(), {"names": ["a", "b"]})
+    loaded, metadata = artifacts.load_tensors(path)
+    assert torch.equal(loaded["images"], tensors["images"])
+    assert torch.equal(loaded["classes"], tensors["classes"])
+    assert metadata["names"] == ["a", "b"]
+    assert metadata["provenance"] == record()
+    assert artifacts.read_provenance(path) == record()
+
+
+def test_nan_tensors_are_never_written(tmp_path):
+    path = tmp_path / "x.safetensors"
+    with pytest.raises(ValueError, match="NaN"):
+        artifacts.save_tensors(path, {"images": torch.tensor([0.0, float("nan")])}, record())
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_tables_and_figures_carry_a_sidecar(tmp_path):
+    import matplotlib.pyplot as plt
+
+    table = tmp_path / "t.tsv"
+    artifacts.write_table(table, pd.DataFrame({"class": [1, 2], "name": ["x y", "z"]}), record())
+    assert pd.read_csv(table, sep="\t").to_dict("list") == {"class": [1, 2], "name": ["x y", "z"]}
+    assert artifacts.read_provenance(table) == record()
+
+    figure_path = tmp_path / "f.png"
+    artifacts.write_figure(figure_path, plt.figure(), record(kind="figure"))
+    assert figure_path.read_bytes()[:4] == b"\x89PNG"
+    assert json.loads(artifacts.sidecar_path(figure_path).read_text())["kind"] == "figure"
+    with pytest.raises(FileNotFoundError, match="no provenance sidecar"):
+        artifacts.read_provenance(tmp_path / "other.tsv")
+
+
+def test_an_interrupted_write_leaves_nothing_at_the_final_path(tmp_path):
+    final = tmp_path / "out.tsv"
+    with pytest.raises(KeyboardInterrupt), artifacts.atomic_path(final) as tmp:
+        tmp.write_text("half of a tab")
+        raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []
+
+    final.write_text("the previous complete version")
+    with pytest.raises(RuntimeError), artifacts.atomic_path(final) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError
+    assert final.read_text() == "the previous complete version"
+    assert list(tmp_path.iterdir()) == [final]
+
+
+def test_run_record_hashes_inputs_and_weights(tmp_path):
+    data, weights = tmp_path / "data.bin", tmp_path / "w.pth"
+    data.write_bytes(b"photos")
+    weights.write_bytes(b"weights")
+    run = provenance.Run("stage", {"k": 2}, seed=5, device="cpu")
+    run.add_input(data)
+    run.add_weights(weights)
+    rec = run.record()
+    assert rec["inputs"] == [{"path": str(data), "sha256": hashlib.sha256(b"photos").hexdigest()}]
+    assert rec["weights"][0]["sha256"] == hashlib.sha256(b"weights").hexdigest()
+    assert rec["packages"]["torch"] == metadata.version("torch")
+    assert set(rec) >= {"stage", "config", "seed", "device", "git", "determinism", "wall_time_s"}
+    assert rec["git"] is None or len(rec["git"]["commit"]) == 40
+
+
+def test_lineage_walks_back_to_the_weights_and_flags_changed_inputs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    weights = tmp_path / "w.pth"
+    weights.write_bytes(b"weights")
+    first = provenance.Run("photos", {"size": 8})
+    artifacts.save_tensors("photos.safetensors", {"x": torch.zeros(1)}, first.record())
+    second = provenance.Run("classify", {"topk": 5})
+    second.add_input("photos.safetensors")
+    second.add_weights(weights)
+    artifacts.write_table("table.tsv", pd.DataFrame({"a": [1]}), second.record())
+
+    text = "\n".join(provenance.lineage("table.tsv"))
+    assert "stage classify" in text and "stage photos" in text
+    assert f"weights {weights}" in text
+    assert "photos.safetensors (unchanged)" in text
+
+    artifacts.save_tensors("photos.safetensors", {"x": torch.ones(1)}, first.record())
+    assert "photos.safetensors (CHANGED since)" in "\n".join(provenance.lineage("table.tsv"))

@@ -1,0 +1,119 @@
+"""The tiny DAG end to end (tests/config/tiny.yaml), and the CLI stages it runs."""
+
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+from conftest import CAT_CLASSES, REPO, SNAKEMAKE
+from inputgen import artifacts, cli
+
+TINY = REPO / "tests/config/tiny.yaml"
+
+
+def snakemake(workdir, *args, config=TINY):
+    command = [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
+               "--configfile", str(config), "--cores", "2", *args]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return run.stdout + run.stderr
+
+
+def job_counts(output: str) -> dict[str, int]:
+    """Rule -> job count from Snakemake's 'Job stats' table."""
+    lines = output[output.index("Job stats:"):].splitlines()[3:]
+    counts = {}
+    for line in lines:
+        parts = line.split()
+        if len(parts) != 2 or parts[0] == "total":
+            break
+        counts[parts[0]] = int(parts[1])
+    return counts
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("tiny")
+    snakemake(workdir)
+    return workdir
+
+
+def test_tiny_dag_makes_every_artifact_with_provenance(tiny_run):
+    results = tiny_run / "results"
+    photos, metadata = artifacts.load_tensors(results / "data/photos.safetensors")
+    assert photos["images"].shape == (2, 3, 224, 224)
+    assert metadata["names"] == ["chelsea", "coffee"]
+    natural, _ = artifacts.load_tensors(results / "data/natural.safetensors")
+    assert natural["images"].shape == (6, 3, 224, 224) and natural["source"].max() <= 1
+
+    table = pd.read_csv(results / "classify/lite0.tsv", sep="\t").set_index("photo")
+    cat_top5 = {table.loc["chelsea", f"top{k}"] for k in range(1, 6)}
+    assert CAT_CLASSES & cat_top5
+    assert not (results / "classify/resnet18_random.tsv").exists()  # controls are not classified
+
+    record = artifacts.read_provenance(results / "classify/lite0.png")
+    assert record["stage"] == "classify" and record["config"]["model"]["weights"] == "package"
+    assert record["weights"][0]["sha256"].startswith("57934424")
+    lineage = subprocess.run([str(Path(SNAKEMAKE).with_name("inputgen")), "provenance",
+                              "results/classify/lite0.tsv"], cwd=tiny_run, capture_output=True,
+                             text=True, check=True).stdout
+    assert "stage photos" in lineage and "efficientnet-lite0-57934424.pth" in lineage
+
+
+def test_report_shows_the_figures(tiny_run):
+    snakemake(tiny_run, "--report", "results/report.html")
+    report = (tiny_run / "results/report.html").read_text()
+    assert "lite0.png" in report and "photos.png" in report
+
+
+def test_reruns_only_what_a_change_touches(tiny_run, tmp_path):
+    assert "Nothing to be done" in snakemake(tiny_run, "-n")
+    changed = tmp_path / "topk3.yaml"
+    changed.write_text(TINY.read_text().replace("topk: 5", "topk: 3"))
+    counts = job_counts(snakemake(tiny_run, "-n", config=changed))
+    assert counts.get("classify") == 1 and "photos" not in counts
+
+
+def run_cli(*args) -> int:
+    return cli.main([str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def photo_file(tmp_path_factory):
+    out = tmp_path_factory.mktemp("photos")
+    assert run_cli("photos", "--names", "chelsea", "rocket", "--crops", "4", "--size", "96",
+                   "--out", out / "p.safetensors", "--natural", out / "n.safetensors",
+                   "--figure", out / "p.png") == 0
+    return out
+
+
+def test_photos_stage_is_deterministic(photo_file, tmp_path):
+    assert run_cli("photos", "--names", "chelsea", "rocket", "--crops", "4", "--size", "96",
+                   "--out", tmp_path / "p.safetensors", "--natural", tmp_path / "n.safetensors",
+                   "--figure", tmp_path / "p.png") == 0
+    for name in ("p.safetensors", "n.safetensors"):
+        first, _ = artifacts.load_tensors(photo_file / name)
+        second, _ = artifacts.load_tensors(tmp_path / name)
+        assert all(torch.equal(first[k], second[k]) for k in first)
+
+
+def test_batch_size_does_not_change_results(photo_file, tmp_path):
+    model = '{"arch": "mobilenet_v2", "weights": "package"}'
+    for batch in (1, 2):
+        assert run_cli("classify", "--name", "m", "--model", model, "--photos",
+                       photo_file / "p.safetensors", "--out", tmp_path / f"{batch}.tsv",
+                       "--figure", tmp_path / f"{batch}.png", "--batch-size", batch) == 0
+    one = pd.read_csv(tmp_path / "1.tsv", sep="\t")
+    two = pd.read_csv(tmp_path / "2.tsv", sep="\t")
+    pd.testing.assert_frame_equal(one, two, atol=1e-5)
+
+
+def test_a_failing_stage_says_why_and_writes_nothing(photo_file, tmp_path, torch_home, capsys):
+    code = run_cli("classify", "--name", "r", "--model",
+                   '{"arch": "resnet50", "weights": "torchvision"}', "--photos",
+                   photo_file / "p.safetensors", "--out", tmp_path / "r.tsv",
+                   "--figure", tmp_path / "r.png")
+    assert code == 2
+    assert "resnet50-0676ba61.pth" in capsys.readouterr().err
+    assert list(tmp_path.glob("r.*")) == []

@@ -1,0 +1,5 @@
+import sys
+
+from inputgen.cli import main
+
+sys.exit(main())

@@ -1,0 +1,197 @@
+"""The ``inputgen`` command line: one subcommand per workflow stage.
+
+Snakemake rules call these with every knob as an explicit argument; this is the only layer
+that touches paths and turns arguments into the plain values the study modules take.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import torch
+
+from inputgen import artifacts, provenance
+from inputgen.runtime import make_deterministic, resolve_device
+
+
+def _runtime_args(parser: argparse.ArgumentParser) -> None:
+    """Resources: they decide where and how fast, never what comes out."""
+    group = parser.add_argument_group("runtime (does not change results)")
+    group.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default auto)")
+    group.add_argument("--batch-size", type=int, default=32, help="images per forward pass")
+    group.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's)")
+
+
+def _start_runtime(args: argparse.Namespace) -> torch.device:
+    if args.batch_size < 1:
+        raise ValueError(f"--batch-size must be >= 1, got {args.batch_size}")
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+    return resolve_device(args.device)
+
+
+def _model_spec(text: str) -> dict:
+    try:
+        spec = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise argparse.ArgumentTypeError(f"--model must be a JSON object: {error}") from None
+    if not isinstance(spec, dict):
+        raise argparse.ArgumentTypeError(
+            '--model must be a JSON object such as {"arch": "resnet18", "weights": "random"}'
+        )
+    return spec
+
+
+# ---------------------------------------------------------------------------------- photos
+def cmd_photos(args: argparse.Namespace) -> None:
+    from inputgen import photos, plots
+
+    config = {
+        "size": args.size,
+        "crops": args.crops,
+        "crop_scale": list(args.crop_scale),
+        "seed": args.seed,
+        "folder": args.folder,
+        "names": args.names,
+    }
+    run = provenance.Run("photos", config, seed=args.seed)
+    labels, class_names = None, None
+    if args.folder:
+        names, originals, labels, class_names = photos.image_folder(args.folder)
+        if not names:
+            raise ValueError(f"no images found under {args.folder}")
+    else:
+        names, originals = photos.sample_photos(args.names)
+    images = torch.stack([photos.fit_square(image, args.size) for image in originals])
+    generator = torch.Generator().manual_seed(args.seed)
+    crops, sources = photos.random_crops(
+        originals, args.crops, args.size, tuple(args.crop_scale), generator
+    )
+    record = run.record()
+    tensors = {"images": images}
+    natural = {"images": crops, "source": sources}
+    metadata = {"names": names}
+    if labels is not None:
+        tensors["labels"] = torch.tensor(labels, dtype=torch.int64)
+        natural["labels"] = tensors["labels"][sources]
+        metadata["class_names"] = class_names
+    artifacts.save_tensors(args.out, tensors, record, metadata)
+    artifacts.save_tensors(args.natural, natural, record, metadata)
+    shown = min(len(crops), 12)
+    figure = plots.image_grid(
+        torch.cat([images, crops[:shown]]),
+        names + [f"crop {i} of {names[int(sources[i])]}" for i in range(shown)],
+        title=f"{len(names)} photos and the first {shown} of {len(crops)} random crops",
+    )
+    artifacts.write_figure(args.figure, figure, record)
+
+
+# -------------------------------------------------------------------------------- classify
+def cmd_classify(args: argparse.Namespace) -> None:
+    from inputgen import classify, models, plots
+
+    device = _start_runtime(args)
+    zoo = models.load_model(args.model)
+    config = {"name": args.name, "model": zoo.spec, "topk": args.topk}
+    run = provenance.Run("classify", config, device=str(device))
+    run.add_input(args.photos)
+    run.add_weights(zoo.weights_path)
+    tensors, metadata = artifacts.load_tensors(args.photos)
+    table = classify.top_k(
+        zoo.to(device), tensors["images"], metadata["names"], args.topk, args.batch_size
+    )
+    record = run.record()
+    artifacts.write_table(args.out, table, record)
+    shown = min(3, args.topk)
+    captions = [
+        row.photo
+        + "".join(
+            f"\n{k}. {getattr(row, f'top{k}_name')[:22]} {getattr(row, f'top{k}_prob'):.0%}"
+            for k in range(1, shown + 1)
+        )
+        for row in table.itertuples()
+    ]
+    figure = plots.image_grid(tensors["images"], captions, title=f"{args.name}: top-{shown}")
+    artifacts.write_figure(args.figure, figure, record)
+
+
+# ------------------------------------------------------------------------------ provenance
+def cmd_provenance(args: argparse.Namespace) -> None:
+    if args.json:
+        print(json.dumps(artifacts.read_provenance(args.path), indent=2, sort_keys=True))
+    else:
+        print("\n".join(provenance.lineage(args.path)))
+
+
+# --------------------------------------------------------------------------------- weights
+def cmd_weights(args: argparse.Namespace) -> None:
+    from inputgen import models
+
+    path = models.torchvision_cache_file(args.arch, args.weights)
+    state = "present" if path.is_file() else "missing"
+    print(f"{args.arch} {args.weights}: {path} ({state})")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="inputgen", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="STAGE")
+
+    p = commands.add_parser("photos", help="shipped (or ImageFolder) photos + seeded random crops")
+    p.add_argument("--size", type=int, default=224, help="square side in pixels")
+    p.add_argument("--crops", type=int, default=512, help="number of random crops")
+    p.add_argument(
+        "--crop-scale",
+        type=float,
+        nargs=2,
+        default=(0.25, 1.0),
+        metavar=("LOW", "HIGH"),
+        help="area fraction range of a crop",
+    )
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--folder", help="an ImageFolder tree to use instead of the shipped photos")
+    p.add_argument("--names", nargs="+", help="a subset of the shipped photos (default: all)")
+    p.add_argument("--out", required=True, help="photos .safetensors")
+    p.add_argument("--natural", required=True, help="random-crop dataset .safetensors")
+    p.add_argument("--figure", required=True, help="contact sheet .png")
+    p.set_defaults(func=cmd_photos)
+
+    p = commands.add_parser("classify", help="top-k classes of every photo under one model")
+    p.add_argument("--name", required=True, help="the model's name in the config")
+    p.add_argument("--model", type=_model_spec, required=True, help="model spec as JSON")
+    p.add_argument("--photos", required=True, help="photos .safetensors")
+    p.add_argument("--topk", type=int, default=5)
+    p.add_argument("--out", required=True, help="table .tsv")
+    p.add_argument("--figure", required=True, help="figure .png")
+    _runtime_args(p)
+    p.set_defaults(func=cmd_classify)
+
+    p = commands.add_parser("provenance", help="print an artifact's lineage back to the weights")
+    p.add_argument("path")
+    p.add_argument("--json", action="store_true", help="the raw record of this artifact only")
+    p.set_defaults(func=cmd_provenance)
+
+    p = commands.add_parser("weights", help="where the official torchvision weights are looked for")
+    p.add_argument("arch")
+    p.add_argument("--weights", default="IMAGENET1K_V1")
+    p.set_defaults(func=cmd_weights)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from inputgen.models import WeightsError
+
+    args = build_parser().parse_args(argv)
+    make_deterministic()
+    try:
+        args.func(args)
+    except (WeightsError, ValueError, KeyError, FileNotFoundError) as error:
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        print(f"inputgen {args.command}: error: {message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

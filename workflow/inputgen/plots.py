@@ -1,0 +1,54 @@
+"""Figures shared by the studies: functions return matplotlib figures for write_figure to save."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")  # jobs run headless
+
+import matplotlib.pyplot as plt  # noqa: E402
+import torch  # noqa: E402
+
+
+def stretch_contrast(images: torch.Tensor, low: float = 0.01, high: float = 0.99) -> torch.Tensor:
+    """Per-image percentile stretch to [0, 1], for display only (never for analysis)."""
+    flat = images.flatten(1)
+    lo = flat.quantile(low, dim=1).view(-1, 1, 1, 1)
+    hi = flat.quantile(high, dim=1).view(-1, 1, 1, 1)
+    return ((images - lo) / (hi - lo).clamp_min(1e-8)).clamp(0, 1)
+
+
+def image_grid(
+    images: torch.Tensor,
+    captions: Sequence[str],
+    *,
+    columns: int = 6,
+    title: str | None = None,
+    stretch: bool = False,
+    cell_inches: float = 2.2,
+) -> plt.Figure:
+    """A grid of (N,3,H,W) [0,1] images, each with a caption underneath."""
+    if len(captions) != len(images):
+        raise ValueError(f"{len(captions)} captions for {len(images)} images")
+    shown = stretch_contrast(images) if stretch else images.clamp(0, 1)
+    columns = max(1, min(columns, len(images)))
+    rows = max(1, math.ceil(len(images) / columns))
+    lines = max((caption.count("\n") + 1 for caption in captions), default=1)
+    figure, axes = plt.subplots(
+        rows,
+        columns,
+        figsize=(columns * cell_inches, rows * (cell_inches + 0.18 * lines)),
+        squeeze=False,
+    )
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, image, caption in zip(axes.flat, shown, captions, strict=False):
+        ax.imshow(image.permute(1, 2, 0).numpy())
+        ax.text(0.5, -0.02, caption, transform=ax.transAxes, ha="center", va="top", fontsize=8)
+    if title:
+        figure.suptitle(title, fontsize=11)
+    figure.tight_layout()
+    return figure

@@ -1,0 +1,29 @@
+rule classify:
+    input:
+        photos="results/data/photos.safetensors",
+        weights=weights_file,
+    output:
+        table="results/classify/{model}.tsv",
+        figure=report(
+            "results/classify/{model}.png",
+            caption="../report/classify.rst",
+            category="Classification",
+            subcategory="{model}",
+        ),
+    log:
+        "results/logs/classify/{model}.log",
+    conda:
+        ENV
+    threads: 4
+    resources:
+        device=RUNTIME["device"],
+        batch_size=RUNTIME["batch_size"],
+    params:
+        model=model_spec,
+        topk=config["classify"]["topk"],
+    shell:
+        "python -m inputgen classify --name {wildcards.model} --model {params.model:q}"
+        " --photos {input.photos} --topk {params.topk}"
+        " --out {output.table} --figure {output.figure}"
+        " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
+        " 2> {log}"

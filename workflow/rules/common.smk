@@ -1,0 +1,48 @@
+# Shared values of the rules: derived from the validated config, never from paths.
+import json
+import os
+import sys
+from pathlib import Path
+
+from inputgen.models import resolve_spec
+
+MODELS = config["models"]
+PRETRAINED = [name for name, spec in MODELS.items() if spec["weights"] != "random"]
+CLASSIFY_MODELS = config["classify"]["models"] or PRETRAINED
+RUNTIME = config["runtime"]
+ENV = "../../envs/inputgen.yaml"
+
+
+wildcard_constraints:
+    model="|".join(MODELS),
+
+
+def model_spec(wildcards):
+    """The resolved spec as JSON: a param, so any change to it reruns what used the model."""
+    return json.dumps(resolve_spec(MODELS[wildcards.model]), sort_keys=True)
+
+
+def weights_file(wildcards):
+    """A file: checkpoint is an input, so replacing it reruns the model's jobs."""
+    weights = MODELS[wildcards.model]["weights"]
+    return [weights.removeprefix("file:")] if weights.startswith("file:") else []
+
+
+def photo_source_args():
+    photos = config["photos"]
+    if photos["folder"]:
+        return f"--folder '{photos['folder']}'"
+    return f"--names {' '.join(photos['names'])}" if photos["names"] else ""
+
+
+# Jobs run `python -m inputgen` from this source tree, with the Python of the environment this
+# Snakemake runs in (the project's .venv, activated or not) or, with --sdm conda, of the rule's
+# conda env (activated after this, so it comes first on PATH).
+def _prepend(variable, entry):
+    return os.pathsep.join(filter(None, [entry, os.getenv(variable)]))
+
+
+os.environ.update(
+    PATH=_prepend("PATH", str(Path(sys.executable).parent)),
+    PYTHONPATH=_prepend("PYTHONPATH", str(Path(workflow.basedir) / "workflow")),
+)
