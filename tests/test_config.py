@@ -11,17 +11,22 @@ DEFAULT = yaml.safe_load((REPO / "config/config.yaml").read_text())
 
 
 def test_the_shipped_configs_are_valid():
-    for path in [REPO / "config/config.yaml", REPO / "tests/config/tiny.yaml"]:
-        validate(yaml.safe_load(path.read_text()), SCHEMA)
+    for path in ["config/config.yaml", "config/paper.yaml", "tests/config/tiny.yaml"]:
+        validate(yaml.safe_load((REPO / path).read_text()), SCHEMA)
 
 
 def test_defaults_are_filled_in():
-    config = validate({"models": {"m": {"arch": "resnet18", "weights": "random"}},
-                       "classes": [1]}, SCHEMA)
+    config = validate(
+        {"models": {"m": {"arch": "resnet18", "weights": "random"}}, "classes": [1]}, SCHEMA
+    )
     assert config["seed"] == 0
     assert config["photos"]["size"] == 224 and config["photos"]["crops"] >= 512
     assert config["classify"]["topk"] == 5
     assert config["runtime"] == {"device": "auto", "batch_size": 32}
+    every = validate(
+        {"models": {"m": {"arch": "resnet18", "weights": "random"}}, "classes": "all"}, SCHEMA
+    )
+    assert every["classes"] == list(range(1000))
 
 
 def with_change(change):
@@ -105,9 +110,20 @@ def test_snakemake_stops_before_any_job_on_a_bad_config(tmp_path):
     bad = with_change(lambda c: c["photos"].update(size=8))
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump(bad))
     run = subprocess.run(
-        [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path),
-         "--configfile", str(tmp_path / "bad.yaml"), "--cores", "1"],
-        capture_output=True, text=True, timeout=300,
+        [
+            SNAKEMAKE,
+            "--snakefile",
+            str(REPO / "Snakefile"),
+            "--directory",
+            str(tmp_path),
+            "--configfile",
+            str(tmp_path / "bad.yaml"),
+            "--cores",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert run.returncode != 0
     assert "config key photos.size = 8" in run.stderr + run.stdout

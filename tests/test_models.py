@@ -91,8 +91,9 @@ def test_missing_torchvision_weights_name_the_file_and_the_way_out(torch_home):
 def test_checkpoint_files_load_strictly(tmp_path):
     reference = load_model({"arch": "resnet18", "weights": "random", "seed": 1}).model
     wrapped = tmp_path / "wrapped.pt"  # DataParallel-style keys inside a training checkpoint
-    torch.save({"state_dict": {f"module.{k}": v for k, v in reference.state_dict().items()}},
-               wrapped)
+    torch.save(
+        {"state_dict": {f"module.{k}": v for k, v in reference.state_dict().items()}}, wrapped
+    )
     zoo = load_model({"arch": "resnet18", "weights": f"file:{wrapped}"})
     assert torch.equal(zoo.model.conv1.weight, reference.conv1.weight)
     assert zoo.weights_path == wrapped

@@ -13,8 +13,18 @@ TINY = REPO / "tests/config/tiny.yaml"
 
 
 def snakemake(workdir, *args, config=TINY):
-    command = [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
-               "--configfile", str(config), "--cores", "2", *args]
+    command = [
+        SNAKEMAKE,
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(config),
+        "--cores",
+        "2",
+        *args,
+    ]
     run = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     return run.stdout + run.stderr
@@ -22,7 +32,7 @@ def snakemake(workdir, *args, config=TINY):
 
 def job_counts(output: str) -> dict[str, int]:
     """Rule -> job count from Snakemake's 'Job stats' table."""
-    lines = output[output.index("Job stats:"):].splitlines()[3:]
+    lines = output[output.index("Job stats:") :].splitlines()[3:]
     counts = {}
     for line in lines:
         parts = line.split()
@@ -55,9 +65,13 @@ def test_tiny_dag_makes_every_artifact_with_provenance(tiny_run):
     record = artifacts.read_provenance(results / "classify/lite0.png")
     assert record["stage"] == "classify" and record["config"]["model"]["weights"] == "package"
     assert record["weights"][0]["sha256"].startswith("57934424")
-    lineage = subprocess.run([str(Path(SNAKEMAKE).with_name("inputgen")), "provenance",
-                              "results/classify/lite0.tsv"], cwd=tiny_run, capture_output=True,
-                             text=True, check=True).stdout
+    lineage = subprocess.run(
+        [str(Path(SNAKEMAKE).with_name("inputgen")), "provenance", "results/classify/lite0.tsv"],
+        cwd=tiny_run,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "stage photos" in lineage and "efficientnet-lite0-57934424.pth" in lineage
 
 
@@ -82,16 +96,48 @@ def run_cli(*args) -> int:
 @pytest.fixture(scope="module")
 def photo_file(tmp_path_factory):
     out = tmp_path_factory.mktemp("photos")
-    assert run_cli("photos", "--names", "chelsea", "rocket", "--crops", "4", "--size", "96",
-                   "--out", out / "p.safetensors", "--natural", out / "n.safetensors",
-                   "--figure", out / "p.png") == 0
+    assert (
+        run_cli(
+            "photos",
+            "--names",
+            "chelsea",
+            "rocket",
+            "--crops",
+            "4",
+            "--size",
+            "96",
+            "--out",
+            out / "p.safetensors",
+            "--natural",
+            out / "n.safetensors",
+            "--figure",
+            out / "p.png",
+        )
+        == 0
+    )
     return out
 
 
 def test_photos_stage_is_deterministic(photo_file, tmp_path):
-    assert run_cli("photos", "--names", "chelsea", "rocket", "--crops", "4", "--size", "96",
-                   "--out", tmp_path / "p.safetensors", "--natural", tmp_path / "n.safetensors",
-                   "--figure", tmp_path / "p.png") == 0
+    assert (
+        run_cli(
+            "photos",
+            "--names",
+            "chelsea",
+            "rocket",
+            "--crops",
+            "4",
+            "--size",
+            "96",
+            "--out",
+            tmp_path / "p.safetensors",
+            "--natural",
+            tmp_path / "n.safetensors",
+            "--figure",
+            tmp_path / "p.png",
+        )
+        == 0
+    )
     for name in ("p.safetensors", "n.safetensors"):
         first, _ = artifacts.load_tensors(photo_file / name)
         second, _ = artifacts.load_tensors(tmp_path / name)
@@ -101,19 +147,54 @@ def test_photos_stage_is_deterministic(photo_file, tmp_path):
 def test_batch_size_does_not_change_results(photo_file, tmp_path):
     model = '{"arch": "mobilenet_v2", "weights": "package"}'
     for batch in (1, 2):
-        assert run_cli("classify", "--name", "m", "--model", model, "--photos",
-                       photo_file / "p.safetensors", "--out", tmp_path / f"{batch}.tsv",
-                       "--figure", tmp_path / f"{batch}.png", "--batch-size", batch) == 0
+        assert (
+            run_cli(
+                "classify",
+                "--name",
+                "m",
+                "--model",
+                model,
+                "--photos",
+                photo_file / "p.safetensors",
+                "--out",
+                tmp_path / f"{batch}.tsv",
+                "--figure",
+                tmp_path / f"{batch}.png",
+                "--batch-size",
+                batch,
+            )
+            == 0
+        )
     one = pd.read_csv(tmp_path / "1.tsv", sep="\t")
     two = pd.read_csv(tmp_path / "2.tsv", sep="\t")
     pd.testing.assert_frame_equal(one, two, atol=1e-5)
 
 
 def test_a_failing_stage_says_why_and_writes_nothing(photo_file, tmp_path, torch_home, capsys):
-    code = run_cli("classify", "--name", "r", "--model",
-                   '{"arch": "resnet50", "weights": "torchvision"}', "--photos",
-                   photo_file / "p.safetensors", "--out", tmp_path / "r.tsv",
-                   "--figure", tmp_path / "r.png")
+    code = run_cli(
+        "classify",
+        "--name",
+        "r",
+        "--model",
+        '{"arch": "resnet50", "weights": "torchvision"}',
+        "--photos",
+        photo_file / "p.safetensors",
+        "--out",
+        tmp_path / "r.tsv",
+        "--figure",
+        tmp_path / "r.png",
+    )
     assert code == 2
     assert "resnet50-0676ba61.pth" in capsys.readouterr().err
     assert list(tmp_path.glob("r.*")) == []
+
+
+def test_workflow_passes_snakemakes_linter():
+    run = subprocess.run(
+        [SNAKEMAKE, "--lint", "--snakefile", str(REPO / "Snakefile")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert "Congratulations" in run.stdout + run.stderr, run.stdout[-3000:]

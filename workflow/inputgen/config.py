@@ -42,9 +42,20 @@ def _describe(error: jsonschema.ValidationError) -> str:
     return f"{message} (allowed: {allowed})" if allowed else message
 
 
+def _specific(error: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:
+    """For a value that fits no branch of a oneOf/anyOf: the errors of the branch it was meant
+    for (the ones that did not fail on type alone), so the message names the exact item."""
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        meant = [e for e in error.context if e.validator not in ("type", "const", "enum")]
+        if meant:
+            return [leaf for e in meant for leaf in _specific(e)]
+    return [error]
+
+
 def schema_errors(config: Mapping, schema: Mapping) -> list[str]:
     validator = jsonschema.validators.validator_for(schema)(schema)
-    errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
+    errors = [leaf for error in validator.iter_errors(config) for leaf in _specific(error)]
+    errors.sort(key=lambda e: list(map(str, e.absolute_path)))
     return [_describe(error) for error in errors]
 
 
@@ -59,6 +70,8 @@ def validate(config: dict, schema_path: str | Path) -> dict:
         problems = reference_errors(config)
     if problems:
         raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
+    if config["classes"] == "all":
+        config["classes"] = list(range(1000))
     return config
 
 
