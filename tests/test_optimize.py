@@ -1,0 +1,229 @@
+import pytest
+import torch
+from inputgen.models import load_model
+from inputgen.objectives import (
+    Context,
+    FeatureMean,
+    InputL1,
+    LogitInterpolation,
+    LogitMinimum,
+    LogitTarget,
+    VectorTarget,
+)
+from inputgen.optimize import (
+    AffineJitter,
+    Blur,
+    ColourJitter,
+    OptimizationError,
+    ResizeJitter,
+    build_priors,
+    element_generators,
+    optimize,
+    scaled_random_init,
+)
+
+
+@pytest.fixture(scope="module")
+def two_models():
+    """Two small untrained torchvision models: cheap, and different."""
+    return {
+        "a": load_model({"arch": "resnet18", "weights": "random", "seed": 0, "input_size": 64}),
+        "b": load_model({"arch": "resnet18", "weights": "random", "seed": 1, "input_size": 64}),
+    }
+
+
+@pytest.fixture(scope="module")
+def lite0():
+    return load_model({"arch": "efficientnet_lite0", "weights": "package"})
+
+
+def gradient(models, term, images):
+    images = images.clone().requires_grad_(True)
+    ctx = Context(
+        images=images,
+        logits={n: m.logits(images) for n, m in models.items()},
+        taps={},
+        progress=0.0,
+    )
+    (grad,) = torch.autograd.grad(term(ctx).sum(), images)
+    return grad
+
+
+def test_combined_and_difference_gradients_are_weighted_sums(two_models):
+    images = torch.rand(3, 3, 64, 64)
+    classes = [1, 2, 3]
+    ga = gradient(two_models, LogitTarget("a", classes, 50.0), images)
+    gb = gradient(two_models, LogitTarget("b", classes, 50.0), images)
+    combined = 2 * LogitTarget("a", classes, 50.0) + 1 * LogitTarget("b", classes, 50.0)
+    difference = 2 * LogitTarget("a", classes, 50.0) - LogitTarget("b", classes, 50.0)
+    assert torch.allclose(gradient(two_models, combined, images), 2 * ga + gb, atol=1e-6)
+    assert torch.allclose(gradient(two_models, difference, images), 2 * ga - gb, atol=1e-6)
+    assert combined.needs() == {"a": set(), "b": set()}
+
+
+def test_terms_compute_their_formulas(two_models):
+    images = torch.rand(2, 3, 64, 64)
+    logits = two_models["a"].logits(images)
+    ctx = Context(images=images, logits={"a": logits}, taps={}, progress=0.25)
+    classes = torch.tensor([4, 9])
+    chosen = logits[torch.arange(2), classes]
+    assert torch.allclose(LogitTarget("a", classes, 7.0)(ctx), (7 - chosen).abs())
+    assert torch.allclose(LogitMinimum("a", classes)(ctx), chosen)
+    interpolation = LogitInterpolation("a", [4, 4], [9, 9], 7.0)(ctx)
+    expected = 0.75 * (7 - logits[:, 4]).abs() + 0.25 * (7 - logits[:, 9]).abs()
+    assert torch.allclose(interpolation, expected)
+    assert torch.allclose(InputL1(0.5)(ctx), 0.5 * images.abs().sum(dim=(1, 2, 3)))
+    target = torch.zeros_like(logits)
+    assert torch.allclose(VectorTarget("a", target, p=2)(ctx), logits.norm(dim=1))
+    assert torch.allclose(
+        VectorTarget("a", logits * 2, p=1, relative=True)(ctx), torch.full((2,), 0.5), atol=1e-6
+    )
+    with pytest.raises(ValueError, match="target shape"):
+        VectorTarget("a", torch.zeros(2, 10))(ctx)
+
+
+def test_priors_keep_shape_and_range_and_are_seeded_per_element():
+    images = torch.rand(4, 3, 48, 48)
+    for prior in (ResizeJitter(), AffineJitter(), ColourJitter(amount=0.05)):
+        first = prior.apply_view(images, element_generators(0, [10, 11, 12, 13], "jitter"))
+        again = prior.apply_view(images, element_generators(0, [10, 11, 12, 13], "jitter"))
+        other = prior.apply_view(images, element_generators(1, [10, 11, 12, 13], "jitter"))
+        # Element 12 alone, in a batch of its own: the same draw as inside the batch.
+        alone = prior.apply_view(images[2:3], element_generators(0, [12], "jitter"))
+        assert first.shape == images.shape
+        assert torch.equal(first, again) and not torch.equal(first, other)
+        assert torch.allclose(alone[0], first[2], atol=1e-6)
+        assert first.min() >= -0.05 - 1e-6 and first.max() <= 1.05 + 1e-6
+    blurred = Blur().apply_image(images)
+    assert blurred.shape == images.shape and blurred.std() < images.std()
+    assert 0 <= blurred.min() and blurred.max() <= 1
+    with pytest.raises(ValueError, match="unknown priors"):
+        build_priors({"sharpen": {}})
+
+
+def test_an_element_does_not_depend_on_its_batch(two_models):
+    priors = build_priors({"blur": {}, "resize": {}, "affine": {}, "colour": {}})
+    init = scaled_random_init([5, 6, 7], 64, seed=3)
+    # Sign steps: batched convolutions differ from single ones in the last float bits, which
+    # the other rules can amplify on an untrained net; the draws themselves must be identical.
+    kwargs = dict(steps=6, lr=0.02, rule="sign", priors=priors, seed=3, progress=None)
+    together = optimize(
+        two_models, LogitTarget("a", [5, 6, 7], 20.0), init, ids=[5, 6, 7], **kwargs
+    )
+    alone = optimize(two_models, LogitTarget("a", [7], 20.0), init[2:], ids=[7], **kwargs)
+    assert torch.allclose(together.images[2], alone.images[0], atol=1e-6)
+    assert (together.images[2] - init[2]).abs().max() > 0.05  # it did move
+    assert scaled_random_init([7], 64, seed=3).equal(init[2:])
+
+
+def test_a_short_run_reaches_the_target_class(lite0):
+    classes = [805, 949]  # soccer ball, strawberry
+    result = optimize(
+        {"g": lite0},
+        LogitTarget("g", classes, 30.0),
+        scaled_random_init(classes, 224, seed=0),
+        steps=12,
+        lr=0.02,
+        rule="normalized",
+        ids=classes,
+        progress=None,
+    )
+    with torch.no_grad():
+        assert lite0.logits(result.images).argmax(dim=1).tolist() == classes
+    logit = result.history["logit:g"]
+    assert logit.shape == (12, 2) and (logit[-1] > logit[0] + 5).all()
+    assert result.history["loss"].shape == (12, 2)
+    assert 0 <= result.images.min() and result.images.max() <= 1
+
+
+def test_minimising_a_logit_lowers_it(two_models):
+    result = optimize(
+        two_models,
+        LogitMinimum("a", [3, 8]),
+        scaled_random_init([3, 8], 64, 0),
+        steps=5,
+        lr=0.02,
+        rule="sign",
+        progress=None,
+    )
+    logit = result.history["logit:a"]
+    assert (logit[-1] < logit[0]).all()
+
+
+def test_octaves_and_frames(two_models):
+    result = optimize(
+        two_models,
+        LogitTarget("a", [1], 10.0),
+        scaled_random_init([1], 64, 0),
+        steps=6,
+        lr=0.01,
+        octaves=(0.5, 1.0),
+        frames=3,
+        progress=None,
+    )
+    assert result.images.shape == (1, 3, 64, 64)
+    assert result.history["frames"].shape == (3, 1, 3, 64, 64)
+    with pytest.raises(ValueError, match="ending at 1"):
+        optimize(
+            two_models,
+            LogitTarget("a", [1], 10.0),
+            torch.rand(1, 3, 64, 64),
+            steps=2,
+            lr=0.01,
+            octaves=(0.5,),
+            progress=None,
+        )
+
+
+def test_divergence_stops_with_the_step_and_element(two_models):
+    class Explodes(LogitTarget):
+        def loss(self, ctx):
+            loss = super().loss(ctx)
+            return loss * torch.tensor([1.0, float("inf")]) if ctx.progress >= 0.5 else loss
+
+    with pytest.raises(OptimizationError, match="step 2 for batch element 1 \\(id 42\\)"):
+        optimize(
+            two_models,
+            Explodes("a", [0, 1], 5.0),
+            torch.rand(2, 3, 64, 64),
+            steps=4,
+            lr=0.01,
+            ids=[41, 42],
+            progress=None,
+        )
+
+
+def test_no_hooks_are_left_behind_and_parameters_stay_frozen(two_models):
+    model = two_models["a"].model
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    term = FeatureMean("a", "layer3", [0, 5]) + VectorTarget(
+        "a", torch.zeros(2, 256, 4, 4), layer="layer3"
+    )
+    optimize(two_models, term, torch.rand(2, 3, 64, 64), steps=2, lr=0.01, progress=None)
+    assert sum(len(m._forward_hooks) for m in model.modules()) == 0
+    assert all(p.grad is None and not p.requires_grad for p in model.parameters())
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+    class Fails(FeatureMean):
+        def loss(self, ctx):
+            raise RuntimeError("objective failed")
+
+    with pytest.raises(RuntimeError, match="objective failed"):
+        optimize(
+            two_models,
+            Fails("a", "layer2", [0]),
+            torch.rand(1, 3, 64, 64),
+            steps=1,
+            lr=0.01,
+            progress=None,
+        )
+    assert sum(len(m._forward_hooks) for m in model.modules()) == 0
+
+
+def test_auxiliary_head_target_runs_the_head_eval_mode_skips():
+    inception = load_model({"arch": "inception_v3", "weights": "random"})
+    term = LogitTarget("i", [3], 10.0, head=("Mixed_6e", "AuxLogits"))
+    result = optimize(
+        {"i": inception}, term, torch.rand(1, 3, 299, 299), steps=2, lr=0.01, progress=None
+    )
+    assert result.history["logit:i"].shape == (2, 1)

@@ -1,0 +1,225 @@
+"""Objectives of input optimisation: per-element losses that compose with ``+``, ``-`` and ``*``.
+
+A term sees a :class:`Context` (what the models said about the current view of the batch) and
+returns one loss per batch element, so every element can have its own target. Terms name the
+models and layers they need; the engine (inputgen.optimize) runs exactly those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import torch
+
+
+@dataclass
+class Context:
+    """What one optimisation step knows when it computes the loss."""
+
+    images: torch.Tensor  # the optimised images, (B, 3, H, W) in [0, 1]
+    logits: dict[str, torch.Tensor]  # model -> (B, 1000) logits of the jittered view
+    taps: dict[tuple[str, str], torch.Tensor]  # (model, layer) -> activation
+    progress: float  # fraction of all steps done, in [0, 1)
+    modules: Mapping[str, torch.nn.Module] = field(default_factory=dict)  # model name -> network
+    record: dict[str, torch.Tensor] = field(default_factory=dict)  # per-element metrics
+
+
+class Term:
+    """A per-element loss. Subclasses implement ``needs`` and ``loss``."""
+
+    def needs(self) -> dict[str, set[str]]:
+        """Model name -> layer names this term reads (an empty set: logits only)."""
+        return {}
+
+    def loss(self, ctx: Context) -> torch.Tensor:
+        raise NotImplementedError
+
+    def __call__(self, ctx: Context) -> torch.Tensor:
+        return self.loss(ctx)
+
+    def __add__(self, other: Term) -> Term:
+        return Sum([self, other])
+
+    def __sub__(self, other: Term) -> Term:
+        return Sum([self, Scaled(other, -1.0)])
+
+    def __mul__(self, factor: float) -> Term:
+        return Scaled(self, float(factor))
+
+    __rmul__ = __mul__
+
+    def __neg__(self) -> Term:
+        return Scaled(self, -1.0)
+
+
+def merge_needs(terms: Sequence[Term]) -> dict[str, set[str]]:
+    merged: dict[str, set[str]] = {}
+    for term in terms:
+        for model, layers in term.needs().items():
+            merged.setdefault(model, set()).update(layers)
+    return merged
+
+
+class Sum(Term):
+    def __init__(self, terms: Sequence[Term]):
+        self.terms = [
+            t for term in terms for t in (term.terms if isinstance(term, Sum) else [term])
+        ]
+
+    def needs(self):
+        return merge_needs(self.terms)
+
+    def loss(self, ctx):
+        return torch.stack([term(ctx) for term in self.terms]).sum(dim=0)
+
+
+class Scaled(Term):
+    def __init__(self, term: Term, factor: float):
+        self.term, self.factor = term, factor
+
+    def needs(self):
+        return self.term.needs()
+
+    def loss(self, ctx):
+        return self.factor * self.term(ctx)
+
+
+def _per_element(values: Sequence[int] | torch.Tensor, name: str) -> torch.Tensor:
+    tensor = torch.as_tensor(values, dtype=torch.int64)
+    if tensor.ndim != 1:
+        raise ValueError(f"{name} must be one index per batch element, got shape {tensor.shape}")
+    if tensor.numel() and (tensor.min() < 0):
+        raise ValueError(f"{name} holds a negative index: {tensor.tolist()}")
+    return tensor
+
+
+class _ClassLogit(Term):
+    """Base of terms that read one class logit per element (from the output or a head)."""
+
+    def __init__(self, model: str, classes, head: tuple[str, str] | None = None):
+        self.model = model
+        self.classes = _per_element(classes, "classes")
+        self.head = head  # (tapped layer, head module) e.g. ("Mixed_6e", "AuxLogits")
+
+    def needs(self):
+        return {self.model: {self.head[0]} if self.head else set()}
+
+    def class_logit(self, ctx: Context) -> torch.Tensor:
+        if self.head is None:
+            logits = ctx.logits[self.model]
+        else:  # a head eval mode skips (InceptionV3's AuxLogits), run on its tapped input
+            layer, head = self.head
+            logits = ctx.modules[self.model].get_submodule(head)(ctx.taps[(self.model, layer)])
+        if self.classes.numel() and int(self.classes.max()) >= logits.shape[1]:
+            raise ValueError(f"class index {int(self.classes.max())} >= {logits.shape[1]} outputs")
+        value = logits.gather(1, self.classes.to(logits.device)[:, None])[:, 0]
+        ctx.record[f"logit:{self.model}"] = value.detach()
+        return value
+
+
+class LogitTarget(_ClassLogit):
+    """``|C - O_c(a)|``: drive each element's class logit to the constant C (source article 1)."""
+
+    def __init__(self, model: str, classes, constant: float, head=None):
+        super().__init__(model, classes, head)
+        self.constant = constant
+
+    def loss(self, ctx):
+        return (self.constant - self.class_logit(ctx)).abs()
+
+
+class LogitMinimum(_ClassLogit):
+    """``O_c(a)``: minimise each element's class logit (the opposites of source article 2)."""
+
+    def loss(self, ctx):
+        return self.class_logit(ctx)
+
+
+class LogitInterpolation(Term):
+    """A target that moves linearly from class a to class b over the steps (husky -> dalmatian):
+    ``(1 - t) |C - O_a(a)| + t |C - O_b(a)|`` with t the fraction of steps done."""
+
+    def __init__(self, model: str, start, end, constant: float):
+        self.start = LogitTarget(model, start, constant)
+        self.end = LogitTarget(model, end, constant)
+        self.model = model
+
+    def needs(self):
+        return {self.model: set()}
+
+    def loss(self, ctx):
+        t = ctx.progress
+        return (1 - t) * self.start(ctx) + t * self.end(ctx)
+
+
+class VectorTarget(Term):
+    """Distance to a target vector per element at a layer (or the logits): L1 or L2, optionally
+    relative to the target's norm (vectorisation, layer autoencoding, inversion)."""
+
+    def __init__(
+        self,
+        model: str,
+        target: torch.Tensor,
+        layer: str | None = None,
+        p: int = 1,
+        relative: bool = False,
+    ):
+        if p not in (1, 2):
+            raise ValueError(f"p must be 1 or 2, got {p}")
+        self.model, self.target, self.layer, self.p, self.relative = (
+            model,
+            target,
+            layer,
+            p,
+            relative,
+        )
+
+    def needs(self):
+        return {self.model: {self.layer} if self.layer else set()}
+
+    def loss(self, ctx):
+        output = (
+            ctx.logits[self.model] if self.layer is None else ctx.taps[(self.model, self.layer)]
+        )
+        target = self.target.to(output.device)
+        if target.shape != output.shape:
+            raise ValueError(f"target shape {tuple(target.shape)} != output {tuple(output.shape)}")
+        distance = (output - target).flatten(1).norm(p=self.p, dim=1)
+        if self.relative:
+            distance = distance / target.flatten(1).norm(p=self.p, dim=1).clamp_min(1e-12)
+        ctx.record[f"distance:{self.model}:{self.layer or 'logits'}"] = distance.detach()
+        return distance
+
+
+class FeatureMean(Term):
+    """Maximise the mean activation of one channel of a layer (feature-map targets)."""
+
+    def __init__(self, model: str, layer: str, channels):
+        self.model, self.layer = model, layer
+        self.channels = _per_element(channels, "channels")
+
+    def needs(self):
+        return {self.model: {self.layer}}
+
+    def loss(self, ctx):
+        activation = ctx.taps[(self.model, self.layer)]
+        index = self.channels.to(activation.device)
+        means = activation.flatten(2).mean(dim=2).gather(1, index[:, None])[:, 0]
+        ctx.record[f"feature:{self.model}:{self.layer}"] = means.detach()
+        return -means
+
+
+class InputL1(Term):
+    """``lambda * |a|_1`` of each optimised image (source article 1's input regulariser)."""
+
+    def __init__(self, weight: float):
+        self.weight = weight
+
+    def loss(self, ctx):
+        return self.weight * ctx.images.abs().flatten(1).sum(dim=1)
+
+
+def head_layers(arch: str) -> Mapping[str, str]:
+    """Auxiliary heads that eval mode skips: head module -> the layer that feeds it."""
+    return {"AuxLogits": "Mixed_6e"} if arch == "inception_v3" else {}

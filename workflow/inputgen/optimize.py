@@ -1,0 +1,307 @@
+"""The input-optimisation engine every input-space study uses.
+
+It optimises a batch of [0, 1] images, each element with its own objective (an
+inputgen.objectives term returns one loss per element), under a list of natural-image
+priors, and returns the images with a per-step history.
+
+Priors come in two kinds:
+  * view priors (jitter) transform a differentiable copy of the batch before the forward pass
+    (bilinear resize jitter, translation/rotation, per-pixel colour jitter);
+  * image priors change the optimised images after each step (the Gaussian-blur curriculum).
+Octaves run the steps at growing resolutions. Every random draw comes from a generator seeded
+from (seed, element id, purpose), so an element's result does not depend on which other
+elements share its batch. The models' parameters are never touched: gradients are taken with
+respect to the images alone, and layer hooks live only inside one forward pass.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+from torchvision.transforms.v2 import functional as TF
+from tqdm.auto import tqdm
+
+from inputgen.models import ZooModel, capture
+from inputgen.objectives import Context, Term
+
+STEP_RULES = ("gradient", "sign", "normalized")
+
+
+class OptimizationError(RuntimeError):
+    """The optimisation diverged; nothing it made should be written."""
+
+
+def element_seed(seed: int, element: int, purpose: str) -> int:
+    """A well-mixed 63-bit seed for one (run seed, element id, purpose)."""
+    words = [seed, element] + list(purpose.encode())
+    return int(
+        np.random.SeedSequence(words)
+        .generate_state(2, np.uint32)
+        .astype(np.uint64)
+        .dot([1 << 31, 1])
+    )
+
+
+def element_generators(
+    seed: int, ids: Sequence[int], purpose: str, device: torch.device | str = "cpu"
+) -> list[torch.Generator]:
+    return [
+        torch.Generator(device=device).manual_seed(element_seed(seed, int(i), purpose)) for i in ids
+    ]
+
+
+def scaled_random_init(
+    ids: Sequence[int], size: int, seed: int, spread: float = 1 / 25, centre: float = 0.5
+) -> torch.Tensor:
+    """Source article 1's start: ``U(0, 1) * spread + centre - spread / 2``, per element."""
+    generators = element_generators(seed, ids, "init")
+    noise = torch.stack([torch.rand(3, size, size, generator=g) for g in generators])
+    return noise * spread + (centre - spread / 2)
+
+
+# ----------------------------------------------------------------------------------- priors
+@dataclass(frozen=True)
+class Prior:
+    """A prior is active while the fraction of steps done is below ``until``."""
+
+    until: float = 1.0
+
+    def active(self, progress: float) -> bool:
+        return progress < self.until
+
+
+@dataclass(frozen=True)
+class Blur(Prior):
+    """3x3 Gaussian blur of the images after each step (the smoothness curriculum)."""
+
+    until: float = 0.75
+    sigma: float = 0.8
+
+    def apply_image(self, images: torch.Tensor) -> torch.Tensor:
+        return TF.gaussian_blur(images, [3, 3], [self.sigma, self.sigma])
+
+
+@dataclass(frozen=True)
+class ResizeJitter(Prior):
+    """Bilinear down- and up-sampling by a random factor per element (antialiased, so it blurs
+    without the nearest-neighbour translation artefact of source article 1)."""
+
+    until: float = 0.75
+    low: float = 0.6
+    high: float = 1.0
+
+    def apply_view(self, images, generators):
+        size = images.shape[-2:]
+        out = []
+        for image, generator in zip(images, generators, strict=True):
+            scale = self.low + (self.high - self.low) * float(torch.rand(1, generator=generator))
+            small = [max(8, round(side * scale)) for side in size]
+            down = F.interpolate(
+                image[None], size=small, mode="bilinear", antialias=True, align_corners=False
+            )
+            out.append(F.interpolate(down, size=size, mode="bilinear", align_corners=False))
+        return torch.cat(out)
+
+
+@dataclass(frozen=True)
+class AffineJitter(Prior):
+    """Random translation (fraction of the side) and rotation (degrees) per element."""
+
+    until: float = 0.75
+    translate: float = 0.05
+    degrees: float = 5.0
+
+    def apply_view(self, images, generators):
+        rows = []
+        for generator in generators:
+            u = torch.rand(3, generator=generator, dtype=torch.float64) * 2 - 1
+            angle = math.radians(self.degrees * float(u[0]))
+            shift = (2 * self.translate * float(u[1]), 2 * self.translate * float(u[2]))
+            cos, sin = math.cos(angle), math.sin(angle)
+            rows.append([[cos, -sin, shift[0]], [sin, cos, shift[1]]])
+        theta = torch.tensor(rows, dtype=images.dtype, device=images.device)
+        grid = F.affine_grid(theta, list(images.shape), align_corners=False)
+        return F.grid_sample(
+            images, grid, mode="bilinear", padding_mode="reflection", align_corners=False
+        )
+
+
+@dataclass(frozen=True)
+class ColourJitter(Prior):
+    """Add uniform noise in [-amount, amount] to every pixel (our own: seedable, unlike
+    torchvision's ColorJitter, as source article 1 warns)."""
+
+    until: float = 1.0
+    amount: float = 0.01
+
+    def apply_view(self, images, generators):
+        shape = images.shape[1:]
+        noise = torch.stack([torch.rand(shape, generator=g, device=g.device) for g in generators])
+        return images + (noise.to(images.device) * 2 - 1) * self.amount
+
+
+PRIORS = {"blur": Blur, "resize": ResizeJitter, "affine": AffineJitter, "colour": ColourJitter}
+
+
+def build_priors(spec: Mapping[str, Mapping | None]) -> list[Prior]:
+    """``{"blur": {"until": 0.75}, "resize": {}, ...}`` -> prior objects (a null value: off)."""
+    unknown = sorted(set(spec) - set(PRIORS))
+    if unknown:
+        raise ValueError(f"unknown priors {unknown}; known: {', '.join(PRIORS)}")
+    return [
+        PRIORS[name](**(options or {})) for name, options in spec.items() if options is not None
+    ]
+
+
+# ----------------------------------------------------------------------------------- engine
+@dataclass
+class Result:
+    images: torch.Tensor  # (B, 3, H, W) in [0, 1], on the CPU
+    history: dict[str, torch.Tensor]  # "loss" and each recorded metric: (steps, B)
+
+
+def step_size(lr: float, lr_end: float | None, progress: float) -> float:
+    """Linear schedule from lr to lr_end (constant when lr_end is None)."""
+    return lr if lr_end is None else lr + (lr_end - lr) * progress
+
+
+def _direction(gradient: torch.Tensor, rule: str) -> torch.Tensor:
+    if rule == "gradient":
+        return gradient
+    if rule == "sign":
+        return gradient.sign()
+    # normalised: unit mean absolute value per element, so lr means the same as for "sign"
+    scale = gradient.abs().flatten(1).mean(dim=1).clamp_min(1e-12)
+    return gradient / scale.view(-1, 1, 1, 1)
+
+
+def _octave_sizes(size: int, octaves: Sequence[float]) -> list[int]:
+    if (
+        not octaves
+        or any(not 0 < o <= 1 for o in octaves)
+        or list(octaves) != sorted(octaves)
+        or octaves[-1] != 1
+    ):
+        raise ValueError(
+            f"octaves must be increasing scales in (0, 1] ending at 1, got {list(octaves)}"
+        )
+    return [max(16, round(size * o)) for o in octaves]
+
+
+def optimize(
+    models: Mapping[str, ZooModel],
+    objective: Term,
+    init: torch.Tensor,
+    *,
+    steps: int,
+    lr: float,
+    rule: str = "sign",
+    lr_end: float | None = None,
+    priors: Sequence[Prior] = (),
+    octaves: Sequence[float] = (1.0,),
+    ids: Sequence[int] | None = None,
+    seed: int = 0,
+    frames: int = 0,
+    progress: str | None = "optimising",
+) -> Result:
+    """Minimise ``objective`` over the images, starting from ``init`` (B, 3, H, W) in [0, 1].
+
+    ``ids`` name the elements for seeding (default 0..B-1): give each element the same id in
+    any batch to get the same result. ``octaves`` split the steps evenly over increasing
+    resolutions (fractions of the final size). ``frames`` > 0 also records that many evenly
+    spaced snapshots in ``history["frames"]`` (frames, B, 3, H, W).
+    """
+    if rule not in STEP_RULES:
+        raise ValueError(f"step rule {rule!r}; known: {', '.join(STEP_RULES)}")
+    if steps < 1:
+        raise ValueError(f"steps must be >= 1, got {steps}")
+    if init.ndim != 4 or init.shape[1] != 3:
+        raise ValueError(f"init must be (B, 3, H, W), got {tuple(init.shape)}")
+    needs = objective.needs()
+    missing = sorted(set(needs) - set(models))
+    if missing:
+        raise KeyError(f"the objective needs models {missing} that were not given")
+    batch = init.shape[0]
+    ids = list(range(batch)) if ids is None else [int(i) for i in ids]
+    if len(ids) != batch:
+        raise ValueError(f"{len(ids)} ids for a batch of {batch}")
+    device = next(iter(models.values())).preprocess.mean.device
+    view_priors = [p for p in priors if hasattr(p, "apply_view")]
+    image_priors = [p for p in priors if hasattr(p, "apply_image")]
+    generators = element_generators(seed, ids, "jitter", device)
+
+    final_size = init.shape[-1]
+    sizes = _octave_sizes(final_size, octaves)
+    per_octave = [
+        steps // len(sizes) + (1 if i < steps % len(sizes) else 0) for i in range(len(sizes))
+    ]
+    images = init.detach().to(device, torch.float32).clamp(0, 1)
+    history: dict[str, list[torch.Tensor]] = {"loss": []}
+    snapshots = []
+    snapshot_at = set(np.linspace(0, steps - 1, frames).round().astype(int).tolist())
+    done = 0
+    bar = tqdm(total=steps, desc=progress, leave=False, disable=None if progress else True)
+    for size, count in zip(sizes, per_octave, strict=True):
+        if images.shape[-1] != size:
+            images = F.interpolate(
+                images, size=(size, size), mode="bilinear", align_corners=False
+            ).clamp(0, 1)
+        for _ in range(count):
+            fraction = done / steps
+            images.requires_grad_(True)
+            view = images
+            for prior in view_priors:
+                if prior.active(fraction):
+                    view = prior.apply_view(view, generators)
+            ctx = Context(
+                images=images,
+                logits={},
+                taps={},
+                progress=fraction,
+                modules={name: models[name].model for name in needs},
+            )
+            for name, layers in needs.items():
+                zoo = models[name]
+                with capture(zoo.model, sorted(layers)) as taps:
+                    ctx.logits[name] = zoo.logits(view)
+                ctx.taps.update({(name, layer): value for layer, value in taps.items()})
+            loss = objective(ctx)
+            (gradient,) = torch.autograd.grad(loss.sum(), images)
+            _check_finite(loss, gradient, done, ids)
+            with torch.no_grad():
+                images = images - step_size(lr, lr_end, fraction) * _direction(gradient, rule)
+                for prior in image_priors:
+                    if prior.active(fraction):
+                        images = prior.apply_image(images)
+                images = images.clamp(0, 1)
+            history["loss"].append(loss.detach().cpu())
+            for key, value in ctx.record.items():
+                history.setdefault(key, []).append(value.cpu())
+            if done in snapshot_at:
+                snapshots.append(
+                    F.interpolate(
+                        images, size=(final_size, final_size), mode="bilinear", align_corners=False
+                    ).cpu()
+                )
+            done += 1
+            bar.update()
+    bar.close()
+    stacked = {key: torch.stack(values) for key, values in history.items()}
+    if frames:
+        stacked["frames"] = torch.stack(snapshots)
+    return Result(images=images.detach().cpu(), history=stacked)
+
+
+def _check_finite(loss: torch.Tensor, gradient: torch.Tensor, step: int, ids: list[int]) -> None:
+    bad = ~torch.isfinite(loss) | ~torch.isfinite(gradient).flatten(1).all(dim=1)
+    if bad.any():
+        element = int(bad.nonzero()[0])
+        raise OptimizationError(
+            f"non-finite loss or gradient at step {step} for batch element {element} "
+            f"(id {ids[element]}): lower the step size or check the objective"
+        )
