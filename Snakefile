@@ -21,6 +21,7 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/classify.smk"
+include: "workflow/rules/representations.smk"
 
 
 rule all:
@@ -28,3 +29,5 @@ rule all:
     input:
         rules.photos.output,
         expand(rules.classify.output, model=CLASSIFY_MODELS),
+        expand(rules.represent_gather.output, model=REPRESENT_MODELS),
+        expand(rules.opposites.output, model=OPPOSITE_MODELS),

@@ -102,6 +102,15 @@ def write_figure(path: str | os.PathLike, figure, provenance: Mapping, dpi: int 
         plt.close(figure)
 
 
+def write_graph(path: str | os.PathLike, graph, provenance: Mapping) -> None:
+    """Write a networkx graph as GraphML plus its sidecar."""
+    import networkx as nx
+
+    with atomic_path(path) as tmp:
+        nx.write_graphml(graph, tmp)
+        write_sidecar(path, provenance)
+
+
 def read_provenance(path: str | os.PathLike) -> dict:
     """The provenance record of any artifact: safetensors header or JSON sidecar."""
     path = Path(path)

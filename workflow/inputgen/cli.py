@@ -117,6 +117,152 @@ def cmd_classify(args: argparse.Namespace) -> None:
     artifacts.write_figure(args.figure, figure, record)
 
 
+# ------------------------------------------------------------------------- representations
+def _json_object(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise argparse.ArgumentTypeError(f"expected a JSON object: {error}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("expected a JSON object")
+    return value
+
+
+def _batches(values: list[int], size: int) -> list[list[int]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
+def _check_classes(classes: list[int]) -> None:
+    bad = [c for c in classes if not 0 <= c < 1000]
+    if bad:
+        raise ValueError(f"class indices must be in 0..999, got {bad}")
+
+
+def cmd_represent(args: argparse.Namespace) -> None:
+    from inputgen import models
+    from inputgen.representations import GenerationSettings, class_representations, opposites
+
+    _check_classes(args.classes)
+    device = _start_runtime(args)
+    zoo = models.load_model(args.model).to(device)
+    settings = GenerationSettings.from_dict(args.settings)
+    config = {
+        "name": args.name,
+        "model": zoo.spec,
+        "classes": args.classes,
+        "objective": args.objective,
+        "settings": args.settings,
+    }
+    run = provenance.Run(f"represent:{args.objective}", config, seed=args.seed, device=str(device))
+    run.add_weights(zoo.weights_path)
+    generate = class_representations if args.objective == "target" else opposites
+    # Each element is seeded by its class, so how the classes are batched changes nothing.
+    results = [
+        generate(zoo, batch, settings, args.seed)
+        for batch in _batches(args.classes, args.batch_size)
+    ]
+    tensors = {
+        "images": torch.cat([r.images for r in results]),
+        "classes": torch.tensor(args.classes, dtype=torch.int64),
+        "loss": torch.cat([r.history["loss"] for r in results], dim=1),
+        "logit": torch.cat([r.history["logit:model"] for r in results], dim=1),
+    }
+    artifacts.save_tensors(args.out, tensors, run.record(), {"model": args.name})
+
+
+def _load_generated(paths: list[str], run: provenance.Run) -> tuple[torch.Tensor, torch.Tensor]:
+    images, classes = [], []
+    for path in paths:
+        run.add_input(path)
+        tensors, _ = artifacts.load_tensors(path)
+        images.append(tensors["images"])
+        classes.append(tensors["classes"])
+    return torch.cat(images), torch.cat(classes)
+
+
+def cmd_summarise(args: argparse.Namespace) -> None:
+    """Gather chunks of class representations; how the generator and every other model see them."""
+    from inputgen import models, plots
+    from inputgen.representations import quality_table, recognition, summary_table
+
+    device = _start_runtime(args)
+    config = {"name": args.name, "model": args.model, "evaluators": args.evaluators}
+    run = provenance.Run("summarise", config, device=str(device))
+    images, classes = _load_generated(args.chunks, run)
+    generator = models.load_model(args.model).to(device)
+    run.add_weights(generator.weights_path)
+    names = generator.class_names
+    seen_by = {}
+    for evaluator, spec in args.evaluators.items():
+        zoo = models.load_model(spec).to(device)
+        run.add_weights(zoo.weights_path)
+        seen_by[evaluator] = recognition(zoo, images, classes.tolist(), args.batch_size)
+    summary = summary_table(
+        recognition(generator, images, classes.tolist(), args.batch_size), seen_by, names
+    )
+    record = run.record()
+    artifacts.save_tensors(
+        args.images, {"images": images, "classes": classes}, record, {"model": args.name}
+    )
+    artifacts.write_table(args.summary, summary, record)
+    artifacts.write_table(args.quality, quality_table(summary, args.name, list(seen_by)), record)
+    captions = [
+        f"{row.name[:24]}\n{'ok' if row.self_top1 else row.top1_name[:18]} {row.top1_prob:.0%}"
+        for row in summary.itertuples()
+    ]
+    figure = plots.image_grid(
+        images,
+        captions,
+        columns=8,
+        stretch=True,
+        title=f"{args.name}: class representations (caption: class, "
+        "then 'ok' or what the model sees, and its probability)",
+    )
+    artifacts.write_figure(args.grid, figure, record)
+
+
+def cmd_opposites(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from inputgen import models, plots
+    from inputgen.representations import (
+        commutativity,
+        opposite_graph,
+        opposite_table,
+        recognition,
+    )
+
+    device = _start_runtime(args)
+    config = {"name": args.name, "model": args.model, "chunks": args.chunks}
+    run = provenance.Run("opposites", config, device=str(device))
+    images, classes = _load_generated(args.chunks, run)
+    zoo = models.load_model(args.model).to(device)
+    run.add_weights(zoo.weights_path)
+    seen = recognition(zoo, images, classes.tolist(), args.batch_size)
+    table = opposite_table(seen, torch.tensor(seen["target_logit"].values), zoo.class_names)
+    rate, count = commutativity(table)
+    record = run.record()
+    artifacts.save_tensors(
+        args.images,
+        {"images": images, "classes": classes, "opposites": torch.tensor(table["opposite"].values)},
+        record,
+        {"model": args.name},
+    )
+    artifacts.write_table(args.table, table, record)
+    commutes = pd.DataFrame({"rate": [rate], "closed_classes": [count]})
+    artifacts.write_table(args.commutativity, commutes, record)
+    artifacts.write_graph(args.graph, opposite_graph(table), record)
+    captions = [f"{row.name[:20]}\n-> {row.opposite_name[:20]}" for row in table.itertuples()]
+    figure = plots.image_grid(
+        images,
+        captions,
+        columns=8,
+        stretch=True,
+        title=f"{args.name}: opposites (class -> what the model sees after minimising it)",
+    )
+    artifacts.write_figure(args.grid, figure, record)
+
+
 # ------------------------------------------------------------------------------ provenance
 def cmd_provenance(args: argparse.Namespace) -> None:
     if args.json:
@@ -166,6 +312,56 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--figure", required=True, help="figure .png")
     _runtime_args(p)
     p.set_defaults(func=cmd_classify)
+
+    p = commands.add_parser("represent", help="generate one image per class (chunk of a job)")
+    p.add_argument("--name", required=True, help="the model's name in the config")
+    p.add_argument("--model", type=_model_spec, required=True, help="model spec as JSON")
+    p.add_argument("--classes", type=int, nargs="+", required=True)
+    p.add_argument(
+        "--objective",
+        choices=("target", "minimum"),
+        default="target",
+        help="target: |C - logit| (representations); minimum: logit (opposites)",
+    )
+    p.add_argument(
+        "--settings",
+        type=_json_object,
+        required=True,
+        help="generation settings as JSON (see config/README.md, generation)",
+    )
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True, help="chunk .safetensors")
+    _runtime_args(p)
+    p.set_defaults(func=cmd_represent)
+
+    p = commands.add_parser("summarise", help="gather representation chunks and rate them")
+    p.add_argument("--name", required=True)
+    p.add_argument("--model", type=_model_spec, required=True)
+    p.add_argument(
+        "--evaluators",
+        type=_json_object,
+        required=True,
+        help="JSON map of the other models: name -> spec",
+    )
+    p.add_argument("--chunks", nargs="+", required=True)
+    p.add_argument("--images", required=True, help="gathered .safetensors")
+    p.add_argument("--summary", required=True, help="per-class .tsv")
+    p.add_argument("--quality", required=True, help="self and transfer recognition .tsv")
+    p.add_argument("--grid", required=True, help="image grid .png")
+    _runtime_args(p)
+    p.set_defaults(func=cmd_summarise)
+
+    p = commands.add_parser("opposites", help="label minimised-class images by the model")
+    p.add_argument("--name", required=True)
+    p.add_argument("--model", type=_model_spec, required=True)
+    p.add_argument("--chunks", nargs="+", required=True)
+    p.add_argument("--images", required=True)
+    p.add_argument("--table", required=True, help="opposites .tsv")
+    p.add_argument("--commutativity", required=True, help="commutativity .tsv")
+    p.add_argument("--graph", required=True, help="opposite relation .graphml")
+    p.add_argument("--grid", required=True, help="image grid .png")
+    _runtime_args(p)
+    p.set_defaults(func=cmd_opposites)
 
     p = commands.add_parser("provenance", help="print an artifact's lineage back to the weights")
     p.add_argument("path")

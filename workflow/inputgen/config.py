@@ -89,15 +89,25 @@ def reference_errors(config: Mapping) -> list[str]:
     low, high = config.get("photos", {}).get("crop_scale", (0.25, 1.0))
     if low > high:
         problems.append(f"config key photos.crop_scale = [{low}, {high}]: low must not exceed high")
-    for index, name in enumerate(config.get("classify", {}).get("models") or []):
+    for section in ("classify", "representations", "opposites"):
+        problems += _model_list_errors(config, section)
+    octaves = config.get("generation", {}).get("octaves", [1.0])
+    if sorted(octaves) != list(octaves) or octaves[-1] != 1:
+        problems.append(f"config key generation.octaves = {octaves}: must increase and end at 1")
+    resize = (config.get("generation", {}).get("priors") or {}).get("resize") or {}
+    if resize.get("low", 0) > resize.get("high", 1):
+        problems.append(f"config key generation.priors.resize = {resize}: low must not exceed high")
+    return problems
+
+
+def _model_list_errors(config: Mapping, section: str) -> list[str]:
+    """A section's ``models`` must name configured models with pretrained weights."""
+    models = config.get("models", {})
+    problems = []
+    for index, name in enumerate(config.get(section, {}).get("models") or []):
+        key = f"config key {section}.models[{index}] = {name!r}"
         if name not in models:
-            problems.append(
-                f"config key classify.models[{index}] = {name!r}: not a configured model "
-                f"(configured: {', '.join(models)})"
-            )
+            problems.append(f"{key}: not a configured model (configured: {', '.join(models)})")
         elif models[name].get("weights", "random") == "random":
-            problems.append(
-                f"config key classify.models[{index}] = {name!r}: has random weights; "
-                "classifying photos needs a pretrained model"
-            )
+            problems.append(f"{key}: has random weights; {section} needs a pretrained model")
     return problems

@@ -46,3 +46,35 @@ os.environ.update(
     PATH=_prepend("PATH", str(Path(sys.executable).parent)),
     PYTHONPATH=_prepend("PYTHONPATH", str(Path(workflow.basedir) / "workflow")),
 )
+
+
+REPRESENT_MODELS = config["representations"]["models"] or PRETRAINED
+OPPOSITE_MODELS = config["opposites"]["models"] or PRETRAINED
+OPPOSITE_CLASSES = config["opposites"]["classes"] or config["classes"]
+GENERATION = json.dumps(config["generation"], sort_keys=True)
+
+
+def chunks(classes):
+    """Split a class list into the configured chunk size: one job per chunk (scatter)."""
+    size = config["representations"]["chunk_size"]
+    return [classes[i : i + size] for i in range(0, len(classes), size)]
+
+
+def chunk_classes(classes):
+    """Params function: the classes of the job's {chunk} wildcard."""
+    return lambda wildcards: " ".join(map(str, chunks(classes)[int(wildcards.chunk)]))
+
+
+def chunk_files(pattern, classes):
+    """Input function: every chunk file of the job's {model} (gather)."""
+    return lambda wildcards: expand(
+        pattern, model=wildcards.model, chunk=range(len(chunks(classes)))
+    )
+
+
+def evaluators(wildcards):
+    """Every other pretrained model, as JSON specs: they rate the generator's images."""
+    others = [name for name in PRETRAINED if name != wildcards.model]
+    return json.dumps(
+        {name: resolve_spec(MODELS[name]) for name in others}, sort_keys=True
+    )

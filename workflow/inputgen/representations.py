@@ -1,0 +1,208 @@
+"""Class representations (source article 1) and opposites (source article 2).
+
+A class representation is an input optimised so that a model's logit for the class reaches a
+large constant, under natural-image priors. An opposite minimises the class logit instead and
+is labelled by what the model then sees. Both run all classes of a model in one batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import networkx as nx
+import pandas as pd
+import torch
+
+from inputgen.models import ZooModel
+from inputgen.objectives import InputL1, LogitMinimum, LogitTarget, Term
+from inputgen.optimize import Result, build_priors, optimize, scaled_random_init
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    """The knobs of one generation run (every one is a Snakemake param)."""
+
+    steps: int = 64
+    lr: float = 0.01
+    lr_end: float | None = None
+    rule: str = "sign"
+    constant: float = 30.0
+    l1: float = 0.0
+    priors: Mapping[str, Mapping | None] = field(default_factory=dict)
+    octaves: Sequence[float] = (1.0,)
+    init_spread: float = 1 / 25
+
+    @classmethod
+    def from_dict(cls, values: Mapping) -> GenerationSettings:
+        unknown = sorted(set(values) - set(cls.__dataclass_fields__))
+        if unknown:
+            raise ValueError(f"unknown generation settings {unknown}")
+        return cls(**values)
+
+
+def run(
+    zoo: ZooModel,
+    objective: Term,
+    classes: Sequence[int],
+    settings: GenerationSettings,
+    seed: int,
+    size: int | None = None,
+    init: torch.Tensor | None = None,
+    frames: int = 0,
+    progress: str = "generating",
+) -> Result:
+    """Optimise one image per class under ``objective`` (``model`` is the term's model name)."""
+    size = size or zoo.spec["input_size"]
+    if init is None:
+        init = scaled_random_init(classes, size, seed, spread=settings.init_spread)
+    if settings.l1:
+        objective = objective + InputL1(settings.l1)
+    return optimize(
+        {"model": zoo},
+        objective,
+        init.to(zoo.preprocess.mean.device),
+        steps=settings.steps,
+        lr=settings.lr,
+        lr_end=settings.lr_end,
+        rule=settings.rule,
+        priors=build_priors(settings.priors),
+        octaves=tuple(settings.octaves),
+        ids=classes,
+        seed=seed,
+        frames=frames,
+        progress=progress,
+    )
+
+
+def class_representations(
+    zoo: ZooModel, classes: Sequence[int], settings: GenerationSettings, seed: int
+) -> Result:
+    return run(
+        zoo,
+        LogitTarget("model", classes, settings.constant),
+        classes,
+        settings,
+        seed,
+        progress="class representations",
+    )
+
+
+def opposites(
+    zoo: ZooModel, classes: Sequence[int], settings: GenerationSettings, seed: int
+) -> Result:
+    return run(zoo, LogitMinimum("model", classes), classes, settings, seed, progress="opposites")
+
+
+# ---------------------------------------------------------------------------------- tables
+def recognition(
+    zoo: ZooModel, images: torch.Tensor, classes: Sequence[int], batch_size: int
+) -> pd.DataFrame:
+    """How one model sees each image: its top-1 (and probability), top-5, and the target's
+    logit and rank."""
+    logits = zoo.batched_logits(images, batch_size)
+    probabilities = logits.softmax(dim=1)
+    top5 = probabilities.topk(5, dim=1).indices
+    target = torch.as_tensor(list(classes))
+    rank = (logits > logits.gather(1, target[:, None])).sum(dim=1)
+    return pd.DataFrame(
+        {
+            "class": target.tolist(),
+            "target_logit": logits.gather(1, target[:, None])[:, 0].tolist(),
+            "target_rank": (rank + 1).tolist(),
+            "top1": top5[:, 0].tolist(),
+            "top1_prob": probabilities.max(dim=1).values.tolist(),
+            "top5": [row.tolist() for row in top5],
+        }
+    )
+
+
+def summary_table(
+    generator: pd.DataFrame, others: Mapping[str, pd.DataFrame], names: Sequence[str]
+) -> pd.DataFrame:
+    """One row per class: the generator's view, then whether each other model recognises it."""
+    table = pd.DataFrame(
+        {
+            "class": generator["class"],
+            "name": [names[c] for c in generator["class"]],
+            "target_logit": generator["target_logit"].round(4),
+            "top1": generator["top1"],
+            "top1_name": [names[c] for c in generator["top1"]],
+            "top1_prob": generator["top1_prob"].round(4),
+            "top5_names": ["; ".join(names[c] for c in row) for row in generator["top5"]],
+            "self_top1": (generator["top1"] == generator["class"]).astype(int),
+        }
+    )
+    for evaluator, seen in others.items():
+        table[f"{evaluator}_top1"] = (seen["top1"] == seen["class"]).astype(int)
+        table[f"{evaluator}_top5"] = [
+            int(c in row) for c, row in zip(seen["class"], seen["top5"], strict=True)
+        ]
+    return table
+
+
+def quality_table(summary: pd.DataFrame, generator: str, evaluators: Sequence[str]) -> pd.DataFrame:
+    """Fractions of classes recognised: by the generator itself and by every other model."""
+    rows = [
+        {
+            "generator": generator,
+            "evaluator": generator,
+            "relation": "self",
+            "top1": summary["self_top1"].mean(),
+            "top5": None,
+        }
+    ]
+    for evaluator in evaluators:
+        rows.append(
+            {
+                "generator": generator,
+                "evaluator": evaluator,
+                "relation": "transfer",
+                "top1": summary[f"{evaluator}_top1"].mean(),
+                "top5": summary[f"{evaluator}_top5"].mean(),
+            }
+        )
+    return pd.DataFrame(rows).round(4)
+
+
+def opposite_table(
+    seen: pd.DataFrame, minimised_logit: torch.Tensor, names: Sequence[str]
+) -> pd.DataFrame:
+    """class -> its opposite: the model's argmax on the image that minimised the class."""
+    return pd.DataFrame(
+        {
+            "class": seen["class"],
+            "name": [names[c] for c in seen["class"]],
+            "opposite": seen["top1"],
+            "opposite_name": [names[c] for c in seen["top1"]],
+            "opposite_prob": seen["top1_prob"].round(4),
+            "class_logit": minimised_logit.tolist(),
+        }
+    )
+
+
+def opposite_graph(table: pd.DataFrame) -> nx.DiGraph:
+    """The directed opposite relation: class -> opposite, nodes named."""
+    graph = nx.DiGraph()
+    for cls, name in zip(table["class"], table["name"], strict=True):
+        graph.add_node(int(cls), name=name)
+    for cls, opposite, name, prob in zip(
+        table["class"],
+        table["opposite"],
+        table["opposite_name"],
+        table["opposite_prob"],
+        strict=True,
+    ):
+        graph.add_node(int(opposite), name=name)
+        graph.add_edge(int(cls), int(opposite), probability=float(prob))
+    return graph
+
+
+def commutativity(table: pd.DataFrame) -> tuple[float, int]:
+    """How often opposite(opposite(c)) == c, over the classes whose opposite was also a target
+    (the only ones for which the second opposite is known). Returns (rate, count)."""
+    opposite = dict(zip(table["class"], table["opposite"], strict=True))
+    closed = [c for c, o in opposite.items() if o in opposite]
+    if not closed:
+        return float("nan"), 0
+    return sum(opposite[opposite[c]] == c for c in closed) / len(closed), len(closed)

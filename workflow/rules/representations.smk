@@ -1,0 +1,127 @@
+# Class representations and opposites: one job per chunk of classes, gathered per model.
+
+
+rule represent_chunk:
+    input:
+        weights=weights_file,
+    output:
+        temp("results/representations/{model}/chunks/{chunk}.safetensors"),
+    log:
+        "results/logs/representations/{model}/{chunk}.log",
+    wildcard_constraints:
+        chunk=r"\d+",
+    conda:
+        ENV
+    threads: 4
+    resources:
+        gpu=1,
+        device=RUNTIME["device"],
+        batch_size=RUNTIME["batch_size"],
+    params:
+        model=model_spec,
+        classes=chunk_classes(config["classes"]),
+        objective="target",
+        settings=GENERATION,
+        seed=config["seed"],
+    shell:
+        "python -m inputgen represent --name {wildcards.model} --model {params.model:q}"
+        " --classes {params.classes} --objective {params.objective}"
+        " --settings {params.settings:q}"
+        " --seed {params.seed} --out {output}"
+        " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
+        " 2> {log}"
+
+
+rule represent_gather:
+    input:
+        chunks=chunk_files(
+            "results/representations/{model}/chunks/{chunk}.safetensors",
+            config["classes"],
+        ),
+        weights=weights_file,
+    output:
+        images="results/representations/{model}/images.safetensors",
+        summary="results/representations/{model}/summary.tsv",
+        quality=report(
+            "results/representations/{model}/quality.tsv",
+            caption="../report/quality.rst",
+            category="Class representations",
+            subcategory="{model}",
+        ),
+        grid=report(
+            "results/representations/{model}/grid.png",
+            caption="../report/representations.rst",
+            category="Class representations",
+            subcategory="{model}",
+        ),
+    log:
+        "results/logs/representations/{model}/summarise.log",
+    conda:
+        ENV
+    threads: 4
+    resources:
+        device=RUNTIME["device"],
+        batch_size=RUNTIME["batch_size"],
+    params:
+        model=model_spec,
+        evaluators=evaluators,
+    shell:
+        "python -m inputgen summarise --name {wildcards.model} --model {params.model:q}"
+        " --evaluators {params.evaluators:q} --chunks {input.chunks}"
+        " --images {output.images} --summary {output.summary} --quality {output.quality}"
+        " --grid {output.grid}"
+        " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
+        " 2> {log}"
+
+
+use rule represent_chunk as opposites_chunk with:
+    output:
+        temp("results/opposites/{model}/chunks/{chunk}.safetensors"),
+    log:
+        "results/logs/opposites/{model}/{chunk}.log",
+    params:
+        model=model_spec,
+        classes=chunk_classes(OPPOSITE_CLASSES),
+        objective="minimum",
+        settings=GENERATION,
+        seed=config["seed"],
+
+
+rule opposites:
+    input:
+        chunks=chunk_files(
+            "results/opposites/{model}/chunks/{chunk}.safetensors", OPPOSITE_CLASSES
+        ),
+        weights=weights_file,
+    output:
+        images="results/opposites/{model}/images.safetensors",
+        table=report(
+            "results/opposites/{model}/opposites.tsv",
+            caption="../report/opposites_table.rst",
+            category="Opposites",
+            subcategory="{model}",
+        ),
+        commutativity="results/opposites/{model}/commutativity.tsv",
+        graph="results/opposites/{model}/opposites.graphml",
+        grid=report(
+            "results/opposites/{model}/grid.png",
+            caption="../report/opposites.rst",
+            category="Opposites",
+            subcategory="{model}",
+        ),
+    log:
+        "results/logs/opposites/{model}/opposites.log",
+    conda:
+        ENV
+    threads: 4
+    resources:
+        device=RUNTIME["device"],
+        batch_size=RUNTIME["batch_size"],
+    params:
+        model=model_spec,
+    shell:
+        "python -m inputgen opposites --name {wildcards.model} --model {params.model:q}"
+        " --chunks {input.chunks} --images {output.images} --table {output.table}"
+        " --commutativity {output.commutativity} --graph {output.graph} --grid {output.grid}"
+        " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
+        " 2> {log}"
