@@ -22,6 +22,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/classify.smk"
 include: "workflow/rules/representations.smk"
+include: "workflow/rules/arithmetic.smk"
 
 
 rule all:
@@ -31,3 +32,11 @@ rule all:
         expand(rules.classify.output, model=CLASSIFY_MODELS),
         expand(rules.represent_gather.output, model=REPRESENT_MODELS),
         expand(rules.opposites.output, model=OPPOSITE_MODELS),
+        expand("{pair}/{file}", pair=PAIR_DIRS, file=["pairs.tsv", "grid.png"]),
+        study_outputs("transfiguration", "results/transfiguration/{model}/frames.png"),
+        study_outputs(
+            "interpolation", "results/interpolation/{model}/interpolation.gif"
+        ),
+        study_outputs("addition", "results/addition/{model}/grid.png"),
+        study_outputs("embedding", "results/embedding/{model}/embedding.png"),
+        study_outputs("ablation", "results/ablation/{model}/ablation.tsv"),

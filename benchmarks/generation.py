@@ -14,7 +14,6 @@ import platform
 import time
 
 import torch
-
 from inputgen.models import load_model
 from inputgen.objectives import LogitTarget
 from inputgen.optimize import build_priors, optimize, scaled_random_init

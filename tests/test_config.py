@@ -23,6 +23,8 @@ def test_defaults_are_filled_in():
     assert config["photos"]["size"] == 224 and config["photos"]["crops"] >= 512
     assert config["classify"]["topk"] == 5
     assert config["runtime"] == {"device": "auto", "batch_size": 32}
+    assert config["generation"]["steps"] == 64 and config["generation"]["rule"] == "sign"
+    assert config["pairs"] is None and config["ablation"] is None  # optional studies: off
     every = validate(
         {"models": {"m": {"arch": "resnet18", "weights": "random"}}, "classes": "all"}, SCHEMA
     )

@@ -75,6 +75,24 @@ def test_tiny_dag_makes_every_artifact_with_provenance(tiny_run):
     assert "stage photos" in lineage and "efficientnet-lite0-57934424.pth" in lineage
 
 
+def test_tiny_dag_runs_every_generation_study(tiny_run):
+    results = tiny_run / "results"
+    images, _ = artifacts.load_tensors(results / "representations/lite0/images.safetensors")
+    assert images["classes"].tolist() == [0, 251]  # gathered from two chunks, in order
+    assert images["images"].shape == (2, 3, 224, 224)
+    assert not list((results / "representations/lite0").glob("chunks/*.safetensors"))  # temp
+    summary = pd.read_csv(results / "representations/lite0/summary.tsv", sep="\t")
+    assert summary["class"].tolist() == [0, 251]
+    opposites = pd.read_csv(results / "opposites/lite0/opposites.tsv", sep="\t")
+    assert opposites["class"].tolist() == [251] and opposites["opposite"].iloc[0] != 251
+    for path in ["opposites/lite0/opposites.graphml", "transfiguration/lite0/frames.png",
+                 "interpolation/lite0/interpolation.gif", "addition/lite0/grid.png",
+                 "embedding/lite0/embedding.png"]:
+        assert (results / path).is_file(), path
+    ablation = pd.read_csv(results / "ablation/lite0/ablation.tsv", sep="\t")
+    assert ablation["config"].tolist() == ["none", "all"]
+
+
 def test_report_shows_the_figures(tiny_run):
     snakemake(tiny_run, "--report", "results/report.html")
     report = (tiny_run / "results/report.html").read_text()

@@ -111,6 +111,26 @@ def write_graph(path: str | os.PathLike, graph, provenance: Mapping) -> None:
         write_sidecar(path, provenance)
 
 
+def write_gif(path: str | os.PathLike, frames, provenance: Mapping, ms_per_frame: int = 250):
+    """An animated GIF of (F, 3, H, W) [0,1] frames, looping, plus its sidecar."""
+    from PIL import Image
+
+    pictures = [
+        Image.fromarray((frame.permute(1, 2, 0).clamp(0, 1) * 255).round().byte().numpy())
+        for frame in frames
+    ]
+    with atomic_path(path) as tmp:
+        pictures[0].save(
+            tmp,
+            format="GIF",
+            save_all=True,
+            append_images=pictures[1:],
+            duration=ms_per_frame,
+            loop=0,
+        )
+        write_sidecar(path, provenance)
+
+
 def read_provenance(path: str | os.PathLike) -> dict:
     """The provenance record of any artifact: safetensors header or JSON sidecar."""
     path = Path(path)

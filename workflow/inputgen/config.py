@@ -67,7 +67,7 @@ def validate(config: dict, schema_path: str | Path) -> dict:
     problems = schema_errors(config, schema)
     if not problems:
         snakemake_validate(config, str(schema_path), set_default=True)
-        problems = reference_errors(config)
+        problems = reference_errors(config) + ablation_errors(config, schema)
     if problems:
         raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
     if config["classes"] == "all":
@@ -91,6 +91,21 @@ def reference_errors(config: Mapping) -> list[str]:
         problems.append(f"config key photos.crop_scale = [{low}, {high}]: low must not exceed high")
     for section in ("classify", "representations", "opposites"):
         problems += _model_list_errors(config, section)
+    for section in ("transfiguration", "interpolation", "addition", "embedding", "ablation"):
+        if config.get(section):
+            problems += _pretrained_errors(models, config[section]["model"], f"{section}.model")
+    for index, names in enumerate((config.get("pairs") or {}).get("models", [])):
+        for position, name in enumerate(names):
+            problems += _pretrained_errors(models, name, f"pairs.models[{index}][{position}]")
+    embedding = config.get("embedding")
+    represented = config.get("representations", {}).get("models") or [
+        name for name, spec in models.items() if spec.get("weights", "random") != "random"
+    ]
+    if embedding and embedding["model"] not in represented:
+        problems.append(
+            f"config key embedding.model = {embedding['model']!r}: embeds that model's class "
+            f"representations, so it must be one of representations.models ({represented})"
+        )
     octaves = config.get("generation", {}).get("octaves", [1.0])
     if sorted(octaves) != list(octaves) or octaves[-1] != 1:
         problems.append(f"config key generation.octaves = {octaves}: must increase and end at 1")
@@ -100,14 +115,39 @@ def reference_errors(config: Mapping) -> list[str]:
     return problems
 
 
+def _pretrained_errors(models: Mapping, name: str, key: str) -> list[str]:
+    """``name`` must be a configured model with pretrained weights."""
+    where = f"config key {key} = {name!r}"
+    if name not in models:
+        return [f"{where}: not a configured model (configured: {', '.join(models)})"]
+    if models[name].get("weights", "random") == "random":
+        return [f"{where}: has random weights; this study needs a pretrained model"]
+    return []
+
+
 def _model_list_errors(config: Mapping, section: str) -> list[str]:
-    """A section's ``models`` must name configured models with pretrained weights."""
     models = config.get("models", {})
+    names = config.get(section, {}).get("models") or []
+    return [
+        problem
+        for index, name in enumerate(names)
+        for problem in _pretrained_errors(models, name, f"{section}.models[{index}]")
+    ]
+
+
+def ablation_errors(config: Mapping, schema: Mapping) -> list[str]:
+    """Each ablation configuration, merged over the generation section, must be valid."""
+    ablation = config.get("ablation")
+    if not ablation:
+        return []
+    generation_schema = {"$defs": schema["$defs"], "$ref": "#/$defs/generation"}
     problems = []
-    for index, name in enumerate(config.get(section, {}).get("models") or []):
-        key = f"config key {section}.models[{index}] = {name!r}"
-        if name not in models:
-            problems.append(f"{key}: not a configured model (configured: {', '.join(models)})")
-        elif models[name].get("weights", "random") == "random":
-            problems.append(f"{key}: has random weights; {section} needs a pretrained model")
+    for name, overrides in ablation["configs"].items():
+        merged = {**config["generation"], **overrides}
+        for problem in schema_errors(merged, generation_schema):
+            problems.append(
+                problem.replace("config key ", f"config key ablation.configs.{name}.", 1).replace(
+                    "(top level)", ""
+                )
+            )
     return problems

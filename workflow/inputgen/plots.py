@@ -52,3 +52,18 @@ def image_grid(
         figure.suptitle(title, fontsize=11)
     figure.tight_layout()
     return figure
+
+
+def labelled_scatter(
+    x, y, labels: Sequence[str], *, xlabel: str, ylabel: str, title: str
+) -> plt.Figure:
+    """A scatter plot with every point labelled (class names)."""
+    figure, ax = plt.subplots(figsize=(9, 8))
+    ax.scatter(x, y, s=18, color="tab:blue")
+    for xi, yi, label in zip(x, y, labels, strict=True):
+        ax.annotate(label, (xi, yi), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    figure.tight_layout()
+    return figure

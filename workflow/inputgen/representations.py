@@ -42,33 +42,34 @@ class GenerationSettings:
 
 
 def run(
-    zoo: ZooModel,
+    models: Mapping[str, ZooModel],
     objective: Term,
-    classes: Sequence[int],
+    ids: Sequence[int],
     settings: GenerationSettings,
     seed: int,
-    size: int | None = None,
     init: torch.Tensor | None = None,
     frames: int = 0,
     progress: str = "generating",
 ) -> Result:
-    """Optimise one image per class under ``objective`` (``model`` is the term's model name)."""
-    size = size or zoo.spec["input_size"]
+    """Optimise one image per id under ``objective`` (its terms name keys of ``models``),
+    from the scaled random start at the models' largest input size unless ``init`` is given."""
+    device = next(iter(models.values())).preprocess.mean.device
     if init is None:
-        init = scaled_random_init(classes, size, seed, spread=settings.init_spread)
+        size = max(zoo.spec["input_size"] for zoo in models.values())
+        init = scaled_random_init(ids, size, seed, spread=settings.init_spread)
     if settings.l1:
         objective = objective + InputL1(settings.l1)
     return optimize(
-        {"model": zoo},
+        models,
         objective,
-        init.to(zoo.preprocess.mean.device),
+        init.to(device),
         steps=settings.steps,
         lr=settings.lr,
         lr_end=settings.lr_end,
         rule=settings.rule,
         priors=build_priors(settings.priors),
         octaves=tuple(settings.octaves),
-        ids=classes,
+        ids=ids,
         seed=seed,
         frames=frames,
         progress=progress,
@@ -78,20 +79,37 @@ def run(
 def class_representations(
     zoo: ZooModel, classes: Sequence[int], settings: GenerationSettings, seed: int
 ) -> Result:
-    return run(
-        zoo,
-        LogitTarget("model", classes, settings.constant),
-        classes,
-        settings,
-        seed,
-        progress="class representations",
-    )
+    objective = LogitTarget("model", classes, settings.constant)
+    return run({"model": zoo}, objective, classes, settings, seed, progress="representations")
 
 
 def opposites(
     zoo: ZooModel, classes: Sequence[int], settings: GenerationSettings, seed: int
 ) -> Result:
-    return run(zoo, LogitMinimum("model", classes), classes, settings, seed, progress="opposites")
+    objective = LogitMinimum("model", classes)
+    return run({"model": zoo}, objective, classes, settings, seed, progress="opposites")
+
+
+def pair(
+    first: ZooModel,
+    second: ZooModel,
+    classes: Sequence[int],
+    operation: str,
+    weights: tuple[float, float],
+    settings: GenerationSettings,
+    seed: int,
+) -> Result:
+    """Two models at once (source article 3): the combined objective
+    ``d |C - O_c(a; theta1)| + e |C - O_c(a; theta2)|`` (g') for ``+``, and the difference
+    ``d |C - O_c(a; theta1)| - e |C - O_c(a; theta2)|`` (g'') for ``-``."""
+    d, e = weights
+    one = LogitTarget("first", classes, settings.constant)
+    two = LogitTarget("second", classes, settings.constant)
+    if operation not in ("+", "-"):
+        raise ValueError(f"operation must be + or -, got {operation!r}")
+    objective = d * one + e * two if operation == "+" else d * one - e * two
+    models = {"first": first, "second": second}
+    return run(models, objective, classes, settings, seed, progress=f"pair {operation}")
 
 
 # ---------------------------------------------------------------------------------- tables
@@ -206,3 +224,25 @@ def commutativity(table: pd.DataFrame) -> tuple[float, int]:
     if not closed:
         return float("nan"), 0
     return sum(opposite[opposite[c]] == c for c in closed) / len(closed), len(closed)
+
+
+def pair_table(
+    classes: Sequence[int],
+    logits: Mapping[str, torch.Tensor],
+    combined: torch.Tensor,
+    names: Sequence[str],
+) -> pd.DataFrame:
+    """Per class: each model's top-1 and target probability, and the top-1 of the pair's own
+    combination of logits (``d O1 + e O2`` or ``d O1 - e O2``)."""
+    target = torch.as_tensor(list(classes))
+    table = pd.DataFrame({"class": target.tolist(), "name": [names[c] for c in target]})
+    for label, values in [*logits.items(), ("pair", combined)]:
+        probabilities = values.softmax(dim=1)
+        top1 = values.argmax(dim=1)
+        table[f"{label}_top1"] = top1.tolist()
+        table[f"{label}_top1_name"] = [names[c] for c in top1]
+        table[f"{label}_target_prob"] = (
+            probabilities.gather(1, target[:, None])[:, 0].round(decimals=4).tolist()
+        )
+        table[f"{label}_recognised"] = (top1 == target).int().tolist()
+    return table

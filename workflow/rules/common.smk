@@ -78,3 +78,28 @@ def evaluators(wildcards):
     return json.dumps(
         {name: resolve_spec(MODELS[name]) for name in others}, sort_keys=True
     )
+
+
+def spec_of(name):
+    return json.dumps(resolve_spec(MODELS[name]), sort_keys=True)
+
+
+def study_outputs(section, *patterns):
+    """The outputs of an optional study: none when its config section is null."""
+    study = config[section]
+    return (
+        [pattern.format(model=study["model"]) for pattern in patterns] if study else []
+    )
+
+
+PAIR_DIRS = [
+    f"results/pairs/{first}{op}{second}"
+    for first, second in (config["pairs"] or {}).get("models", [])
+    for op in "+-"
+]
+ABLATION = config["ablation"] or {"configs": {}}
+
+
+def ablation_settings(wildcards):
+    merged = {**config["generation"], **ABLATION["configs"][wildcards.config]}
+    return json.dumps(merged, sort_keys=True)

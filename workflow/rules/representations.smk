@@ -125,3 +125,60 @@ rule opposites:
         " --commutativity {output.commutativity} --graph {output.graph} --grid {output.grid}"
         " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
         " 2> {log}"
+
+
+use rule represent_chunk as ablation_generate with:
+    output:
+        temp("results/ablation/{model}/{config}.safetensors"),
+    log:
+        "results/logs/ablation/{model}/{config}.log",
+    wildcard_constraints:
+        config="|".join(ABLATION["configs"]) or "NONE",
+    params:
+        model=model_spec,
+        classes=" ".join(map(str, ABLATION.get("classes", []))),
+        objective="target",
+        settings=ablation_settings,
+        seed=config["seed"],
+
+
+rule ablation:
+    input:
+        runs=expand(
+            "results/ablation/{{model}}/{config}.safetensors",
+            config=ABLATION["configs"],
+        ),
+        weights=weights_file,
+    output:
+        table=report(
+            "results/ablation/{model}/ablation.tsv",
+            caption="../report/ablation.rst",
+            category="Class representations",
+            subcategory="prior ablation",
+        ),
+        figure=report(
+            "results/ablation/{model}/ablation.png",
+            caption="../report/ablation.rst",
+            category="Class representations",
+            subcategory="prior ablation",
+        ),
+    log:
+        "results/logs/ablation/{model}/ablation.log",
+    conda:
+        ENV
+    threads: 4
+    resources:
+        device=RUNTIME["device"],
+        batch_size=RUNTIME["batch_size"],
+    params:
+        model=model_spec,
+        evaluators=evaluators,
+        runs=lambda wildcards, input: " ".join(
+            f"{name}={path}" for name, path in zip(ABLATION["configs"], input.runs)
+        ),
+    shell:
+        "python -m inputgen ablation --name {wildcards.model} --model {params.model:q}"
+        " --evaluators {params.evaluators:q} --runs {params.runs}"
+        " --table {output.table} --figure {output.figure}"
+        " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
+        " 2> {log}"

@@ -1,0 +1,201 @@
+# Two-model objectives, transfiguration, interpolation, vector addition, embeddings.
+
+
+rule pair:
+    output:
+        images="results/pairs/{first}{op}{second}/images.safetensors",
+        table=report(
+            "results/pairs/{first}{op}{second}/pairs.tsv",
+            caption="../report/pairs_table.rst",
+            category="Two-model objectives",
+            subcategory="{first}{op}{second}",
+        ),
+        grid=report(
+            "results/pairs/{first}{op}{second}/grid.png",
+            caption="../report/pairs.rst",
+            category="Two-model objectives",
+            subcategory="{first}{op}{second}",
+        ),
+    log:
+        "results/logs/pairs/{first}{op}{second}.log",
+    wildcard_constraints:
+        first="[A-Za-z][A-Za-z0-9_]*",
+        second="[A-Za-z][A-Za-z0-9_]*",
+        op="[+-]",
+    conda:
+        ENV
+    threads: 4
+    resources:
+        gpu=1,
+        device=RUNTIME["device"],
+        batch_size=RUNTIME["batch_size"],
+    params:
+        first=lambda wildcards: spec_of(wildcards.first),
+        second=lambda wildcards: spec_of(wildcards.second),
+        weights=" ".join(map(str, (config["pairs"] or {}).get("weights", []))),
+        classes=" ".join(map(str, (config["pairs"] or {}).get("classes", []))),
+        settings=GENERATION,
+        seed=config["seed"],
+    shell:
+        "python -m inputgen pair --first-name {wildcards.first} --first {params.first:q}"
+        " --second-name {wildcards.second} --second {params.second:q}"
+        " --operation '{wildcards.op}' --weights {params.weights} --classes {params.classes}"
+        " --settings {params.settings:q} --seed {params.seed}"
+        " --images {output.images} --table {output.table} --grid {output.grid}"
+        " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
+        " 2> {log}"
+
+
+rule transfigure:
+    input:
+        photos="results/data/photos.safetensors",
+        weights=weights_file,
+    output:
+        tensors="results/transfiguration/{model}/transfiguration.safetensors",
+        table=report(
+            "results/transfiguration/{model}/transfiguration.tsv",
+            caption="../report/transfiguration_table.rst",
+            category="Transfiguration and arithmetic",
+            subcategory="{model}",
+        ),
+        figure=report(
+            "results/transfiguration/{model}/frames.png",
+            caption="../report/transfiguration.rst",
+            category="Transfiguration and arithmetic",
+            subcategory="{model}",
+        ),
+    log:
+        "results/logs/transfiguration/{model}.log",
+    conda:
+        ENV
+    threads: 4
+    resources:
+        gpu=1,
+        device=RUNTIME["device"],
+        batch_size=RUNTIME["batch_size"],
+    params:
+        model=model_spec,
+        photos=" ".join((config["transfiguration"] or {}).get("photos", [])),
+        targets=" ".join(map(str, (config["transfiguration"] or {}).get("targets", []))),
+        frames=(config["transfiguration"] or {}).get("frames"),
+        settings=GENERATION,
+        seed=config["seed"],
+    shell:
+        "python -m inputgen transfigure --name {wildcards.model} --model {params.model:q}"
+        " --photos {input.photos} --photo-names {params.photos} --targets {params.targets}"
+        " --frames {params.frames} --settings {params.settings:q} --seed {params.seed}"
+        " --out {output.tensors} --table {output.table} --figure {output.figure}"
+        " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
+        " 2> {log}"
+
+
+rule interpolate:
+    input:
+        weights=weights_file,
+    output:
+        tensors="results/interpolation/{model}/frames.safetensors",
+        table="results/interpolation/{model}/interpolation.tsv",
+        figure=report(
+            "results/interpolation/{model}/frames.png",
+            caption="../report/interpolation.rst",
+            category="Transfiguration and arithmetic",
+            subcategory="{model}",
+        ),
+        gif=report(
+            "results/interpolation/{model}/interpolation.gif",
+            caption="../report/interpolation.rst",
+            category="Transfiguration and arithmetic",
+            subcategory="{model}",
+        ),
+    log:
+        "results/logs/interpolation/{model}.log",
+    conda:
+        ENV
+    threads: 4
+    resources:
+        gpu=1,
+        device=RUNTIME["device"],
+        batch_size=RUNTIME["batch_size"],
+    params:
+        model=model_spec,
+        start=(config["interpolation"] or {}).get("start"),
+        end=(config["interpolation"] or {}).get("end"),
+        frames=(config["interpolation"] or {}).get("frames"),
+        settings=GENERATION,
+        seed=config["seed"],
+    shell:
+        "python -m inputgen interpolate --name {wildcards.model} --model {params.model:q}"
+        " --start {params.start} --end {params.end} --frames {params.frames}"
+        " --settings {params.settings:q} --seed {params.seed}"
+        " --out {output.tensors} --table {output.table} --figure {output.figure}"
+        " --gif {output.gif}"
+        " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
+        " 2> {log}"
+
+
+rule add:
+    input:
+        weights=weights_file,
+    output:
+        tensors="results/addition/{model}/addition.safetensors",
+        table="results/addition/{model}/addition.tsv",
+        figure=report(
+            "results/addition/{model}/grid.png",
+            caption="../report/addition.rst",
+            category="Transfiguration and arithmetic",
+            subcategory="{model}",
+        ),
+    log:
+        "results/logs/addition/{model}.log",
+    conda:
+        ENV
+    threads: 4
+    resources:
+        gpu=1,
+        device=RUNTIME["device"],
+        batch_size=RUNTIME["batch_size"],
+    params:
+        model=model_spec,
+        firsts=" ".join(str(p[0]) for p in (config["addition"] or {}).get("pairs", [])),
+        seconds=" ".join(str(p[1]) for p in (config["addition"] or {}).get("pairs", [])),
+        settings=GENERATION,
+        seed=config["seed"],
+    shell:
+        "python -m inputgen add --name {wildcards.model} --model {params.model:q}"
+        " --firsts {params.firsts} --seconds {params.seconds}"
+        " --settings {params.settings:q} --seed {params.seed}"
+        " --out {output.tensors} --table {output.table} --figure {output.figure}"
+        " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
+        " 2> {log}"
+
+
+rule embed:
+    input:
+        representations="results/representations/{model}/images.safetensors",
+        weights=weights_file,
+    output:
+        table="results/embedding/{model}/embedding.tsv",
+        figure=report(
+            "results/embedding/{model}/embedding.png",
+            caption="../report/embedding.rst",
+            category="Class representations",
+            subcategory="{model}",
+        ),
+    log:
+        "results/logs/embedding/{model}.log",
+    conda:
+        ENV
+    threads: 4
+    resources:
+        device=RUNTIME["device"],
+        batch_size=RUNTIME["batch_size"],
+    params:
+        model=model_spec,
+        layer=(config["embedding"] or {}).get("layer"),
+        features=" ".join(map(str, (config["embedding"] or {}).get("features", []))),
+    shell:
+        "python -m inputgen embed --name {wildcards.model} --model {params.model:q}"
+        " --representations {input.representations} --layer {params.layer}"
+        " --features {params.features} --table {output.table} --figure {output.figure}"
+        " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
+        " 2> {log}"
