@@ -1,0 +1,267 @@
+"""Vector-arithmetic stages: transfiguration, interpolation, addition, and the embedding."""
+
+from __future__ import annotations
+
+import argparse
+
+import torch
+
+from inputgen import artifacts, provenance
+from inputgen.cli.common import (
+    add_runtime_args,
+    check_classes,
+    generation_setup,
+    json_object,
+    model_spec,
+    start_runtime,
+)
+
+
+def cmd_transfigure(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from inputgen import plots
+    from inputgen.arithmetic import transfigure
+
+    check_classes(args.targets)
+    zoo, settings, run = generation_setup(
+        args,
+        "transfigure",
+        {"photos": args.photo_names, "targets": args.targets, "frames": args.frames},
+    )
+    run.add_input(args.photos)
+    tensors, metadata = artifacts.load_tensors(args.photos)
+    index = {name: i for i, name in enumerate(metadata["names"])}
+    missing = [n for n in args.photo_names if n not in index]
+    if missing:
+        raise KeyError(f"photos {missing} are not in {args.photos}; it has {metadata['names']}")
+    originals = tensors["images"][[index[n] for n in args.photo_names]]
+    before = zoo.batched_logits(originals, args.batch_size).softmax(dim=1)
+    # Every photo goes to each target, and to its own class (the model's top-1) as control.
+    elements = [(p, t, False) for p in range(len(originals)) for t in args.targets]
+    elements += [(p, int(before[p].argmax()), True) for p in range(len(originals))]
+    photo_of = [p for p, _, _ in elements]
+    targets = [t for _, t, _ in elements]
+    result = transfigure(
+        zoo, originals[photo_of], targets, settings, args.seed, photo_of, frames=args.frames
+    )
+    after = zoo.batched_logits(result.images, args.batch_size).softmax(dim=1)
+    names = zoo.class_names
+    table = pd.DataFrame(
+        {
+            "photo": [args.photo_names[p] for p in photo_of],
+            "target": targets,
+            "target_name": [names[t] for t in targets],
+            "control": [c for _, _, c in elements],
+            "start_prob": [
+                round(float(before[p, t]), 4) for p, t in zip(photo_of, targets, strict=True)
+            ],
+            "end_prob": [round(float(after[i, t]), 4) for i, t in enumerate(targets)],
+            "end_top1_name": [names[int(c)] for c in after.argmax(dim=1)],
+        }
+    )
+    record = run.record()
+    artifacts.save_tensors(
+        args.out,
+        {
+            "images": result.images,
+            "frames": result.history["frames"],
+            "targets": torch.tensor(targets),
+            "photo": torch.tensor(photo_of),
+        },
+        record,
+        {"photos": args.photo_names},
+    )
+    artifacts.write_table(args.table, table, record)
+    size = result.images.shape[-1]
+    rows, captions = [], []
+    for i, (p, t, control) in enumerate(elements):
+        start = torch.nn.functional.interpolate(
+            originals[p : p + 1], size=(size, size), mode="bilinear", antialias=True
+        )
+        rows += [start[0], *result.history["frames"][:, i]]
+        label = f"{args.photo_names[p]} -> {names[t][:18]}" + (" (control)" if control else "")
+        captions += [label] + [f"frame {k + 1}" for k in range(args.frames)]
+    figure = plots.image_grid(
+        torch.stack(rows),
+        captions,
+        columns=args.frames + 1,
+        title=f"{args.name}: transfiguration of photos (left) over the steps",
+    )
+    artifacts.write_figure(args.figure, figure, record)
+
+
+def cmd_interpolate(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from inputgen import plots
+    from inputgen.arithmetic import interpolate
+
+    check_classes([args.start, args.end])
+    zoo, settings, run = generation_setup(
+        args, "interpolate", {"start": args.start, "end": args.end, "frames": args.frames}
+    )
+    result = interpolate(zoo, [args.start], [args.end], settings, args.seed, args.frames)
+    frames = result.history["frames"][:, 0]
+    probabilities = zoo.batched_logits(frames, args.batch_size).softmax(dim=1)
+    names = zoo.class_names
+    table = pd.DataFrame(
+        {
+            "frame": range(1, args.frames + 1),
+            "fraction": [round(f, 4) for f in torch.linspace(0, 1, args.frames).tolist()],
+            f"prob_{args.start}": probabilities[:, args.start].round(decimals=4).tolist(),
+            f"prob_{args.end}": probabilities[:, args.end].round(decimals=4).tolist(),
+            "top1_name": [names[int(c)] for c in probabilities.argmax(dim=1)],
+        }
+    )
+    record = run.record()
+    artifacts.save_tensors(
+        args.out, {"frames": frames}, record, {"start": args.start, "end": args.end}
+    )
+    artifacts.write_table(args.table, table, record)
+    captions = [
+        f"{k}/{args.frames}: {row.top1_name[:18]}"
+        for k, row in enumerate(table.itertuples(), start=1)
+    ]
+    title = f"{args.name}: {names[args.start]} -> {names[args.end]} (caption: what it sees)"
+    figure = plots.image_grid(
+        frames, captions, columns=min(args.frames, 6), stretch=True, title=title
+    )
+    artifacts.write_figure(args.figure, figure, record)
+    artifacts.write_gif(args.gif, plots.stretch_contrast(frames), record)
+
+
+def cmd_add(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from inputgen import plots
+    from inputgen.arithmetic import add
+
+    if len(args.firsts) != len(args.seconds):
+        raise ValueError(f"{len(args.firsts)} first classes for {len(args.seconds)} second ones")
+    check_classes(args.firsts + args.seconds)
+    zoo, settings, run = generation_setup(
+        args, "add", {"firsts": args.firsts, "seconds": args.seconds}
+    )
+    result = add(zoo, args.firsts, args.seconds, settings, args.seed)
+    logits = zoo.batched_logits(result.images, args.batch_size)
+    probabilities = logits.softmax(dim=1)
+    names = zoo.class_names
+    rows = range(len(args.firsts))
+    table = pd.DataFrame(
+        {
+            "first": args.firsts,
+            "first_name": [names[c] for c in args.firsts],
+            "second": args.seconds,
+            "second_name": [names[c] for c in args.seconds],
+            "first_prob": [
+                round(float(probabilities[i, c]), 4) for i, c in zip(rows, args.firsts, strict=True)
+            ],
+            "second_prob": [
+                round(float(probabilities[i, c]), 4)
+                for i, c in zip(rows, args.seconds, strict=True)
+            ],
+            "top1_name": [names[int(c)] for c in logits.argmax(dim=1)],
+        }
+    )
+    record = run.record()
+    artifacts.save_tensors(
+        args.out,
+        {
+            "images": result.images,
+            "firsts": torch.tensor(args.firsts),
+            "seconds": torch.tensor(args.seconds),
+        },
+        record,
+    )
+    artifacts.write_table(args.table, table, record)
+    captions = [
+        f"{a[:16]} + {b[:16]}\n{p:.0%} / {q:.0%}"
+        for a, b, p, q in zip(
+            table["first_name"],
+            table["second_name"],
+            table["first_prob"],
+            table["second_prob"],
+            strict=True,
+        )
+    ]
+    figure = plots.image_grid(
+        result.images,
+        captions,
+        columns=6,
+        stretch=True,
+        title=f"{args.name}: vector addition (caption: the two classes' probabilities)",
+    )
+    artifacts.write_figure(args.figure, figure, record)
+
+
+def cmd_embed(args: argparse.Namespace) -> None:
+    from inputgen import models, plots
+    from inputgen.embedding import embedding_table, feature_means
+
+    device = start_runtime(args)
+    zoo = models.load_model(args.model).to(device)
+    config = {"name": args.name, "model": zoo.spec, "layer": args.layer, "features": args.features}
+    run = provenance.Run("embed", config, device=str(device))
+    run.add_input(args.representations)
+    run.add_weights(zoo.weights_path)
+    tensors, _ = artifacts.load_tensors(args.representations)
+    models.check_layer(zoo.model, args.layer)
+    means = feature_means(zoo, tensors["images"], args.layer, args.features, args.batch_size)
+    classes = tensors["classes"].tolist()
+    table = embedding_table(classes, zoo.class_names, means, args.features)
+    record = run.record()
+    artifacts.write_table(args.table, table, record)
+    figure = plots.labelled_scatter(
+        means[:, 0].numpy(),
+        means[:, 1].numpy(),
+        list(table["name"]),
+        xlabel=f"{args.layer} feature {args.features[0]} (mean activation)",
+        ylabel=f"{args.layer} feature {args.features[1]} (mean activation)",
+        title=f"{args.name}: class representations embedded by two feature maps",
+    )
+    artifacts.write_figure(args.figure, figure, record)
+
+
+def register(commands) -> None:
+    def generation_parser(name, help_text, func):
+        p = commands.add_parser(name, help=help_text)
+        p.add_argument("--name", required=True, help="the model's name in the config")
+        p.add_argument("--model", type=model_spec, required=True, help="model spec as JSON")
+        p.add_argument("--settings", type=json_object, required=True)
+        p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--out", required=True, help="tensors .safetensors")
+        p.add_argument("--table", required=True, help="table .tsv")
+        p.add_argument("--figure", required=True, help="figure .png")
+        add_runtime_args(p)
+        p.set_defaults(func=func)
+        return p
+
+    p = generation_parser("transfigure", "push real photos toward classes", cmd_transfigure)
+    p.add_argument("--photos", required=True, help="photos .safetensors")
+    p.add_argument("--photo-names", nargs="+", required=True)
+    p.add_argument("--targets", type=int, nargs="+", required=True)
+    p.add_argument("--frames", type=int, default=6)
+
+    p = generation_parser(
+        "interpolate", "move the target from one class to another", cmd_interpolate
+    )
+    p.add_argument("--start", type=int, required=True)
+    p.add_argument("--end", type=int, required=True)
+    p.add_argument("--frames", type=int, default=8)
+    p.add_argument("--gif", required=True, help="animation .gif")
+
+    p = generation_parser("add", "vector addition (merging) of class pairs", cmd_add)
+    p.add_argument("--firsts", type=int, nargs="+", required=True)
+    p.add_argument("--seconds", type=int, nargs="+", required=True)
+
+    p = commands.add_parser("embed", help="two-feature embedding of class representations")
+    p.add_argument("--name", required=True)
+    p.add_argument("--model", type=model_spec, required=True)
+    p.add_argument("--representations", required=True, help="images .safetensors")
+    p.add_argument("--layer", required=True)
+    p.add_argument("--features", type=int, nargs=2, required=True)
+    p.add_argument("--table", required=True)
+    p.add_argument("--figure", required=True)
+    add_runtime_args(p)
+    p.set_defaults(func=cmd_embed)

@@ -1,0 +1,82 @@
+"""Helpers the stage commands share: runtime resources, JSON arguments, generated chunks."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import torch
+
+from inputgen import artifacts, provenance
+from inputgen.runtime import resolve_device
+
+
+def add_runtime_args(parser: argparse.ArgumentParser) -> None:
+    """Resources: they decide where and how fast, never what comes out."""
+    group = parser.add_argument_group("runtime (does not change results)")
+    group.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default auto)")
+    group.add_argument("--batch-size", type=int, default=32, help="images per forward pass")
+    group.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's)")
+
+
+def start_runtime(args: argparse.Namespace) -> torch.device:
+    if args.batch_size < 1:
+        raise ValueError(f"--batch-size must be >= 1, got {args.batch_size}")
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+    return resolve_device(args.device)
+
+
+def model_spec(text: str) -> dict:
+    try:
+        spec = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise argparse.ArgumentTypeError(f"--model must be a JSON object: {error}") from None
+    if not isinstance(spec, dict):
+        raise argparse.ArgumentTypeError(
+            '--model must be a JSON object such as {"arch": "resnet18", "weights": "random"}'
+        )
+    return spec
+
+
+def json_object(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise argparse.ArgumentTypeError(f"expected a JSON object: {error}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("expected a JSON object")
+    return value
+
+
+def batches(values: list[int], size: int) -> list[list[int]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
+def check_classes(classes: list[int]) -> None:
+    bad = [c for c in classes if not 0 <= c < 1000]
+    if bad:
+        raise ValueError(f"class indices must be in 0..999, got {bad}")
+
+
+def load_generated(paths: list[str], run: provenance.Run) -> tuple[torch.Tensor, torch.Tensor]:
+    images, classes = [], []
+    for path in paths:
+        run.add_input(path)
+        tensors, _ = artifacts.load_tensors(path)
+        images.append(tensors["images"])
+        classes.append(tensors["classes"])
+    return torch.cat(images), torch.cat(classes)
+
+
+def generation_setup(args, stage: str, extra: dict):
+    from inputgen import models
+    from inputgen.representations import GenerationSettings
+
+    device = start_runtime(args)
+    zoo = models.load_model(args.model).to(device)
+    settings = GenerationSettings.from_dict(args.settings)
+    config = {"name": args.name, "model": zoo.spec, "settings": args.settings, **extra}
+    run = provenance.Run(stage, config, seed=args.seed, device=str(device))
+    run.add_weights(zoo.weights_path)
+    return zoo, settings, run

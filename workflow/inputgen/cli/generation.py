@@ -1,0 +1,326 @@
+"""Generation stages: class representations, opposites, two-model objectives, the prior ablation."""
+
+from __future__ import annotations
+
+import argparse
+
+import torch
+
+from inputgen import artifacts, provenance
+from inputgen.cli.common import (
+    add_runtime_args,
+    batches,
+    check_classes,
+    json_object,
+    load_generated,
+    model_spec,
+    start_runtime,
+)
+
+
+def cmd_represent(args: argparse.Namespace) -> None:
+    from inputgen import models
+    from inputgen.representations import GenerationSettings, class_representations, opposites
+
+    check_classes(args.classes)
+    device = start_runtime(args)
+    zoo = models.load_model(args.model).to(device)
+    settings = GenerationSettings.from_dict(args.settings)
+    config = {
+        "name": args.name,
+        "model": zoo.spec,
+        "classes": args.classes,
+        "objective": args.objective,
+        "settings": args.settings,
+    }
+    run = provenance.Run(f"represent:{args.objective}", config, seed=args.seed, device=str(device))
+    run.add_weights(zoo.weights_path)
+    generate = class_representations if args.objective == "target" else opposites
+    # Each element is seeded by its class, so how the classes are batched changes nothing.
+    results = [
+        generate(zoo, batch, settings, args.seed)
+        for batch in batches(args.classes, args.batch_size)
+    ]
+    tensors = {
+        "images": torch.cat([r.images for r in results]),
+        "classes": torch.tensor(args.classes, dtype=torch.int64),
+        "loss": torch.cat([r.history["loss"] for r in results], dim=1),
+        "logit": torch.cat([r.history["logit:model"] for r in results], dim=1),
+    }
+    artifacts.save_tensors(args.out, tensors, run.record(), {"model": args.name})
+
+
+def cmd_summarise(args: argparse.Namespace) -> None:
+    """Gather chunks of class representations; how the generator and every other model see them."""
+    from inputgen import models, plots
+    from inputgen.representations import quality_table, recognition, summary_table
+
+    device = start_runtime(args)
+    config = {"name": args.name, "model": args.model, "evaluators": args.evaluators}
+    run = provenance.Run("summarise", config, device=str(device))
+    images, classes = load_generated(args.chunks, run)
+    generator = models.load_model(args.model).to(device)
+    run.add_weights(generator.weights_path)
+    names = generator.class_names
+    seen_by = {}
+    for evaluator, spec in args.evaluators.items():
+        zoo = models.load_model(spec).to(device)
+        run.add_weights(zoo.weights_path)
+        seen_by[evaluator] = recognition(zoo, images, classes.tolist(), args.batch_size)
+    summary = summary_table(
+        recognition(generator, images, classes.tolist(), args.batch_size), seen_by, names
+    )
+    record = run.record()
+    artifacts.save_tensors(
+        args.images, {"images": images, "classes": classes}, record, {"model": args.name}
+    )
+    artifacts.write_table(args.summary, summary, record)
+    artifacts.write_table(args.quality, quality_table(summary, args.name, list(seen_by)), record)
+    captions = [
+        f"{row.name[:24]}\n{'ok' if row.self_top1 else row.top1_name[:18]} {row.top1_prob:.0%}"
+        for row in summary.itertuples()
+    ]
+    figure = plots.image_grid(
+        images,
+        captions,
+        columns=8,
+        stretch=True,
+        title=f"{args.name}: class representations (caption: class, "
+        "then 'ok' or what the model sees, and its probability)",
+    )
+    artifacts.write_figure(args.grid, figure, record)
+
+
+def cmd_opposites(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from inputgen import models, plots
+    from inputgen.representations import (
+        commutativity,
+        opposite_graph,
+        opposite_table,
+        recognition,
+    )
+
+    device = start_runtime(args)
+    config = {"name": args.name, "model": args.model, "chunks": args.chunks}
+    run = provenance.Run("opposites", config, device=str(device))
+    images, classes = load_generated(args.chunks, run)
+    zoo = models.load_model(args.model).to(device)
+    run.add_weights(zoo.weights_path)
+    seen = recognition(zoo, images, classes.tolist(), args.batch_size)
+    table = opposite_table(seen, torch.tensor(seen["target_logit"].values), zoo.class_names)
+    rate, count = commutativity(table)
+    record = run.record()
+    artifacts.save_tensors(
+        args.images,
+        {"images": images, "classes": classes, "opposites": torch.tensor(table["opposite"].values)},
+        record,
+        {"model": args.name},
+    )
+    artifacts.write_table(args.table, table, record)
+    commutes = pd.DataFrame({"rate": [rate], "closed_classes": [count]})
+    artifacts.write_table(args.commutativity, commutes, record)
+    artifacts.write_graph(args.graph, opposite_graph(table), record)
+    captions = [f"{row.name[:20]}\n-> {row.opposite_name[:20]}" for row in table.itertuples()]
+    figure = plots.image_grid(
+        images,
+        captions,
+        columns=8,
+        stretch=True,
+        title=f"{args.name}: opposites (class -> what the model sees after minimising it)",
+    )
+    artifacts.write_figure(args.grid, figure, record)
+
+
+def cmd_pair(args: argparse.Namespace) -> None:
+    from inputgen import models, plots
+    from inputgen.representations import GenerationSettings, pair, pair_table
+
+    check_classes(args.classes)
+    device = start_runtime(args)
+    first = models.load_model(args.first).to(device)
+    second = models.load_model(args.second).to(device)
+    settings = GenerationSettings.from_dict(args.settings)
+    config = {
+        "first": [args.first_name, first.spec],
+        "second": [args.second_name, second.spec],
+        "operation": args.operation,
+        "weights": args.weights,
+        "classes": args.classes,
+        "settings": args.settings,
+    }
+    run = provenance.Run("pair", config, seed=args.seed, device=str(device))
+    run.add_weights(first.weights_path)
+    run.add_weights(second.weights_path)
+    results = [
+        pair(first, second, batch, args.operation, tuple(args.weights), settings, args.seed)
+        for batch in batches(args.classes, args.batch_size)
+    ]
+    images = torch.cat([r.images for r in results])
+    logits = {
+        args.first_name: first.batched_logits(images, args.batch_size),
+        args.second_name: second.batched_logits(images, args.batch_size),
+    }
+    d, e = args.weights
+    sign = 1 if args.operation == "+" else -1
+    combined = d * logits[args.first_name] + sign * e * logits[args.second_name]
+    table = pair_table(args.classes, logits, combined, first.class_names)
+    record = run.record()
+    artifacts.save_tensors(
+        args.images, {"images": images, "classes": torch.tensor(args.classes)}, record
+    )
+    artifacts.write_table(args.table, table, record)
+    captions = [
+        f"{name[:22]}\n{args.first_name}: {seen_first[:16]}\n{args.second_name}: {seen_second[:16]}"
+        for name, seen_first, seen_second in zip(
+            table["name"],
+            table[f"{args.first_name}_top1_name"],
+            table[f"{args.second_name}_top1_name"],
+            strict=True,
+        )
+    ]
+    title = (
+        f"{args.first_name} {args.operation} {args.second_name} "
+        f"(d={d}, e={e}): caption = class, then each model's top-1"
+    )
+    figure = plots.image_grid(images, captions, columns=8, stretch=True, title=title)
+    artifacts.write_figure(args.grid, figure, record)
+
+
+def cmd_ablation(args: argparse.Namespace) -> None:
+    """One quality row per prior configuration: which prior buys what."""
+    import pandas as pd
+
+    from inputgen import models, plots
+    from inputgen.representations import quality_table, recognition, summary_table
+
+    device = start_runtime(args)
+    runs = dict(item.split("=", 1) for item in args.runs)
+    config = {
+        "name": args.name,
+        "model": args.model,
+        "evaluators": args.evaluators,
+        "configs": list(runs),
+    }
+    run = provenance.Run("ablation", config, device=str(device))
+    generator = models.load_model(args.model).to(device)
+    evaluators = {
+        name: models.load_model(spec).to(device) for name, spec in args.evaluators.items()
+    }
+    for zoo in [generator, *evaluators.values()]:
+        run.add_weights(zoo.weights_path)
+    rows, grids, captions = [], [], []
+    for label, path in runs.items():
+        images, classes = load_generated([path], run)
+        classes = classes.tolist()
+        seen = {
+            name: recognition(zoo, images, classes, args.batch_size)
+            for name, zoo in evaluators.items()
+        }
+        own = recognition(generator, images, classes, args.batch_size)
+        summary = summary_table(own, seen, generator.class_names)
+        quality = quality_table(summary, args.name, list(evaluators))
+        transfer = quality[quality["relation"] == "transfer"]
+        rows.append(
+            {
+                "config": label,
+                "self_top1": quality["top1"].iloc[0],
+                "transfer_top1": round(transfer["top1"].mean(), 4),
+                "transfer_top5": round(transfer["top5"].mean(), 4),
+                **{
+                    f"{e}_top5": v
+                    for e, v in zip(transfer["evaluator"], transfer["top5"], strict=True)
+                },
+            }
+        )
+        grids.append(images)
+        captions += [f"{label}: {name[:18]}" for name in summary["name"]]
+    record = run.record()
+    artifacts.write_table(args.table, pd.DataFrame(rows), record)
+    figure = plots.image_grid(
+        torch.cat(grids),
+        captions,
+        columns=len(grids[0]),
+        stretch=True,
+        title=f"{args.name}: one row per prior configuration",
+    )
+    artifacts.write_figure(args.figure, figure, record)
+
+
+def register(commands) -> None:
+    p = commands.add_parser("represent", help="generate one image per class (chunk of a job)")
+    p.add_argument("--name", required=True, help="the model's name in the config")
+    p.add_argument("--model", type=model_spec, required=True, help="model spec as JSON")
+    p.add_argument("--classes", type=int, nargs="+", required=True)
+    p.add_argument(
+        "--objective",
+        choices=("target", "minimum"),
+        default="target",
+        help="target: |C - logit| (representations); minimum: logit (opposites)",
+    )
+    p.add_argument(
+        "--settings",
+        type=json_object,
+        required=True,
+        help="generation settings as JSON (see config/README.md, generation)",
+    )
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True, help="chunk .safetensors")
+    add_runtime_args(p)
+    p.set_defaults(func=cmd_represent)
+
+    p = commands.add_parser("summarise", help="gather representation chunks and rate them")
+    p.add_argument("--name", required=True)
+    p.add_argument("--model", type=model_spec, required=True)
+    p.add_argument(
+        "--evaluators",
+        type=json_object,
+        required=True,
+        help="JSON map of the other models: name -> spec",
+    )
+    p.add_argument("--chunks", nargs="+", required=True)
+    p.add_argument("--images", required=True, help="gathered .safetensors")
+    p.add_argument("--summary", required=True, help="per-class .tsv")
+    p.add_argument("--quality", required=True, help="self and transfer recognition .tsv")
+    p.add_argument("--grid", required=True, help="image grid .png")
+    add_runtime_args(p)
+    p.set_defaults(func=cmd_summarise)
+
+    p = commands.add_parser("opposites", help="label minimised-class images by the model")
+    p.add_argument("--name", required=True)
+    p.add_argument("--model", type=model_spec, required=True)
+    p.add_argument("--chunks", nargs="+", required=True)
+    p.add_argument("--images", required=True)
+    p.add_argument("--table", required=True, help="opposites .tsv")
+    p.add_argument("--commutativity", required=True, help="commutativity .tsv")
+    p.add_argument("--graph", required=True, help="opposite relation .graphml")
+    p.add_argument("--grid", required=True, help="image grid .png")
+    add_runtime_args(p)
+    p.set_defaults(func=cmd_opposites)
+
+    p = commands.add_parser("pair", help="combined (+) or difference (-) objective of 2 models")
+    p.add_argument("--first-name", required=True)
+    p.add_argument("--first", type=model_spec, required=True, help="model spec as JSON")
+    p.add_argument("--second-name", required=True)
+    p.add_argument("--second", type=model_spec, required=True, help="model spec as JSON")
+    p.add_argument("--operation", choices=("+", "-"), required=True)
+    p.add_argument("--weights", type=float, nargs=2, default=(1.0, 1.0), metavar=("D", "E"))
+    p.add_argument("--classes", type=int, nargs="+", required=True)
+    p.add_argument("--settings", type=json_object, required=True)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--images", required=True)
+    p.add_argument("--table", required=True)
+    p.add_argument("--grid", required=True)
+    add_runtime_args(p)
+    p.set_defaults(func=cmd_pair)
+
+    p = commands.add_parser("ablation", help="quality of representations per prior setting")
+    p.add_argument("--name", required=True)
+    p.add_argument("--model", type=model_spec, required=True)
+    p.add_argument("--evaluators", type=json_object, required=True)
+    p.add_argument("--runs", nargs="+", required=True, metavar="CONFIG=PATH")
+    p.add_argument("--table", required=True)
+    p.add_argument("--figure", required=True)
+    add_runtime_args(p)
+    p.set_defaults(func=cmd_ablation)
