@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from inputgen import cli
 from inputgen.photos import fit_square, sample_photos
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,3 +31,26 @@ def torch_home(tmp_path, monkeypatch) -> Path:
     checkpoints = tmp_path / "torch" / "hub" / "checkpoints"
     checkpoints.mkdir(parents=True)
     return checkpoints
+
+
+def make_photos(directory: Path, names=("chelsea", "rocket"), crops=4, size=96) -> Path:
+    """Run the photos stage into ``directory`` (p.safetensors, n.safetensors, p.png)."""
+    code = cli.main(
+        [
+            "photos",
+            "--names",
+            *names,
+            "--crops",
+            str(crops),
+            "--size",
+            str(size),
+            "--out",
+            str(directory / "p.safetensors"),
+            "--natural",
+            str(directory / "n.safetensors"),
+            "--figure",
+            str(directory / "p.png"),
+        ]
+    )
+    assert code == 0
+    return directory

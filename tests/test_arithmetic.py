@@ -5,6 +5,7 @@ import json
 import pandas as pd
 import pytest
 import torch
+from conftest import make_photos
 from inputgen import artifacts, cli
 from inputgen.arithmetic import pair_ids
 from PIL import Image
@@ -56,22 +57,7 @@ def test_pair_stage_tables_each_model_and_the_pair(tmp_path):
 
 
 def test_transfiguration_adds_the_control_and_keeps_frames(tmp_path):
-    run(
-        "photos",
-        "--names",
-        "chelsea",
-        "coffee",
-        "--crops",
-        1,
-        "--size",
-        64,
-        "--out",
-        tmp_path / "p.safetensors",
-        "--natural",
-        tmp_path / "n.safetensors",
-        "--figure",
-        tmp_path / "p.png",
-    )
+    make_photos(tmp_path, names=("chelsea", "coffee"), crops=1, size=64)
     run(
         "transfigure",
         "--name",

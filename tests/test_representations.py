@@ -165,3 +165,5 @@ def test_opposites_are_labelled_by_the_argmax_and_commutativity_counted():
     assert graph.nodes[900]["name"] == NAMES[900]
     assert nx.is_directed(graph)
     assert commutativity(opposite_table(seen([5], [6]), torch.zeros(1), NAMES))[1] == 0
+    # With the opposite of 900 known (900 -> 4), class 4 commutes too: 3 of 4.
+    assert commutativity(table, {900: 4}) == (pytest.approx(3 / 4), 4)

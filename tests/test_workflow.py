@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
-from conftest import CAT_CLASSES, REPO, SNAKEMAKE
+from conftest import CAT_CLASSES, REPO, SNAKEMAKE, make_photos
 from inputgen import artifacts, cli
 
 TINY = REPO / "tests/config/tiny.yaml"
@@ -85,9 +85,13 @@ def test_tiny_dag_runs_every_generation_study(tiny_run):
     assert summary["class"].tolist() == [0, 251]
     opposites = pd.read_csv(results / "opposites/lite0/opposites.tsv", sep="\t")
     assert opposites["class"].tolist() == [251] and opposites["opposite"].iloc[0] != 251
-    for path in ["opposites/lite0/opposites.graphml", "transfiguration/lite0/frames.png",
-                 "interpolation/lite0/interpolation.gif", "addition/lite0/grid.png",
-                 "embedding/lite0/embedding.png"]:
+    for path in [
+        "opposites/lite0/opposites.graphml",
+        "transfiguration/lite0/frames.png",
+        "interpolation/lite0/interpolation.gif",
+        "addition/lite0/grid.png",
+        "embedding/lite0/embedding.png",
+    ]:
         assert (results / path).is_file(), path
     ablation = pd.read_csv(results / "ablation/lite0/ablation.tsv", sep="\t")
     assert ablation["config"].tolist() == ["none", "all"]
@@ -105,6 +109,12 @@ def test_reruns_only_what_a_change_touches(tiny_run, tmp_path):
     changed.write_text(TINY.read_text().replace("topk: 5", "topk: 3"))
     counts = job_counts(snakemake(tiny_run, "-n", config=changed))
     assert counts.get("classify") == 1 and "photos" not in counts
+    assert "represent_chunk" not in counts
+
+    changed.write_text(TINY.read_text().replace("steps: 3", "steps: 2"))
+    counts = job_counts(snakemake(tiny_run, "-n", config=changed))
+    assert counts.get("represent_chunk") == 2 and counts.get("opposites_chunk") == 1
+    assert "classify" not in counts and "photos" not in counts
 
 
 def run_cli(*args) -> int:
@@ -113,49 +123,11 @@ def run_cli(*args) -> int:
 
 @pytest.fixture(scope="module")
 def photo_file(tmp_path_factory):
-    out = tmp_path_factory.mktemp("photos")
-    assert (
-        run_cli(
-            "photos",
-            "--names",
-            "chelsea",
-            "rocket",
-            "--crops",
-            "4",
-            "--size",
-            "96",
-            "--out",
-            out / "p.safetensors",
-            "--natural",
-            out / "n.safetensors",
-            "--figure",
-            out / "p.png",
-        )
-        == 0
-    )
-    return out
+    return make_photos(tmp_path_factory.mktemp("photos"))
 
 
 def test_photos_stage_is_deterministic(photo_file, tmp_path):
-    assert (
-        run_cli(
-            "photos",
-            "--names",
-            "chelsea",
-            "rocket",
-            "--crops",
-            "4",
-            "--size",
-            "96",
-            "--out",
-            tmp_path / "p.safetensors",
-            "--natural",
-            tmp_path / "n.safetensors",
-            "--figure",
-            tmp_path / "p.png",
-        )
-        == 0
-    )
+    make_photos(tmp_path)
     for name in ("p.safetensors", "n.safetensors"):
         first, _ = artifacts.load_tensors(photo_file / name)
         second, _ = artifacts.load_tensors(tmp_path / name)

@@ -5,6 +5,7 @@ the steps (husky -> dalmatian), and vector addition (merging) of two classes."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import torch
 from torch.nn import functional as F
@@ -35,11 +36,12 @@ def transfigure(
         photos, size=(size, size), mode="bilinear", antialias=True, align_corners=False
     ).clamp(0, 1)
     objective = LogitTarget("model", targets, settings.constant)
+    # No octaves: shrinking the photo to a fraction of its size would erase what it shows.
     return run(
         {"model": zoo},
         objective,
         pair_ids(photo_ids, targets),
-        settings,
+        replace(settings, octaves=(1.0,)),
         seed,
         init=start,
         frames=frames,

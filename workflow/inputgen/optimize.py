@@ -99,7 +99,9 @@ class ResizeJitter(Prior):
         size = images.shape[-2:]
         out = []
         for image, generator in zip(images, generators, strict=True):
-            scale = self.low + (self.high - self.low) * float(torch.rand(1, generator=generator))
+            scale = self.low + (self.high - self.low) * float(
+                torch.rand(1, generator=generator, device=generator.device)
+            )
             small = [max(8, round(side * scale)) for side in size]
             down = F.interpolate(
                 image[None], size=small, mode="bilinear", antialias=True, align_corners=False
@@ -119,7 +121,10 @@ class AffineJitter(Prior):
     def apply_view(self, images, generators):
         rows = []
         for generator in generators:
-            u = torch.rand(3, generator=generator, dtype=torch.float64) * 2 - 1
+            u = (
+                torch.rand(3, generator=generator, dtype=torch.float64, device=generator.device) * 2
+                - 1
+            )
             angle = math.radians(self.degrees * float(u[0]))
             shift = (2 * self.translate * float(u[1]), 2 * self.translate * float(u[2]))
             cos, sin = math.cos(angle), math.sin(angle)

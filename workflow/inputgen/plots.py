@@ -13,12 +13,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
 
-def stretch_contrast(images: torch.Tensor, low: float = 0.01, high: float = 0.99) -> torch.Tensor:
-    """Per-image percentile stretch to [0, 1], for display only (never for analysis)."""
+def stretch_contrast(images: torch.Tensor, spread: float = 3.0) -> torch.Tensor:
+    """For display only (never for analysis): per image, map mean +- ``spread`` standard
+    deviations (over all pixels and channels, so colours keep their balance) to [0, 1]."""
     flat = images.flatten(1)
-    lo = flat.quantile(low, dim=1).view(-1, 1, 1, 1)
-    hi = flat.quantile(high, dim=1).view(-1, 1, 1, 1)
-    return ((images - lo) / (hi - lo).clamp_min(1e-8)).clamp(0, 1)
+    mean = flat.mean(dim=1).view(-1, 1, 1, 1)
+    std = flat.std(dim=1).clamp_min(1e-8).view(-1, 1, 1, 1)
+    return ((images - mean) / (2 * spread * std) + 0.5).clamp(0, 1)
 
 
 def image_grid(

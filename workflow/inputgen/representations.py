@@ -216,14 +216,15 @@ def opposite_graph(table: pd.DataFrame) -> nx.DiGraph:
     return graph
 
 
-def commutativity(table: pd.DataFrame) -> tuple[float, int]:
-    """How often opposite(opposite(c)) == c, over the classes whose opposite was also a target
-    (the only ones for which the second opposite is known). Returns (rate, count)."""
-    opposite = dict(zip(table["class"], table["opposite"], strict=True))
-    closed = [c for c, o in opposite.items() if o in opposite]
-    if not closed:
+def commutativity(table: pd.DataFrame, extra: Mapping[int, int] | None = None) -> tuple[float, int]:
+    """How often opposite(opposite(c)) == c over the target classes. ``extra`` maps the
+    opposites that were not targets themselves to their own opposites; a class whose second
+    opposite is unknown is left out. Returns (rate, number of classes counted)."""
+    opposite = {**(extra or {}), **dict(zip(table["class"], table["opposite"], strict=True))}
+    known = [c for c in table["class"] if opposite[c] in opposite]
+    if not known:
         return float("nan"), 0
-    return sum(opposite[opposite[c]] == c for c in closed) / len(closed), len(closed)
+    return sum(opposite[opposite[c]] == c for c in known) / len(known), len(known)
 
 
 def pair_table(
@@ -240,9 +241,8 @@ def pair_table(
         probabilities = values.softmax(dim=1)
         top1 = values.argmax(dim=1)
         table[f"{label}_top1"] = top1.tolist()
-        table[f"{label}_top1_name"] = [names[c] for c in top1]
-        table[f"{label}_target_prob"] = (
-            probabilities.gather(1, target[:, None])[:, 0].round(decimals=4).tolist()
-        )
+        table[f"{label}_top1_name"] = [names[c] for c in top1.tolist()]
+        chosen = probabilities.gather(1, target[:, None])[:, 0]
+        table[f"{label}_target_prob"] = [round(v, 4) for v in chosen.tolist()]
         table[f"{label}_recognised"] = (top1 == target).int().tolist()
     return table

@@ -115,13 +115,17 @@ rule opposites:
         ENV
     threads: 4
     resources:
+        gpu=1,
         device=RUNTIME["device"],
         batch_size=RUNTIME["batch_size"],
     params:
         model=model_spec,
+        settings=GENERATION,
+        seed=config["seed"],
     shell:
         "python -m inputgen opposites --name {wildcards.model} --model {params.model:q}"
-        " --chunks {input.chunks} --images {output.images} --table {output.table}"
+        " --chunks {input.chunks} --settings {params.settings:q} --seed {params.seed}"
+        " --images {output.images} --table {output.table}"
         " --commutativity {output.commutativity} --graph {output.graph} --grid {output.grid}"
         " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
         " 2> {log}"

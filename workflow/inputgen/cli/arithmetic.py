@@ -109,8 +109,8 @@ def cmd_interpolate(args: argparse.Namespace) -> None:
         {
             "frame": range(1, args.frames + 1),
             "fraction": [round(f, 4) for f in torch.linspace(0, 1, args.frames).tolist()],
-            f"prob_{args.start}": probabilities[:, args.start].round(decimals=4).tolist(),
-            f"prob_{args.end}": probabilities[:, args.end].round(decimals=4).tolist(),
+            f"prob_{args.start}": [round(v, 4) for v in probabilities[:, args.start].tolist()],
+            f"prob_{args.end}": [round(v, 4) for v in probabilities[:, args.end].tolist()],
             "top1_name": [names[int(c)] for c in probabilities.argmax(dim=1)],
         }
     )

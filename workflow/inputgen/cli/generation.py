@@ -96,21 +96,39 @@ def cmd_opposites(args: argparse.Namespace) -> None:
 
     from inputgen import models, plots
     from inputgen.representations import (
+        GenerationSettings,
         commutativity,
         opposite_graph,
         opposite_table,
+        opposites,
         recognition,
     )
 
     device = start_runtime(args)
-    config = {"name": args.name, "model": args.model, "chunks": args.chunks}
-    run = provenance.Run("opposites", config, device=str(device))
+    config = {"name": args.name, "model": args.model, "settings": args.settings}
+    run = provenance.Run("opposites", config, seed=args.seed, device=str(device))
     images, classes = load_generated(args.chunks, run)
     zoo = models.load_model(args.model).to(device)
     run.add_weights(zoo.weights_path)
     seen = recognition(zoo, images, classes.tolist(), args.batch_size)
     table = opposite_table(seen, torch.tensor(seen["target_logit"].values), zoo.class_names)
-    rate, count = commutativity(table)
+    # The opposites that were not targets get their own opposite (seeded by class, so exactly
+    # what a run targeting them would make): commutativity then covers every target.
+    settings = GenerationSettings.from_dict(args.settings)
+    second = sorted(set(table["opposite"]) - set(table["class"]))
+    extra = {}
+    for batch in batches(second, args.batch_size):
+        result = opposites(zoo, batch, settings, args.seed)
+        extra.update(
+            zip(
+                batch,
+                zoo.batched_logits(result.images, args.batch_size).argmax(dim=1).tolist(),
+                strict=True,
+            )
+        )
+    mapping = {**extra, **dict(zip(table["class"], table["opposite"], strict=True))}
+    table["opposite_of_opposite"] = [mapping[o] for o in table["opposite"]]
+    rate, count = commutativity(table, extra)
     record = run.record()
     artifacts.save_tensors(
         args.images,
@@ -119,7 +137,7 @@ def cmd_opposites(args: argparse.Namespace) -> None:
         {"model": args.name},
     )
     artifacts.write_table(args.table, table, record)
-    commutes = pd.DataFrame({"rate": [rate], "closed_classes": [count]})
+    commutes = pd.DataFrame({"rate": [rate], "classes": [count]})
     artifacts.write_table(args.commutativity, commutes, record)
     artifacts.write_graph(args.graph, opposite_graph(table), record)
     captions = [f"{row.name[:20]}\n-> {row.opposite_name[:20]}" for row in table.itertuples()]
@@ -291,6 +309,13 @@ def register(commands) -> None:
     p.add_argument("--name", required=True)
     p.add_argument("--model", type=model_spec, required=True)
     p.add_argument("--chunks", nargs="+", required=True)
+    p.add_argument(
+        "--settings",
+        type=json_object,
+        required=True,
+        help="generation settings as JSON (to find the opposites' opposites)",
+    )
+    p.add_argument("--seed", type=int, default=0)
     p.add_argument("--images", required=True)
     p.add_argument("--table", required=True, help="opposites .tsv")
     p.add_argument("--commutativity", required=True, help="commutativity .tsv")
