@@ -63,7 +63,8 @@ def interpolate(
         {"model": zoo},
         objective,
         pair_ids(starts, ends),
-        settings,
+        # No octaves: frames at a fraction of the size would mix resolution into the schedule.
+        replace(settings, octaves=(1.0,)),
         seed,
         frames=frames,
         progress="interpolation",

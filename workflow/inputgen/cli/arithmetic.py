@@ -125,7 +125,7 @@ def cmd_interpolate(args: argparse.Namespace) -> None:
     ]
     title = f"{args.name}: {names[args.start]} -> {names[args.end]} (caption: what it sees)"
     figure = plots.image_grid(
-        frames, captions, columns=min(args.frames, 6), stretch=True, title=title
+        frames, captions, columns=min(args.frames, 8), stretch=True, title=title
     )
     artifacts.write_figure(args.figure, figure, record)
     artifacts.write_gif(args.gif, plots.stretch_contrast(frames), record)
