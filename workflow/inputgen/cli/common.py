@@ -27,26 +27,20 @@ def start_runtime(args: argparse.Namespace) -> torch.device:
     return resolve_device(args.device)
 
 
-def model_spec(text: str) -> dict:
-    try:
-        spec = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise argparse.ArgumentTypeError(f"--model must be a JSON object: {error}") from None
-    if not isinstance(spec, dict):
-        raise argparse.ArgumentTypeError(
-            '--model must be a JSON object such as {"arch": "resnet18", "weights": "random"}'
-        )
-    return spec
-
-
 def json_object(text: str) -> dict:
+    """argparse type of the JSON arguments: model specs, settings, evaluator maps."""
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
         raise argparse.ArgumentTypeError(f"expected a JSON object: {error}") from None
     if not isinstance(value, dict):
-        raise argparse.ArgumentTypeError("expected a JSON object")
+        raise argparse.ArgumentTypeError(
+            'expected a JSON object such as {"arch": "resnet18", "weights": "random"}'
+        )
     return value
+
+
+model_spec = json_object
 
 
 def batches(values: list[int], size: int) -> list[list[int]]:
