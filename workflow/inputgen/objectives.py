@@ -218,8 +218,3 @@ class InputL1(Term):
 
     def loss(self, ctx):
         return self.weight * ctx.images.abs().flatten(1).sum(dim=1)
-
-
-def head_layers(arch: str) -> Mapping[str, str]:
-    """Auxiliary heads that eval mode skips: head module -> the layer that feeds it."""
-    return {"AuxLogits": "Mixed_6e"} if arch == "inception_v3" else {}

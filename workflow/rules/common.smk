@@ -17,9 +17,13 @@ wildcard_constraints:
     model="|".join(MODELS),
 
 
-def model_spec(wildcards):
+def spec_of(name):
     """The resolved spec as JSON: a param, so any change to it reruns what used the model."""
-    return json.dumps(resolve_spec(MODELS[wildcards.model]), sort_keys=True)
+    return json.dumps(resolve_spec(MODELS[name]), sort_keys=True)
+
+
+def model_spec(wildcards):
+    return spec_of(wildcards.model)
 
 
 def weights_file(wildcards):
@@ -78,10 +82,6 @@ def evaluators(wildcards):
     return json.dumps(
         {name: resolve_spec(MODELS[name]) for name in others}, sort_keys=True
     )
-
-
-def spec_of(name):
-    return json.dumps(resolve_spec(MODELS[name]), sort_keys=True)
 
 
 def study_outputs(section, *patterns):
