@@ -23,6 +23,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/classify.smk"
 include: "workflow/rules/representations.smk"
 include: "workflow/rules/arithmetic.smk"
+include: "workflow/rules/output_space.smk"
 
 
 rule all:
@@ -40,3 +41,17 @@ rule all:
         study_outputs("addition", "results/addition/{model}/grid.png"),
         study_outputs("embedding", "results/embedding/{model}/embedding.png"),
         study_outputs("ablation", "results/ablation/{model}/ablation.tsv"),
+        expand(
+            rules.graphs.output,
+            generator=OUTPUT_GENERATORS,
+            model=OUTPUT_EVALUATORS,
+        ),
+        expand(rules.pca.output, generator=OUTPUT_GENERATORS, model=OUTPUT_EVALUATORS),
+        rules.coherence.output,
+        expand(rules.compare.output, generator=OUTPUT_GENERATORS)
+        if len(OUTPUT_EVALUATORS) > 1
+        else [],
+        study_outputs(
+            "vectorisation", "results/vectorisation/{model}/vectorisation.tsv"
+        ),
+        study_outputs("merging", "results/merging/{model}/merging.tsv"),

@@ -82,6 +82,26 @@ BAD = {
         lambda c: c["models"]["resnet18_random"].update(weights="package"),
         ["models.resnet18_random", "no installed package ships weights for resnet18"],
     ),
+    "vectorise a model that generates nothing": (
+        lambda c: c["vectorisation"].update(model="lite2"),
+        ["vectorisation.model", "'lite2'", "representations.models", "mobilenet_v2"],
+    ),
+    "merge toward itself": (
+        lambda c: c["merging"].update(toward="mobilenet_v2"),
+        ["merging.toward", "must differ from merging.model"],
+    ),
+    "merge a class that was not generated": (
+        lambda c: c["merging"].update(classes=[0, 7]),
+        ["merging.classes", "[7]", "not among the configured classes"],
+    ),
+    "graphs of an unknown evaluator": (
+        lambda c: c["outputs"].update(evaluators=["lite0", "vit"]),
+        ["outputs.evaluators[1]", "'vit'", "not a configured model"],
+    ),
+    "unknown graph metric": (
+        lambda c: c["graphs"].update(metric="manhattan"),
+        ["graphs.metric", '"manhattan"', "euclidean"],
+    ),
     "crop scale reversed": (
         lambda c: c["photos"].update(crop_scale=[0.9, 0.2]),
         ["photos.crop_scale", "[0.9, 0.2]", "low must not exceed high"],

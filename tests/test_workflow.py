@@ -97,10 +97,24 @@ def test_tiny_dag_runs_every_generation_study(tiny_run):
     assert ablation["config"].tolist() == ["none", "all"]
 
 
+def test_tiny_dag_maps_the_output_space(tiny_run):
+    results = tiny_run / "results"
+    for evaluator in ("lite0", "resnet18_random"):
+        outputs, _ = artifacts.load_tensors(results / f"outputs/lite0/{evaluator}.safetensors")
+        assert outputs["outputs"].shape == (2, 1000) and outputs["classes"].tolist() == [0, 251]
+        for name in ("nearest.graphml", "metric.graphml", "components.tsv", "pca.png"):
+            assert (results / f"graphs/lite0/{evaluator}" / name).is_file(), name
+    coherence = pd.read_csv(results / "graphs/coherence.tsv", sep="\t")
+    assert len(coherence) == 4  # 2 evaluators x 2 relations
+    comparison = pd.read_csv(results / "comparison/lite0/comparison.tsv", sep="\t")
+    assert comparison["class"].tolist() == [0, 251]
+
+
 def test_report_shows_the_figures(tiny_run):
     snakemake(tiny_run, "--report", "results/report.html")
     report = (tiny_run / "results/report.html").read_text()
     assert "lite0.png" in report and "photos.png" in report
+    assert "coherence.png" in report and "nearest.png" in report
 
 
 def test_reruns_only_what_a_change_touches(tiny_run, tmp_path):

@@ -106,12 +106,54 @@ def reference_errors(config: Mapping) -> list[str]:
             f"config key embedding.model = {embedding['model']!r}: embeds that model's class "
             f"representations, so it must be one of representations.models ({represented})"
         )
+    problems += _output_space_errors(config, represented)
     octaves = config.get("generation", {}).get("octaves", [1.0])
     if sorted(octaves) != list(octaves) or octaves[-1] != 1:
         problems.append(f"config key generation.octaves = {octaves}: must increase and end at 1")
     resize = (config.get("generation", {}).get("priors") or {}).get("resize") or {}
     if resize.get("low", 0) > resize.get("high", 1):
         problems.append(f"config key generation.priors.resize = {resize}: low must not exceed high")
+    return problems
+
+
+def _output_space_errors(config: Mapping, represented: list[str]) -> list[str]:
+    """Output vectors, vectorisation and merging read class representations: their models must
+    be generated, their classes among the generated ones."""
+    models = config.get("models", {})
+    problems = []
+    outputs = config.get("outputs") or {}
+    for index, name in enumerate(outputs.get("generators") or []):
+        if name not in represented:
+            problems.append(
+                f"config key outputs.generators[{index}] = {name!r}: must be one of "
+                f"representations.models ({represented})"
+            )
+    for index, name in enumerate(outputs.get("evaluators") or []):
+        if name not in models:
+            problems.append(
+                f"config key outputs.evaluators[{index}] = {name!r}: not a configured model "
+                f"(configured: {', '.join(models)})"
+            )
+    classes = config.get("classes")
+    for section in ("vectorisation", "merging"):
+        study = config.get(section)
+        if not study:
+            continue
+        for key in ("model", "toward"):
+            if study[key] not in represented:
+                problems.append(
+                    f"config key {section}.{key} = {study[key]!r}: must be one of "
+                    f"representations.models ({represented})"
+                )
+        if study["model"] == study["toward"]:
+            problems.append(f"config key {section}.toward: must differ from {section}.model")
+        if classes != "all":
+            missing = [c for c in study["classes"] if c not in classes]
+            if missing:
+                problems.append(
+                    f"config key {section}.classes: {missing} are not among the configured "
+                    "classes (their class representations are the targets)"
+                )
     return problems
 
 

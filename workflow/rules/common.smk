@@ -26,10 +26,14 @@ def model_spec(wildcards):
     return spec_of(wildcards.model)
 
 
-def weights_file(wildcards):
+def weights_of(name):
     """A file: checkpoint is an input, so replacing it reruns the model's jobs."""
-    weights = MODELS[wildcards.model]["weights"]
+    weights = MODELS[name]["weights"]
     return [weights.removeprefix("file:")] if weights.startswith("file:") else []
+
+
+def weights_file(wildcards):
+    return weights_of(wildcards.model)
 
 
 def photo_source_args():

@@ -9,26 +9,32 @@ from __future__ import annotations
 import argparse
 import sys
 
-from inputgen.cli import arithmetic, audit, data, generation
-from inputgen.runtime import make_deterministic
+from inputgen.cli import arithmetic, audit, data, generation, output_space, vectorisation
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="inputgen", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="STAGE")
-    for stages in (data, generation, arithmetic, audit):
+    for stages in (data, generation, arithmetic, output_space, vectorisation, audit):
         stages.register(commands)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    from inputgen.models import WeightsError
+def _user_error(error: Exception) -> bool:
+    """Errors that a message explains (bad input, config or weights), not bugs to trace."""
+    known = (ValueError, KeyError, FileNotFoundError)
+    # Only stages that load models import inputgen.models (and torchvision, seconds per job).
+    models = sys.modules.get("inputgen.models")
+    return isinstance(error, known + ((models.WeightsError,) if models else ()))
 
+
+def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    make_deterministic()
     try:
         args.func(args)
-    except (WeightsError, ValueError, KeyError, FileNotFoundError) as error:
+    except Exception as error:
+        if not _user_error(error):
+            raise
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"inputgen {args.command}: error: {message}", file=sys.stderr)
         return 2

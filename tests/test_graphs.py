@@ -1,0 +1,238 @@
+"""Class graphs, coherence, the group table, PCA and the cross-model comparison."""
+
+import networkx as nx
+import numpy as np
+import pytest
+import torch
+from inputgen import graphs
+from inputgen.imagenet_groups import GROUPS, group_of
+from inputgen.models import imagenet_class_names
+from inputgen.output_space import compare, correlation_distance, pca
+
+
+def edges(graph):
+    return set(graph.edges)
+
+
+def test_nearest_graph_takes_the_top_other_output_and_breaks_ties_low():
+    outputs = np.array(
+        [
+            [9.0, 5.0, 5.0, 1.0, 0.0],  # class 0: 1 and 2 tie -> 1
+            [2.0, 9.0, 3.0, 7.0, 0.0],  # class 1: -> 3 (not generated)
+            [4.0, 4.0, 9.0, 0.0, 4.0],  # class 2: 0, 1 and 4 tie -> 0
+        ]
+    )
+    graph = graphs.nearest_graph(outputs, [0, 1, 2])
+    assert edges(graph) == {(0, 1), (1, 3), (2, 0)}
+    assert graph.nodes[3]["generated"] is False and graph.nodes[0]["generated"] is True
+    assert graph.edges[1, 3]["logit"] == 7.0
+    # The target's own logit never counts, however large or small.
+    for own in (1e6, -1e6):
+        changed = outputs.copy()
+        changed[[0, 1, 2], [0, 1, 2]] = own
+        assert edges(graphs.nearest_graph(changed, [0, 1, 2])) == edges(graph)
+
+
+def test_nearest_graph_rows_follow_their_class_not_their_position():
+    outputs = np.array([[0.0, 3.0, 1.0], [5.0, 2.0, 1.0]])
+    assert edges(graphs.nearest_graph(outputs, [2, 0])) == {(2, 1), (0, 1)}
+
+
+def test_metric_graph_links_nearest_points_with_ties_to_the_smaller_class():
+    outputs = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [5.0, 5.0]])
+    graph = graphs.metric_graph(outputs, [10, 20, 30, 40])
+    # 10: 20 and 30 both at 1 -> 20; 40: 20 and 30 both at sqrt(41) -> 20
+    assert edges(graph) == {(10, 20), (20, 10), (30, 10), (40, 20)}
+    assert graph.edges[40, 20]["distance"] == pytest.approx(np.sqrt(41))
+    cosine = graphs.metric_graph(
+        np.array([[1.0, 0.0], [2.0, 0.1], [0.0, 1.0]]), [1, 2, 3], metric="cosine"
+    )
+    assert edges(cosine) == {(1, 2), (2, 1), (3, 2)}
+
+
+def test_graph_inputs_are_checked():
+    with pytest.raises(ValueError, match="repeat"):
+        graphs.metric_graph(np.zeros((2, 3)), [1, 1])
+    with pytest.raises(ValueError, match="NaN"):
+        graphs.nearest_graph(np.array([[np.nan, 1.0]]), [0])
+    with pytest.raises(ValueError, match="metric must be"):
+        graphs.metric_graph(np.zeros((2, 3)), [1, 2], metric="manhattan")
+    with pytest.raises(ValueError, match="class 5 >= 2 outputs"):
+        graphs.nearest_graph(np.zeros((1, 2)), [5])
+
+
+def test_components_find_cliques_and_halves():
+    outputs = np.full((5, 1000), -1.0)
+    for row, neighbour in enumerate([1, 2, 0, 501, 500]):  # 0->1->2->0, 500<->501
+        outputs[row, neighbour] = 5.0
+    graph = graphs.nearest_graph(outputs, [0, 1, 2, 500, 501], imagenet_class_names())
+    table = graphs.components_table(graph)
+    assert table["size"].tolist() == [3, 2]
+    assert table["is_clique"].tolist() == [True, True]  # a 3-cycle is a triangle
+    assert table["half"].tolist() == ["animals", "rest"]
+    assert table["members"].iloc[0] == "0 tench; 1 goldfish; 2 great white shark"
+    graph.add_edge(2, 600)  # a tail: no longer complete, and now spans both halves
+    graph.nodes[600].update(name="x", group="", generated=False)
+    row = graphs.components_table(graph).iloc[0]
+    assert (row["size"], row["is_clique"], row["half"]) == (4, False, "mixed")
+
+
+def random_metric_graph(rng, n=120):
+    classes = rng.choice(1000, size=n, replace=False)
+    return graphs.metric_graph(rng.normal(size=(n, 50)), classes)
+
+
+def test_coherence_baseline_mean_is_the_exact_permutation_expectation():
+    graph = random_metric_graph(np.random.default_rng(0))
+    result = graphs.coherence(graph, permutations=4000, seed=1)
+    spread = (result["ci_high"] - result["ci_low"]) / 4  # ~ one standard deviation
+    expected = graphs.expected_same_group_fraction(graph)
+    assert abs(result["baseline_mean"] - expected) < 4 * spread / np.sqrt(4000)
+    assert result["ci_low"] <= expected <= result["ci_high"]
+
+
+def test_coherence_of_random_outputs_averages_to_its_baseline():
+    """On random output matrices the graph ignores groups: observed ~ baseline on average."""
+    rng = np.random.default_rng(2)
+    observed, expected = [], []
+    for _ in range(40):
+        graph = random_metric_graph(rng)
+        observed.append(graphs.same_group_fraction(graph))
+        expected.append(graphs.expected_same_group_fraction(graph))
+    assert abs(np.mean(observed) - np.mean(expected)) < 0.02
+
+
+def test_coherence_detects_group_structure_and_is_seeded():
+    # Three groups of points, each around its own centre: every edge stays within a group.
+    classes = [*range(151, 161), *range(281, 291), *range(924, 934)]
+    rng = np.random.default_rng(3)
+    centres = np.repeat(np.eye(3) * 50, 10, axis=0)
+    outputs = np.hstack([centres, np.zeros((30, 7))]) + rng.normal(size=(30, 10))
+    graph = graphs.metric_graph(outputs, classes)
+    result = graphs.coherence(graph, permutations=500, seed=0)
+    assert result["observed"] == 1.0 and result["observed"] > result["ci_high"]
+    assert result["p_value"] == pytest.approx(1 / 501)
+    assert result == graphs.coherence(graph, permutations=500, seed=0)
+    assert (
+        result["baseline_mean"]
+        != graphs.coherence(graph, permutations=500, seed=1)["baseline_mean"]
+    )
+
+
+def test_ungrouped_classes_never_count_as_sharing_a_group():
+    graph = nx.DiGraph()
+    for node in (400, 401, 151, 152):  # 400, 401: objects without a group
+        graph.add_node(node, group=group_of(node) or "", name=str(node), generated=True)
+    graph.add_edges_from([(400, 401), (151, 152)])
+    assert graphs.same_group_fraction(graph) == 0.5
+
+
+def test_group_table_ranges_start_and_end_where_the_class_names_say():
+    names = imagenet_class_names()
+    ends = {
+        "fish": [("tench", "stingray"), ("barracouta", "puffer")],
+        "birds": [("cock", "great grey owl"), ("black grouse", "black swan")],
+        "reptiles": [("loggerhead", "sidewinder")],
+        "dogs": [("Chihuahua", "Mexican hairless")],
+        "cats": [("tabby", "cheetah")],
+        "primates": [("orangutan", "indri")],
+        "food": [("guacamole", "eggnog")],
+    }
+    for group, expected in ends.items():
+        for (first, last), (start, end) in zip(expected, GROUPS[group], strict=False):
+            assert (names[start], names[end]) == (first, last), group
+    vehicles = {names[i] for first, _ in GROUPS["vehicles"] for i in [first]}
+    assert {"school bus", "go-kart", "tractor", "airliner", "canoe"} <= vehicles
+    # No class sits in two groups.
+    sizes = sum(end - start + 1 for ranges in GROUPS.values() for start, end in ranges)
+    assert sizes == sum(group_of(i) is not None for i in range(1000))
+    with pytest.raises(ValueError, match="0..999"):
+        group_of(1000)
+
+
+def test_pca_explained_variance_sums_to_one_and_finds_a_dominant_axis():
+    rng = np.random.default_rng(0)
+    direction = rng.normal(size=1000)
+    outputs = rng.normal(size=(30, 1)) * 10 * direction + rng.normal(size=(30, 1000)) * 0.01
+    coordinates, ratios = pca(outputs)
+    assert coordinates.shape == (30, 2)
+    assert ratios.sum() == pytest.approx(1.0)
+    assert ratios[0] > 0.99
+    two, ratios = pca(outputs[:2])  # two classes span one component
+    assert two.shape == (2, 2) and ratios.sum() == pytest.approx(1.0)
+
+
+def test_comparison_is_blind_to_logit_shift_and_scale():
+    rng = np.random.default_rng(0)
+    first = rng.normal(size=(4, 1000))
+    names = imagenet_class_names()
+    same = compare(first, 3 * first + 7, [0, 1, 2, 3], names)
+    assert np.allclose(same["correlation_distance"], 0, atol=1e-6)
+    assert same["agree"].all() and (same["euclidean"] > 0).all()
+    assert np.allclose(correlation_distance(first, -first), 2)
+    with pytest.raises(ValueError, match="output matrices"):
+        compare(first, first[:3], [0, 1, 2, 3], names)
+
+
+def test_output_space_stages_end_to_end(tmp_path):
+    """outputs -> graphs, pca, compare, coherence through the CLI, on untrained models."""
+    import json
+
+    import pandas as pd
+    from inputgen import artifacts, cli
+
+    def run(*args):
+        assert cli.main([str(a) for a in args]) == 0
+
+    specs = {
+        name: json.dumps({"arch": "resnet18", "weights": "random", "seed": seed, "input_size": 64})
+        for name, seed in (("a", 0), ("b", 1))
+    }
+    images = tmp_path / "images.safetensors"
+    run("represent", "--name", "a", "--model", specs["a"], "--classes", 3, 7, 151, 281,
+        "--settings", json.dumps({"steps": 1}), "--out", images)  # fmt: skip
+    for name, spec in specs.items():
+        run("outputs", "--generator", "a", "--name", name, "--model", spec,
+            "--images", images, "--out", tmp_path / f"{name}.safetensors")  # fmt: skip
+    outputs, metadata = artifacts.load_tensors(tmp_path / "a.safetensors")
+    assert outputs["outputs"].shape == (4, 1000) and outputs["outputs"].dtype == torch.float32
+    assert outputs["classes"].tolist() == [3, 7, 151, 281]
+    assert metadata["evaluator"] == "a" and metadata["names"][3] == "tiger shark"
+
+    out = tmp_path / "graphs"
+    run("graphs", "--outputs", tmp_path / "a.safetensors", "--permutations", 200,
+        "--nearest-graph", out / "nearest.graphml", "--metric-graph", out / "metric.graphml",
+        "--nearest-figure", out / "nearest.png", "--metric-figure", out / "metric.png",
+        "--components", out / "components.tsv", "--coherence", out / "coherence.tsv")  # fmt: skip
+    coherence = pd.read_csv(out / "coherence.tsv", sep="\t")
+    assert list(coherence.columns[:5]) == [
+        "relation",
+        "observed",
+        "baseline_mean",
+        "ci_low",
+        "ci_high",
+    ]
+    assert coherence["relation"].tolist() == ["nearest", "metric"]
+    metric = nx.read_graphml(out / "metric.graphml")
+    assert set(metric.nodes) == {"3", "7", "151", "281"} and metric.number_of_edges() == 4
+    assert metric.nodes["151"]["group"] == "dogs" and metric.nodes["7"]["name"] == "cock"
+    components = pd.read_csv(out / "components.tsv", sep="\t")
+    assert set(components["relation"]) == {"nearest", "metric"}
+    assert components.groupby("relation")["size"].sum()["metric"] == 4
+
+    run("pca", "--outputs", tmp_path / "a.safetensors", "--table", out / "pca.tsv",
+        "--figure", out / "pca.png")  # fmt: skip
+    assert pd.read_csv(out / "pca.tsv", sep="\t")["cumulative"].iloc[-1] == pytest.approx(1)
+
+    run("compare", "--generator", "a", "--outputs", f"a={tmp_path / 'a.safetensors'}",
+        f"b={tmp_path / 'b.safetensors'}", "--table", out / "compare.tsv",
+        "--figure", out / "compare.png")  # fmt: skip
+    table = pd.read_csv(out / "compare.tsv", sep="\t")
+    assert (table["model_a"] + table["model_b"]).unique().tolist() == ["ab"] and len(table) == 4
+
+    run("coherence", "--tables", out / "coherence.tsv", out / "coherence.tsv",
+        "--table", out / "all.tsv", "--figure", out / "all.png")  # fmt: skip
+    gathered = pd.read_csv(out / "all.tsv", sep="\t")
+    assert (
+        list(gathered.columns[:3]) == ["generator", "evaluator", "relation"] and len(gathered) == 4
+    )
