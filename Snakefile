@@ -24,6 +24,7 @@ include: "workflow/rules/classify.smk"
 include: "workflow/rules/representations.smk"
 include: "workflow/rules/arithmetic.smk"
 include: "workflow/rules/output_space.smk"
+include: "workflow/rules/similarity.smk"
 
 
 rule all:
@@ -55,3 +56,5 @@ rule all:
             "vectorisation", "results/vectorisation/{model}/vectorisation.tsv"
         ),
         study_outputs("merging", "results/merging/{model}/merging.tsv"),
+        rules.cka.output,
+        rules.cka_layers.output if LAYER_PAIR else [],

@@ -102,6 +102,18 @@ BAD = {
         lambda c: c["graphs"].update(metric="manhattan"),
         ["graphs.metric", '"manhattan"', "euclidean"],
     ),
+    "invert a model CKA leaves out": (
+        lambda c: c["cka"].update(models=["lite0", "lite1"]),
+        ["inversion.models", "'lite2' is inverted but not in cka.models"],
+    ),
+    "layer pair without layers": (
+        lambda c: c["cka"]["layer_pair"]["layers"].pop("mobilenet_v2"),
+        ["cka.layer_pair.layers", "no layers for 'mobilenet_v2'"],
+    ),
+    "inversion momentum of 1": (
+        lambda c: c["inversion"].update(momentum=1.0),
+        ["inversion.momentum", "1.0"],
+    ),
     "crop scale reversed": (
         lambda c: c["photos"].update(crop_scale=[0.9, 0.2]),
         ["photos.crop_scale", "[0.9, 0.2]", "low must not exceed high"],

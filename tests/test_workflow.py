@@ -110,11 +110,24 @@ def test_tiny_dag_maps_the_output_space(tiny_run):
     assert comparison["class"].tolist() == [0, 251]
 
 
+def test_tiny_dag_inverts_and_compares_models(tiny_run):
+    results = tiny_run / "results"
+    inverted, _ = artifacts.load_tensors(results / "inversion/lite0/inverted.safetensors")
+    assert inverted["images"].shape == (4, 3, 224, 224)
+    natural = pd.read_csv(results / "cka/natural.tsv", sep="\t")
+    assert len(natural) == 4 and set(natural["model_b"]) == {"lite0", "resnet18_random"}
+    inverted_table = pd.read_csv(results / "cka/inverted.tsv", sep="\t")
+    assert inverted_table["model_a"].tolist() == ["lite0", "lite0"]
+    assert (results / "cka/heatmaps.png").is_file()
+    assert not (results / "cka/layers.tsv").exists()  # no layer pair configured
+
+
 def test_report_shows_the_figures(tiny_run):
     snakemake(tiny_run, "--report", "results/report.html")
     report = (tiny_run / "results/report.html").read_text()
     assert "lite0.png" in report and "photos.png" in report
     assert "coherence.png" in report and "nearest.png" in report
+    assert "heatmaps.png" in report
 
 
 def test_reruns_only_what_a_change_touches(tiny_run, tmp_path):

@@ -107,6 +107,7 @@ def reference_errors(config: Mapping) -> list[str]:
             f"representations, so it must be one of representations.models ({represented})"
         )
     problems += _output_space_errors(config, represented)
+    problems += _similarity_errors(config)
     octaves = config.get("generation", {}).get("octaves", [1.0])
     if sorted(octaves) != list(octaves) or octaves[-1] != 1:
         problems.append(f"config key generation.octaves = {octaves}: must increase and end at 1")
@@ -154,6 +155,37 @@ def _output_space_errors(config: Mapping, represented: list[str]) -> list[str]:
                     f"config key {section}.classes: {missing} are not among the configured "
                     "classes (their class representations are the targets)"
                 )
+    return problems
+
+
+def _similarity_errors(config: Mapping) -> list[str]:
+    """Inverted datasets are rows of the CKA matrix; layer choices must name compared models."""
+    models = config.get("models", {})
+    pretrained = [n for n, spec in models.items() if spec.get("weights", "random") != "random"]
+    inversion = config.get("inversion") or {}
+    cka = config.get("cka") or {}
+    problems = _model_list_errors(config, "inversion")
+    compared = cka.get("models") or pretrained
+    problems += [
+        f"config key cka.models[{i}] = {name!r}: not a configured model"
+        for i, name in enumerate(cka.get("models") or [])
+        if name not in models
+    ]
+    for name in inversion.get("models") or pretrained:
+        if name in models and name not in compared:
+            problems.append(
+                f"config key inversion.models: {name!r} is inverted but not in cka.models "
+                f"({compared}); its inverted dataset is a row of the CKA matrix"
+            )
+    for name in cka.get("layers") or {}:
+        if name not in compared:
+            problems.append(f"config key cka.layers.{name}: not one of cka.models ({compared})")
+    pair = cka.get("layer_pair") or {}
+    for name in pair.get("models", []):
+        if name not in models:
+            problems.append(f"config key cka.layer_pair.models: {name!r} is not a configured model")
+        elif name not in pair["layers"]:
+            problems.append(f"config key cka.layer_pair.layers: no layers for {name!r}")
     return problems
 
 

@@ -373,24 +373,51 @@ def check_layer(model: nn.Module, name: str) -> nn.Module:
     return modules[name]
 
 
+# A layer name every classifier has: the input of its last Linear layer, the representation
+# before the classifier (Jones et al.'s inversion layer), whatever the architecture calls it.
+PENULTIMATE = "penultimate"
+
+
+def classifier_layer(model: nn.Module) -> nn.Linear:
+    """The model's output layer: its last ``nn.Linear`` (torchvision defines the head last)."""
+    linears = [module for module in model.modules() if isinstance(module, nn.Linear)]
+    if not linears:
+        raise KeyError(f"{type(model).__name__} has no Linear layer: no {PENULTIMATE!r} layer")
+    return linears[-1]
+
+
 @contextlib.contextmanager
 def capture(model: nn.Module, layers: Sequence[str]) -> Iterator[dict[str, torch.Tensor]]:
-    """Record the outputs of named layers during forward passes inside the block.
+    """Record the outputs of named layers (and, for ``"penultimate"``, the input of the output
+    layer) during forward passes inside the block.
 
     Scoped forward hooks (removed on exit, also on error) rather than torchvision's FX
     ``create_feature_extractor``: hooks tap the one model itself (no traced copy per layer set,
     the names are ``named_modules`` names) and work on modules FX cannot trace.
     """
-    modules = [check_layer(model, name) for name in layers]
+    modules = [
+        classifier_layer(model) if name == PENULTIMATE else check_layer(model, name)
+        for name in layers
+    ]
     outputs: dict[str, torch.Tensor] = {}
     handles = []
     try:
         for name, module in zip(layers, modules, strict=True):
-            handles.append(module.register_forward_hook(_store(outputs, name)))
+            if name == PENULTIMATE:
+                handles.append(module.register_forward_pre_hook(_store_input(outputs, name)))
+            else:
+                handles.append(module.register_forward_hook(_store(outputs, name)))
         yield outputs
     finally:
         for handle in handles:
             handle.remove()
+
+
+def _store_input(outputs: dict, name: str):
+    def hook(_module, inputs):
+        outputs[name] = inputs[0].flatten(1)
+
+    return hook
 
 
 def _store(outputs: dict, name: str):

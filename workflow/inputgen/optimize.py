@@ -29,7 +29,7 @@ from tqdm.auto import tqdm
 from inputgen.models import ZooModel, capture
 from inputgen.objectives import Context, Term
 
-STEP_RULES = ("gradient", "sign", "normalized")
+STEP_RULES = ("gradient", "sign", "normalized", "l2")
 
 
 class OptimizationError(RuntimeError):
@@ -180,6 +180,9 @@ def _direction(gradient: torch.Tensor, rule: str) -> torch.Tensor:
         return gradient
     if rule == "sign":
         return gradient.sign()
+    if rule == "l2":  # unit L2 norm per element (Ilyas et al.'s representation inversion)
+        norm = gradient.flatten(1).norm(dim=1).clamp_min(1e-12)
+        return gradient / norm.view(-1, 1, 1, 1)
     # normalised: unit mean absolute value per element, so lr means the same as for "sign"
     scale = gradient.abs().flatten(1).mean(dim=1).clamp_min(1e-12)
     return gradient / scale.view(-1, 1, 1, 1)
@@ -213,16 +216,24 @@ def optimize(
     seed: int = 0,
     frames: int = 0,
     progress: str | None = "optimising",
+    momentum: float = 0.0,
+    keep_best: bool = False,
 ) -> Result:
     """Minimise ``objective`` over the images, starting from ``init`` (B, 3, H, W) in [0, 1].
 
     ``ids`` name the elements for seeding (default 0..B-1): give each element the same id in
     any batch to get the same result. ``octaves`` split the steps evenly over increasing
     resolutions (fractions of the final size). ``frames`` > 0 also records that many evenly
-    spaced snapshots in ``history["frames"]`` (frames, B, 3, H, W).
+    spaced snapshots in ``history["frames"]`` (frames, B, 3, H, W). ``momentum`` averages the
+    step directions (``m = momentum * m + (1 - momentum) * direction``); ``keep_best`` returns
+    each element's lowest-loss iterate instead of the last (``history["best_loss"]``).
     """
     if rule not in STEP_RULES:
         raise ValueError(f"step rule {rule!r}; known: {', '.join(STEP_RULES)}")
+    if not 0 <= momentum < 1:
+        raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+    if keep_best and len(octaves) > 1:
+        raise ValueError("keep_best compares iterates of one resolution: use a single octave")
     if steps < 1:
         raise ValueError(f"steps must be >= 1, got {steps}")
     if init.ndim != 4 or init.shape[1] != 3:
@@ -246,6 +257,9 @@ def optimize(
         steps // len(sizes) + (1 if i < steps % len(sizes) else 0) for i in range(len(sizes))
     ]
     images = init.detach().to(device, torch.float32).clamp(0, 1)
+    velocity = torch.zeros_like(images) if momentum else None
+    best_loss = torch.full((batch,), math.inf, device=device)
+    best = images.clone() if keep_best else None
     history: dict[str, list[torch.Tensor]] = {"loss": []}
     snapshots = []
     snapshot_at = set(np.linspace(0, steps - 1, frames).round().astype(int).tolist())
@@ -256,6 +270,8 @@ def optimize(
             images = F.interpolate(
                 images, size=(size, size), mode="bilinear", align_corners=False
             ).clamp(0, 1)
+            if velocity is not None:  # a new resolution starts without momentum
+                velocity = torch.zeros_like(images)
         for _ in range(count):
             fraction = done / steps
             images.requires_grad_(True)
@@ -279,7 +295,15 @@ def optimize(
             (gradient,) = torch.autograd.grad(loss.sum(), images)
             _check_finite(loss, gradient, done, ids)
             with torch.no_grad():
-                images = images - step_size(lr, lr_end, fraction) * _direction(gradient, rule)
+                if keep_best:  # the loss was measured on these images, before the step
+                    better = loss.detach() < best_loss
+                    best_loss = torch.where(better, loss.detach(), best_loss)
+                    best[better] = images.detach()[better]
+                direction = _direction(gradient, rule)
+                if velocity is not None:
+                    velocity = momentum * velocity + (1 - momentum) * direction
+                    direction = velocity
+                images = images - step_size(lr, lr_end, fraction) * direction
                 for prior in image_priors:
                     if prior.active(fraction):
                         images = prior.apply_image(images)
@@ -299,6 +323,9 @@ def optimize(
     stacked = {key: torch.stack(values) for key, values in history.items()}
     if frames:
         stacked["frames"] = torch.stack(snapshots)
+    if keep_best:
+        stacked["best_loss"] = best_loss.cpu()
+        images = best
     return Result(images=images.detach().cpu(), history=stacked)
 
 

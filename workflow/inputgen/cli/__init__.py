@@ -9,13 +9,21 @@ from __future__ import annotations
 import argparse
 import sys
 
-from inputgen.cli import arithmetic, audit, data, generation, output_space, vectorisation
+from inputgen.cli import (
+    arithmetic,
+    audit,
+    data,
+    generation,
+    output_space,
+    similarity,
+    vectorisation,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="inputgen", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="STAGE")
-    for stages in (data, generation, arithmetic, output_space, vectorisation, audit):
+    for stages in (data, generation, arithmetic, output_space, vectorisation, similarity, audit):
         stages.register(commands)
     return parser
 

@@ -1,0 +1,113 @@
+"""Linear CKA: invariances (netrep's test style), agreement of the forms, streaming, errors."""
+
+import numpy as np
+import pytest
+import torch
+from inputgen.cka import MinibatchCKA, StreamingCKA, feature_cka, gram_cka, linear_cka
+from scipy.stats import ortho_group
+
+FORMS = [feature_cka, gram_cka]
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 12))
+    # y shares a 6-d signal with x, plus its own features and noise
+    y = np.hstack([x[:, :6] @ rng.normal(size=(6, 6)), rng.normal(size=(60, 4))])
+    return x, y + 0.3 * rng.normal(size=y.shape), rng
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("debiased", [False, True])
+def test_identity_symmetry_and_range(form, debiased, data):
+    x, y, _ = data
+    assert form(x, x, debiased) == pytest.approx(1.0, abs=1e-12)
+    assert form(x, y, debiased) == pytest.approx(form(y, x, debiased), abs=1e-12)
+    assert 0 < form(x, y, debiased) < 1
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("debiased", [False, True])
+def test_invariant_to_rotation_isotropic_scaling_and_translation(form, debiased, data):
+    x, y, rng = data
+    reference = form(x, y, debiased)
+    rotation = ortho_group.rvs(x.shape[1], random_state=1)
+    moved = 3.7 * x @ rotation + rng.normal(size=(1, x.shape[1])) * 10
+    assert form(moved, y, debiased) == pytest.approx(reference, abs=1e-10)
+    assert form(x, 0.01 * y - 5, debiased) == pytest.approx(reference, abs=1e-10)
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_not_invariant_to_a_generic_invertible_linear_map(form, data):
+    x, y, rng = data
+    stretch = np.diag(np.geomspace(1, 100, x.shape[1])) @ ortho_group.rvs(12, random_state=2)
+    assert abs(form(x @ stretch, y) - form(x, y)) > 0.01
+
+
+@pytest.mark.parametrize("debiased", [False, True])
+def test_feature_and_gram_forms_agree_and_the_cheaper_is_picked(debiased, data):
+    x, y, rng = data
+    assert feature_cka(x, y, debiased) == pytest.approx(gram_cka(x, y, debiased), abs=1e-10)
+    wide = rng.normal(size=(20, 500))  # d > n: the Gram form is the cheap one
+    assert linear_cka(wide, wide[:, :50], debiased) == pytest.approx(
+        feature_cka(wide, wide[:, :50], debiased), abs=1e-10
+    )
+
+
+def test_float64_whatever_the_input_and_shape(data):
+    x, y, _ = data
+    as_float32 = linear_cka(torch.tensor(x, dtype=torch.float32), torch.tensor(y).float())
+    assert as_float32 == pytest.approx(linear_cka(x, y), abs=1e-6)
+    images = x.reshape(60, 3, 2, 2)  # (n, ...) is flattened per sample
+    assert linear_cka(images, y) == pytest.approx(linear_cka(x, y), abs=1e-12)
+
+
+def test_debiased_is_near_zero_for_independent_features_where_biased_is_not():
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(100, 400)), rng.normal(size=(100, 400))
+    assert linear_cka(x, y) > 0.5  # the biased estimator's well-known inflation for d >> n
+    assert abs(linear_cka(x, y, debiased=True)) < 0.05
+
+
+@pytest.mark.parametrize("debiased", [False, True])
+def test_streaming_equals_the_full_computation(debiased, data):
+    x, y, rng = data
+    z = rng.normal(size=(60, 3)) + 1000.0  # a large offset: the shift keeps sums from cancelling
+    stream = StreamingCKA(debiased=debiased)
+    for rows in np.array_split(np.arange(60), [7, 20, 21, 45]):  # uneven batches, one of 1
+        stream.update({"x": x[rows], "y": torch.tensor(y[rows]).float(), "z": z[rows]})
+    assert stream.n == 60
+    full = {"x": x, "y": torch.tensor(y).float(), "z": z}
+    matrix = stream.matrix()
+    for i, a in enumerate(stream.names):
+        for j, b in enumerate(stream.names):
+            assert matrix[i, j] == pytest.approx(feature_cka(full[a], full[b], debiased), abs=1e-10)
+
+
+def test_minibatch_cka_is_the_debiased_cka_for_one_batch_and_close_for_many(data):
+    x, y, _ = data
+    one = MinibatchCKA()
+    one.update({"x": x, "y": y})
+    assert one.cka("x", "y") == pytest.approx(linear_cka(x, y, debiased=True), abs=1e-10)
+    many = MinibatchCKA()
+    for rows in np.array_split(np.arange(60), 3):
+        many.update({"x": x[rows], "y": y[rows]})
+    assert many.cka("x", "y") == pytest.approx(linear_cka(x, y, debiased=True), abs=0.1)
+    assert many.matrix().shape == (2, 2)
+
+
+def test_errors_name_the_problem(data):
+    x, y, _ = data
+    with pytest.raises(ValueError, match="same samples: got 60 and 59"):
+        linear_cka(x, y[:59])
+    with pytest.raises(ValueError, match="debiased CKA needs at least 4 samples, got 3"):
+        linear_cka(x[:3], y[:3], debiased=True)
+    stream = StreamingCKA()
+    stream.update({"x": x[:5], "y": y[:5]})
+    with pytest.raises(ValueError, match="every batch must hold"):
+        stream.update({"x": x[:5]})
+    with pytest.raises(ValueError, match="same samples"):
+        stream.update({"x": x[:5], "y": y[:4]})
+    with pytest.raises(ValueError, match="samples, features"):
+        linear_cka(np.zeros(5), np.zeros(5))

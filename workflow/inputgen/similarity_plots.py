@@ -1,0 +1,75 @@
+"""Figures of the model-similarity study: CKA heatmaps."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")  # jobs run headless
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+
+def _square(table: pd.DataFrame, rows: str, columns: str) -> pd.DataFrame:
+    order_rows = list(dict.fromkeys(table[rows]))
+    order_columns = list(dict.fromkeys(table[columns]))
+    return table.pivot(index=rows, columns=columns, values="cka").loc[order_rows, order_columns]
+
+
+def cka_heatmaps(natural: pd.DataFrame, inverted: pd.DataFrame, *, layer_note: str) -> plt.Figure:
+    """Jones et al.'s figure: CKA between every pair of models on natural images (left) and on
+    each row model's inverted dataset (right), one colour scale, values annotated."""
+    import seaborn as sns
+
+    panels = [(natural, "natural images"), (inverted, "row model's inverted images")]
+    size = max(natural["model_a"].nunique(), 2)
+    figure, axes = plt.subplots(1, 2, figsize=(2 * (1.2 * size + 2.5), 1.1 * size + 2.2))
+    for ax, (table, title) in zip(axes, panels, strict=True):
+        matrix = _square(table, "model_a", "model_b")
+        mean = table.loc[table["model_a"] != table["model_b"], "cka"].mean()
+        sns.heatmap(
+            matrix,
+            vmin=0,
+            vmax=1,
+            cmap="magma",
+            annot=True,
+            fmt=".2f",
+            square=True,
+            cbar=ax is axes[-1],
+            cbar_kws={"label": "linear CKA"},
+            ax=ax,
+            annot_kws={"fontsize": 8},
+        )
+        ax.set_title(f"{title}\n(mean off-diagonal {mean:.2f})", fontsize=11)
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        ax.tick_params(axis="x", labelrotation=35)
+        ax.tick_params(axis="y", labelrotation=0)
+    figure.suptitle(f"Linear CKA between models, {layer_note}", fontsize=12)
+    figure.tight_layout()
+    return figure
+
+
+def layer_heatmap(table: pd.DataFrame, first: str, second: str, *, batches: int) -> plt.Figure:
+    """Kornblith et al.'s layer x layer CKA of two models."""
+    import seaborn as sns
+
+    matrix = _square(table, "layer_a", "layer_b")
+    figure, ax = plt.subplots(figsize=(1.0 * matrix.shape[1] + 3.5, 0.8 * matrix.shape[0] + 2))
+    sns.heatmap(
+        matrix,
+        vmin=0,
+        vmax=1,
+        cmap="magma",
+        annot=True,
+        fmt=".2f",
+        ax=ax,
+        cbar_kws={"label": "minibatch CKA (debiased)"},
+        annot_kws={"fontsize": 8},
+    )
+    ax.set_xlabel(second)
+    ax.set_ylabel(first)
+    ax.tick_params(axis="x", labelrotation=35)
+    ax.set_title(f"Layer x layer CKA, {first} vs {second} ({batches} minibatches)", fontsize=11)
+    figure.tight_layout()
+    return figure

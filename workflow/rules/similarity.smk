@@ -1,0 +1,137 @@
+# Model similarity (source article 4): representation-inversion datasets and linear CKA between
+# models on natural and on inverted images; a layer x layer CKA of two models.
+
+INVERSION = config["inversion"]
+INVERSION_MODELS = INVERSION["models"] or PRETRAINED
+CKA = config["cka"]
+CKA_MODELS = CKA["models"] or PRETRAINED
+LAYER_PAIR = CKA["layer_pair"] or {}
+
+
+def specs_of(names):
+    return json.dumps(
+        {name: resolve_spec(MODELS[name]) for name in names}, sort_keys=True
+    )
+
+
+rule invert:
+    input:
+        natural="results/data/natural.safetensors",
+        weights=weights_file,
+    output:
+        images="results/inversion/{model}/inverted.safetensors",
+        summary="results/inversion/{model}/summary.tsv",
+        figure=report(
+            "results/inversion/{model}/grid.png",
+            caption="../report/inversion.rst",
+            category="Model similarity",
+            subcategory="inverted datasets",
+        ),
+    log:
+        "results/logs/inversion/{model}.log",
+    conda:
+        ENV
+    threads: 4
+    resources:
+        gpu=1,
+        device=RUNTIME["device"],
+        batch_size=RUNTIME["batch_size"],
+    params:
+        model=model_spec,
+        pairs=INVERSION["pairs"],
+        steps=INVERSION["steps"],
+        step_size=INVERSION["step_size"],
+        momentum=INVERSION["momentum"],
+        seed=config["seed"],
+    shell:
+        "python -m inputgen invert --name {wildcards.model} --model {params.model:q}"
+        " --natural {input.natural} --pairs {params.pairs} --steps {params.steps}"
+        " --step-size {params.step_size} --momentum {params.momentum} --seed {params.seed}"
+        " --out {output.images} --summary {output.summary} --figure {output.figure}"
+        " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
+        " 2> {log}"
+
+
+rule cka:
+    input:
+        natural="results/data/natural.safetensors",
+        inverted=expand(
+            "results/inversion/{model}/inverted.safetensors", model=INVERSION_MODELS
+        ),
+        weights=[path for name in CKA_MODELS for path in weights_of(name)],
+    output:
+        natural=report(
+            "results/cka/natural.tsv",
+            caption="../report/cka_table.rst",
+            category="Model similarity",
+            subcategory="CKA between models",
+        ),
+        inverted=report(
+            "results/cka/inverted.tsv",
+            caption="../report/cka_table.rst",
+            category="Model similarity",
+            subcategory="CKA between models",
+        ),
+        summary="results/cka/summary.tsv",
+        figure=report(
+            "results/cka/heatmaps.png",
+            caption="../report/cka_heatmaps.rst",
+            category="Model similarity",
+            subcategory="CKA between models",
+        ),
+    log:
+        "results/logs/cka/cka.log",
+    conda:
+        ENV
+    threads: 4
+    resources:
+        gpu=1,
+        device=RUNTIME["device"],
+        batch_size=RUNTIME["batch_size"],
+    params:
+        models=specs_of(CKA_MODELS),
+        layers=json.dumps(CKA["layers"], sort_keys=True),
+        debiased="--debiased" if CKA["debiased"] else "",
+        inverted=lambda wildcards, input: " ".join(
+            f"{name}={path}" for name, path in zip(INVERSION_MODELS, input.inverted)
+        ),
+    shell:
+        "python -m inputgen cka --models {params.models:q} --layers {params.layers:q}"
+        " {params.debiased} --natural {input.natural} --inverted {params.inverted}"
+        " --natural-table {output.natural} --inverted-table {output.inverted}"
+        " --summary {output.summary} --figure {output.figure}"
+        " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
+        " 2> {log}"
+
+
+rule cka_layers:
+    input:
+        natural="results/data/natural.safetensors",
+        weights=[
+            path for name in LAYER_PAIR.get("models", []) for path in weights_of(name)
+        ],
+    output:
+        table="results/cka/layers.tsv",
+        figure=report(
+            "results/cka/layers.png",
+            caption="../report/cka_layers.rst",
+            category="Model similarity",
+            subcategory="layer x layer CKA",
+        ),
+    log:
+        "results/logs/cka/layers.log",
+    conda:
+        ENV
+    threads: 4
+    resources:
+        gpu=1,
+        device=RUNTIME["device"],
+        batch_size=RUNTIME["batch_size"],
+    params:
+        models=specs_of(LAYER_PAIR.get("models", [])),
+        layers=json.dumps(LAYER_PAIR.get("layers", {}), sort_keys=True),
+    shell:
+        "python -m inputgen cka-layers --models {params.models:q} --layers {params.layers:q}"
+        " --natural {input.natural} --table {output.table} --figure {output.figure}"
+        " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
+        " 2> {log}"
