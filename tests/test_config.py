@@ -104,7 +104,7 @@ BAD = {
     ),
     "invert a model CKA leaves out": (
         lambda c: c["cka"].update(models=["lite0", "lite1"]),
-        ["inversion.models", "'lite2' is inverted but not in cka.models"],
+        ["inversion.models", "'mobilenet_v2' is inverted but not in cka.models"],
     ),
     "layer pair without layers": (
         lambda c: c["cka"]["layer_pair"]["layers"].pop("mobilenet_v2"),

@@ -107,3 +107,51 @@ ABLATION = config["ablation"] or {"configs": {}}
 def ablation_settings(wildcards):
     merged = {**config["generation"], **ABLATION["configs"][wildcards.config]}
     return json.dumps(merged, sort_keys=True)
+
+
+# Output space, vectorisation and merging (output_space.smk)
+OUTPUT_GENERATORS = config["outputs"]["generators"] or REPRESENT_MODELS
+OUTPUT_EVALUATORS = config["outputs"]["evaluators"] or PRETRAINED
+GRAPHS = config["graphs"]
+GRAPH_DIR = "results/graphs/{generator}/{model}"
+
+
+wildcard_constraints:
+    generator="|".join(MODELS),
+
+
+def graph_report(name, caption):
+    return report(
+        f"{GRAPH_DIR}/{name}",
+        caption=f"../report/{caption}.rst",
+        category="Output space",
+        subcategory="{generator} images, {model} outputs",
+    )
+
+
+VECTORISATION = config["vectorisation"] or {}
+MERGING = config["merging"] or {}
+
+
+def target_images(study):
+    """theta2's class images: the targets of vectorisation and merging."""
+    return f"results/representations/{study.get('toward')}/images.safetensors"
+
+
+def toward_weights(study):
+    return weights_of(study["toward"]) if study else []
+
+
+# Model similarity (similarity.smk)
+INVERSION = config["inversion"]
+INVERSION_MODELS = INVERSION["models"] or PRETRAINED
+CKA = config["cka"]
+CKA_MODELS = CKA["models"] or PRETRAINED
+LAYER_PAIR = CKA["layer_pair"] or {}
+CKA_IMAGES = f"--images {CKA['images']}" if CKA["images"] else ""
+
+
+def specs_of(names):
+    return json.dumps(
+        {name: resolve_spec(MODELS[name]) for name in names}, sort_keys=True
+    )

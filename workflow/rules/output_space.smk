@@ -1,24 +1,6 @@
 # The output space (source articles 2 and 3): output vectors of generated images, class graphs
 # and their coherence, PCA, cross-model comparison; vectorisation and merging by parameters.
 
-OUTPUT_GENERATORS = config["outputs"]["generators"] or REPRESENT_MODELS
-OUTPUT_EVALUATORS = config["outputs"]["evaluators"] or PRETRAINED
-GRAPHS = config["graphs"]
-GRAPH_DIR = "results/graphs/{generator}/{model}"
-
-
-wildcard_constraints:
-    generator="|".join(MODELS),
-
-
-def graph_report(name, caption):
-    return report(
-        f"{GRAPH_DIR}/{name}",
-        caption=f"../report/{caption}.rst",
-        category="Output space",
-        subcategory="{generator} images, {model} outputs",
-    )
-
 
 rule outputs:
     input:
@@ -146,19 +128,6 @@ rule compare:
     shell:
         "python -m inputgen compare --generator {wildcards.generator} --outputs {params.outputs}"
         " --table {output.table} --figure {output.figure} 2> {log}"
-
-
-VECTORISATION = config["vectorisation"] or {}
-MERGING = config["merging"] or {}
-
-
-def target_images(study):
-    """theta2's class images: the targets of vectorisation and merging."""
-    return f"results/representations/{study.get('toward')}/images.safetensors"
-
-
-def toward_weights(study):
-    return weights_of(study["toward"]) if study else []
 
 
 rule vectorise:

@@ -1,18 +1,6 @@
 # Model similarity (source article 4): representation-inversion datasets and linear CKA between
 # models on natural and on inverted images; a layer x layer CKA of two models.
 
-INVERSION = config["inversion"]
-INVERSION_MODELS = INVERSION["models"] or PRETRAINED
-CKA = config["cka"]
-CKA_MODELS = CKA["models"] or PRETRAINED
-LAYER_PAIR = CKA["layer_pair"] or {}
-
-
-def specs_of(names):
-    return json.dumps(
-        {name: resolve_spec(MODELS[name]) for name in names}, sort_keys=True
-    )
-
 
 rule invert:
     input:
@@ -92,12 +80,14 @@ rule cka:
         models=specs_of(CKA_MODELS),
         layers=json.dumps(CKA["layers"], sort_keys=True),
         debiased="--debiased" if CKA["debiased"] else "",
+        images=CKA_IMAGES,
         inverted=lambda wildcards, input: " ".join(
             f"{name}={path}" for name, path in zip(INVERSION_MODELS, input.inverted)
         ),
     shell:
         "python -m inputgen cka --models {params.models:q} --layers {params.layers:q}"
-        " {params.debiased} --natural {input.natural} --inverted {params.inverted}"
+        " {params.debiased} --natural {input.natural} {params.images}"
+        " --inverted {params.inverted}"
         " --natural-table {output.natural} --inverted-table {output.inverted}"
         " --summary {output.summary} --figure {output.figure}"
         " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
@@ -130,8 +120,9 @@ rule cka_layers:
     params:
         models=specs_of(LAYER_PAIR.get("models", [])),
         layers=json.dumps(LAYER_PAIR.get("layers", {}), sort_keys=True),
+        images=CKA_IMAGES,
     shell:
         "python -m inputgen cka-layers --models {params.models:q} --layers {params.layers:q}"
-        " --natural {input.natural} --table {output.table} --figure {output.figure}"
+        " --natural {input.natural} {params.images} --table {output.table} --figure {output.figure}"
         " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
         " 2> {log}"

@@ -112,6 +112,16 @@ def cmd_invert(args: argparse.Namespace) -> None:
     artifacts.write_figure(args.figure, figure, record)
 
 
+def natural_images(path: str, count: int | None, run) -> torch.Tensor:
+    """The first ``count`` natural images (all when None): the crops are in seeded random order,
+    so a prefix is a random subset."""
+    run.add_input(path)
+    images = artifacts.load_tensors(path)[0]["images"]
+    if count is not None and count > len(images):
+        raise ValueError(f"--images {count}, but {path} holds {len(images)} images")
+    return images[:count]
+
+
 def _activations(zoos: dict, layers: dict, images: torch.Tensor, batch_size: int, desc: str):
     """Batches of {model name: its layer's activations}, every model on the same images."""
     from tqdm.auto import tqdm
@@ -139,7 +149,12 @@ def cmd_cka(args: argparse.Namespace) -> None:
     missing = sorted(set(inverted) - set(args.models))
     if missing:
         raise KeyError(f"inverted datasets of {missing}, which are not among --models")
-    config = {"models": args.models, "layers": args.layers, "debiased": args.debiased}
+    config = {
+        "models": args.models,
+        "layers": args.layers,
+        "debiased": args.debiased,
+        "images": args.images,
+    }
     run = provenance.Run("cka", config, device=str(device))
     zoos = {name: models.load_model(spec).to(device) for name, spec in args.models.items()}
     for zoo in zoos.values():
@@ -152,8 +167,7 @@ def cmd_cka(args: argparse.Namespace) -> None:
             stream.update(batch)
         return stream
 
-    run.add_input(args.natural)
-    natural = matrix(artifacts.load_tensors(args.natural)[0]["images"], "natural")
+    natural = matrix(natural_images(args.natural, args.images, run), "natural")
     rows = [{"model_a": a, "model_b": b, "cka": natural.cka(a, b)} for a in zoos for b in zoos]
     natural_table = pd.DataFrame(rows)
     rows, sizes = [], set()
@@ -198,7 +212,7 @@ def cmd_cka_layers(args: argparse.Namespace) -> None:
     from inputgen.cka import MinibatchCKA
 
     device = start_runtime(args)
-    config = {"models": args.models, "layers": args.layers}
+    config = {"models": args.models, "layers": args.layers, "images": args.images}
     run = provenance.Run("cka-layers", config, device=str(device))
     if len(args.models) != 2:
         raise ValueError(f"cka-layers compares two models, got {list(args.models)}")
@@ -206,8 +220,7 @@ def cmd_cka_layers(args: argparse.Namespace) -> None:
     for zoo in zoos.values():
         run.add_weights(zoo.weights_path)
     taps = {f"{name}:{layer}": (name, layer) for name in zoos for layer in args.layers[name]}
-    run.add_input(args.natural)
-    images = artifacts.load_tensors(args.natural)[0]["images"]
+    images = natural_images(args.natural, args.images, run)
     stream = MinibatchCKA(list(taps))
     for chunk in tqdm(
         torch.split(images, args.batch_size), desc="layers", leave=False, disable=None
@@ -258,6 +271,7 @@ def register(commands) -> None:
     )
     p.add_argument("--debiased", action="store_true", help="the debiased (unbiased HSIC) CKA")
     p.add_argument("--natural", required=True, help="natural images .safetensors")
+    p.add_argument("--images", type=int, default=None, help="use the first N (default: all)")
     p.add_argument("--inverted", nargs="+", required=True, metavar="MODEL=PATH")
     p.add_argument("--natural-table", required=True)
     p.add_argument("--inverted-table", required=True)
@@ -270,6 +284,7 @@ def register(commands) -> None:
     p.add_argument("--models", type=json_object, required=True, help="JSON name -> spec (two)")
     p.add_argument("--layers", type=json_object, required=True, help="JSON name -> [layers]")
     p.add_argument("--natural", required=True, help="natural images .safetensors")
+    p.add_argument("--images", type=int, default=None, help="use the first N (default: all)")
     p.add_argument("--table", required=True)
     p.add_argument("--figure", required=True)
     add_runtime_args(p)
