@@ -16,7 +16,7 @@ def _square(table: pd.DataFrame, rows: str, columns: str) -> pd.DataFrame:
     return table.pivot(index=rows, columns=columns, values="cka").loc[order_rows, order_columns]
 
 
-def cka_heatmaps(natural: pd.DataFrame, inverted: pd.DataFrame, *, layer_note: str) -> plt.Figure:
+def cka_heatmaps(natural: pd.DataFrame, inverted: pd.DataFrame, *, note: str) -> plt.Figure:
     """Jones et al.'s figure: CKA between every pair of models on natural images (left) and on
     each row model's inverted dataset (right), one colour scale, values annotated."""
     import seaborn as sns
@@ -45,7 +45,7 @@ def cka_heatmaps(natural: pd.DataFrame, inverted: pd.DataFrame, *, layer_note: s
         ax.set_ylabel("")
         ax.tick_params(axis="x", labelrotation=35)
         ax.tick_params(axis="y", labelrotation=0)
-    figure.suptitle(f"Linear CKA between models, {layer_note}", fontsize=12)
+    figure.suptitle(f"Linear CKA between models ({note})", fontsize=12)
     figure.tight_layout()
     return figure
 

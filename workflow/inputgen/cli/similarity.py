@@ -194,7 +194,8 @@ def cmd_cka(args: argparse.Namespace) -> None:
     figure = similarity_plots.cka_heatmaps(
         natural_table,
         inverted_table,
-        layer_note="penultimate layer" if not args.layers else "configured layers",
+        note=f"{'configured layers' if args.layers else 'penultimate layer'}, "
+        f"{'debiased' if args.debiased else 'standard'} estimator",
     )
     artifacts.write_figure(args.figure, figure, record)
 
