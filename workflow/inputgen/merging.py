@@ -8,6 +8,7 @@ toward theta2's. The source found the loss falls (about 15x) but the pictures do
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import replace
 
 import torch
@@ -68,12 +69,12 @@ def match_outputs(
     for step in tqdm(range(steps), desc="merging", leave=False, disable=None):
         optimizer.zero_grad(set_to_none=True)
         loss = accumulate(backward=True)
-        if not torch.isfinite(torch.tensor(loss)):
+        if not math.isfinite(loss):
             raise MergingError(f"the RSS became {loss} at step {step}: lower the learning rate")
         history.append(loss)
         optimizer.step()
     history.append(accumulate(backward=False))
-    if not torch.isfinite(torch.tensor(history[-1])):
+    if not math.isfinite(history[-1]):
         raise MergingError(f"the RSS became {history[-1]} after the last step: lower the lr")
     for parameter in network.parameters():
         parameter.requires_grad_(False)

@@ -258,8 +258,9 @@ def optimize(
     ]
     images = init.detach().to(device, torch.float32).clamp(0, 1)
     velocity = torch.zeros_like(images) if momentum else None
-    best_loss = torch.full((batch,), math.inf, device=device)
-    best = images.clone() if keep_best else None
+    if keep_best:
+        best_loss = torch.full((batch,), math.inf, device=device)
+        best = images.clone()
     history: dict[str, list[torch.Tensor]] = {"loss": []}
     snapshots = []
     snapshot_at = set(np.linspace(0, steps - 1, frames).round().astype(int).tolist())

@@ -16,30 +16,34 @@ def _square(table: pd.DataFrame, rows: str, columns: str) -> pd.DataFrame:
     return table.pivot(index=rows, columns=columns, values="cka").loc[order_rows, order_columns]
 
 
+def _heatmap(matrix: pd.DataFrame, ax, label: str, **options) -> None:
+    """CKA on one colour scale, 0 to 1, every value annotated."""
+    import seaborn as sns
+
+    sns.heatmap(
+        matrix,
+        vmin=0,
+        vmax=1,
+        cmap="magma",
+        annot=True,
+        fmt=".2f",
+        ax=ax,
+        cbar_kws={"label": label},
+        annot_kws={"fontsize": 8},
+        **options,
+    )
+
+
 def cka_heatmaps(natural: pd.DataFrame, inverted: pd.DataFrame, *, note: str) -> plt.Figure:
     """Jones et al.'s figure: CKA between every pair of models on natural images (left) and on
     each row model's inverted dataset (right), one colour scale, values annotated."""
-    import seaborn as sns
-
     panels = [(natural, "natural images"), (inverted, "row model's inverted images")]
     size = max(natural["model_a"].nunique(), 2)
     figure, axes = plt.subplots(1, 2, figsize=(2 * (1.2 * size + 2.5), 1.1 * size + 2.2))
     for ax, (table, title) in zip(axes, panels, strict=True):
         matrix = _square(table, "model_a", "model_b")
         mean = table.loc[table["model_a"] != table["model_b"], "cka"].mean()
-        sns.heatmap(
-            matrix,
-            vmin=0,
-            vmax=1,
-            cmap="magma",
-            annot=True,
-            fmt=".2f",
-            square=True,
-            cbar=ax is axes[-1],
-            cbar_kws={"label": "linear CKA"},
-            ax=ax,
-            annot_kws={"fontsize": 8},
-        )
+        _heatmap(matrix, ax, "linear CKA", square=True, cbar=ax is axes[-1])
         ax.set_title(f"{title}\n(mean off-diagonal {mean:.2f})", fontsize=11)
         ax.set_xlabel("")
         ax.set_ylabel("")
@@ -52,21 +56,9 @@ def cka_heatmaps(natural: pd.DataFrame, inverted: pd.DataFrame, *, note: str) ->
 
 def layer_heatmap(table: pd.DataFrame, first: str, second: str, *, batches: int) -> plt.Figure:
     """Kornblith et al.'s layer x layer CKA of two models."""
-    import seaborn as sns
-
     matrix = _square(table, "layer_a", "layer_b")
     figure, ax = plt.subplots(figsize=(1.0 * matrix.shape[1] + 3.5, 0.8 * matrix.shape[0] + 2))
-    sns.heatmap(
-        matrix,
-        vmin=0,
-        vmax=1,
-        cmap="magma",
-        annot=True,
-        fmt=".2f",
-        ax=ax,
-        cbar_kws={"label": "minibatch CKA (debiased)"},
-        annot_kws={"fontsize": 8},
-    )
+    _heatmap(matrix, ax, "minibatch CKA (debiased)")
     ax.set_xlabel(second)
     ax.set_ylabel(first)
     ax.tick_params(axis="x", labelrotation=35)

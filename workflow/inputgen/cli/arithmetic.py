@@ -13,6 +13,8 @@ from inputgen.cli.common import (
     generation_setup,
     json_object,
     model_spec,
+    resize,
+    select_photos,
     start_runtime,
 )
 
@@ -29,13 +31,7 @@ def cmd_transfigure(args: argparse.Namespace) -> None:
         "transfigure",
         {"photos": args.photo_names, "targets": args.targets, "frames": args.frames},
     )
-    run.add_input(args.photos)
-    tensors, metadata = artifacts.load_tensors(args.photos)
-    index = {name: i for i, name in enumerate(metadata["names"])}
-    missing = [n for n in args.photo_names if n not in index]
-    if missing:
-        raise KeyError(f"photos {missing} are not in {args.photos}; it has {metadata['names']}")
-    originals = tensors["images"][[index[n] for n in args.photo_names]]
+    originals = select_photos(args.photos, args.photo_names, run)
     before = zoo.batched_logits(originals, args.batch_size).softmax(dim=1)
     # Every photo goes to each target, and to its own class (the model's top-1) as control.
     elements = [(p, t, False) for p in range(len(originals)) for t in args.targets]
@@ -76,9 +72,7 @@ def cmd_transfigure(args: argparse.Namespace) -> None:
     size = result.images.shape[-1]
     rows, captions = [], []
     for i, (p, t, control) in enumerate(elements):
-        start = torch.nn.functional.interpolate(
-            originals[p : p + 1], size=(size, size), mode="bilinear", antialias=True
-        )
+        start = resize(originals[p : p + 1], size)
         rows += [start[0], *result.history["frames"][:, i]]
         label = f"{args.photo_names[p]} -> {names[t][:18]}" + (" (control)" if control else "")
         captions += [label] + [f"frame {k + 1}" for k in range(args.frames)]

@@ -66,6 +66,25 @@ def load_generated(paths: list[str], run: provenance.Run) -> tuple[torch.Tensor,
     return torch.cat(images), torch.cat(classes)
 
 
+def resize(images: torch.Tensor, size: int) -> torch.Tensor:
+    """Square images to ``size`` (bilinear, antialiased), kept in [0, 1]."""
+    if images.shape[-1] == size and images.shape[-2] == size:
+        return images
+    return torch.nn.functional.interpolate(
+        images, size=(size, size), mode="bilinear", antialias=True, align_corners=False
+    ).clamp(0, 1)
+
+
+def select_photos(path: str, names: list[str], run: provenance.Run) -> torch.Tensor:
+    """The named photos of a photos file, in that order."""
+    run.add_input(path)
+    tensors, metadata = artifacts.load_tensors(path)
+    missing = [n for n in names if n not in metadata["names"]]
+    if missing:
+        raise KeyError(f"photos {missing} are not in {path}; it has {metadata['names']}")
+    return tensors["images"][[metadata["names"].index(n) for n in names]]
+
+
 def generation_setup(args, stage: str, extra: dict):
     from inputgen import models
     from inputgen.representations import GenerationSettings

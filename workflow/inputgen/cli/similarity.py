@@ -7,15 +7,7 @@ import argparse
 import torch
 
 from inputgen import artifacts, provenance
-from inputgen.cli.common import add_runtime_args, json_object, model_spec, start_runtime
-
-
-def _resize(images: torch.Tensor, size: int) -> torch.Tensor:
-    if images.shape[-1] == size:
-        return images
-    return torch.nn.functional.interpolate(
-        images, size=(size, size), mode="bilinear", antialias=True, align_corners=False
-    ).clamp(0, 1)
+from inputgen.cli.common import add_runtime_args, json_object, model_spec, resize, start_runtime
 
 
 def cmd_invert(args: argparse.Namespace) -> None:
@@ -38,7 +30,7 @@ def cmd_invert(args: argparse.Namespace) -> None:
     tensors, _ = artifacts.load_tensors(args.natural)
     zoo = models.load_model(args.model).to(device)
     run.add_weights(zoo.weights_path)
-    natural = _resize(tensors["images"], zoo.spec["input_size"])
+    natural = resize(tensors["images"], zoo.spec["input_size"])
     # The model's own top-1 labels the crops; a labelled dataset's labels are used when given.
     predicted = zoo.batched_logits(natural, args.batch_size, desc="labelling").argmax(dim=1)
     labels = tensors["labels"] if "labels" in tensors else predicted
@@ -123,7 +115,8 @@ def natural_images(path: str, count: int | None, run) -> torch.Tensor:
 
 
 def _activations(zoos: dict, layers: dict, images: torch.Tensor, batch_size: int, desc: str):
-    """Batches of {model name: its layer's activations}, every model on the same images."""
+    """Batches of {(model, layer): activations}, each model's list of layers, every model on
+    the same images."""
     from tqdm.auto import tqdm
 
     from inputgen.models import capture
@@ -131,9 +124,9 @@ def _activations(zoos: dict, layers: dict, images: torch.Tensor, batch_size: int
     for chunk in tqdm(torch.split(images, batch_size), desc=desc, leave=False, disable=None):
         batch = {}
         for name, zoo in zoos.items():
-            with torch.no_grad(), capture(zoo.model, [layers[name]]) as taps:
+            with torch.no_grad(), capture(zoo.model, layers[name]) as taps:
                 zoo.logits(chunk.to(zoo.preprocess.mean.device))
-            batch[name] = taps[layers[name]].flatten(1)
+            batch.update({(name, layer): taps[layer] for layer in layers[name]})
         yield batch
 
 
@@ -159,12 +152,12 @@ def cmd_cka(args: argparse.Namespace) -> None:
     zoos = {name: models.load_model(spec).to(device) for name, spec in args.models.items()}
     for zoo in zoos.values():
         run.add_weights(zoo.weights_path)
-    layers = {name: args.layers.get(name, PENULTIMATE) for name in zoos}
+    layers = {name: [args.layers.get(name, PENULTIMATE)] for name in zoos}
 
     def matrix(images: torch.Tensor, desc: str) -> StreamingCKA:
         stream = StreamingCKA(debiased=args.debiased)
         for batch in _activations(zoos, layers, images, args.batch_size, desc):
-            stream.update(batch)
+            stream.update({name: value for (name, _), value in batch.items()})
         return stream
 
     natural = matrix(natural_images(args.natural, args.images, run), "natural")
@@ -207,7 +200,6 @@ def _off_diagonal_mean(table) -> float:
 def cmd_cka_layers(args: argparse.Namespace) -> None:
     """Layer x layer CKA of two models (Kornblith et al.'s figure), minibatch-streamed."""
     import pandas as pd
-    from tqdm.auto import tqdm
 
     from inputgen import models, similarity_plots
     from inputgen.cka import MinibatchCKA
@@ -220,24 +212,16 @@ def cmd_cka_layers(args: argparse.Namespace) -> None:
     zoos = {name: models.load_model(spec).to(device) for name, spec in args.models.items()}
     for zoo in zoos.values():
         run.add_weights(zoo.weights_path)
-    taps = {f"{name}:{layer}": (name, layer) for name in zoos for layer in args.layers[name]}
     images = natural_images(args.natural, args.images, run)
-    stream = MinibatchCKA(list(taps))
-    for chunk in tqdm(
-        torch.split(images, args.batch_size), desc="layers", leave=False, disable=None
-    ):
-        if len(chunk) < 4:
+    stream = MinibatchCKA()
+    for batch in _activations(zoos, args.layers, images, args.batch_size, "layers"):
+        if len(next(iter(batch.values()))) < 4:
             break  # the unbiased HSIC of a batch needs 4 samples; a short tail is dropped
-        batch = {}
-        for name, zoo in zoos.items():
-            with torch.no_grad(), models.capture(zoo.model, args.layers[name]) as outputs:
-                zoo.logits(chunk.to(device))
-            batch.update({f"{name}:{layer}": outputs[layer] for layer in args.layers[name]})
-        stream.update({key: batch[key] for key in taps})
+        stream.update(batch)
     first, second = list(zoos)
     table = pd.DataFrame(
         [
-            {"layer_a": a, "layer_b": b, "cka": stream.cka(f"{first}:{a}", f"{second}:{b}")}
+            {"layer_a": a, "layer_b": b, "cka": stream.cka((first, a), (second, b))}
             for a in args.layers[first]
             for b in args.layers[second]
         ]

@@ -16,6 +16,8 @@ from inputgen.cli.common import (
     generation_setup,
     json_object,
     model_spec,
+    resize,
+    select_photos,
 )
 
 
@@ -28,15 +30,6 @@ def select_classes(path: str, classes: list[int], run) -> torch.Tensor:
     if missing:
         raise KeyError(f"classes {missing} are not in {path}; it has {have}")
     return tensors["images"][[have.index(c) for c in classes]]
-
-
-def select_photos(path: str, names: list[str], run) -> torch.Tensor:
-    run.add_input(path)
-    tensors, metadata = artifacts.load_tensors(path)
-    missing = [n for n in names if n not in metadata["names"]]
-    if missing:
-        raise KeyError(f"photos {missing} are not in {path}; it has {metadata['names']}")
-    return tensors["images"][[metadata["names"].index(n) for n in names]]
 
 
 def photo_id(name: str) -> int:
@@ -62,17 +55,11 @@ def top1_names(zoo, images: torch.Tensor, batch_size: int) -> list[str]:
     return [zoo.class_names[i] for i in zoo.batched_logits(images, batch_size).argmax(dim=1)]
 
 
-def _display(images: torch.Tensor, size: int) -> torch.Tensor:
-    return torch.nn.functional.interpolate(
-        images, size=(size, size), mode="bilinear", antialias=True, align_corners=False
-    ).clamp(0, 1)
-
-
 def side_by_side(columns: list[torch.Tensor], captions: list[str], title: str, size: int):
     """One row per target, one column per image set (resized to ``size`` for display)."""
     from inputgen import plots
 
-    rows = torch.stack([_display(images, size) for images in columns], dim=1)
+    rows = torch.stack([resize(images, size) for images in columns], dim=1)
     return plots.image_grid(
         rows.flatten(0, 1),
         captions,
@@ -94,7 +81,7 @@ def cmd_vectorise(args: argparse.Namespace) -> None:
     )
     photos = select_photos(args.photos, args.photo_names, run)
     size = zoo.spec["input_size"]
-    targets_images = torch.cat([_display(theirs, size), _display(photos, size)])
+    targets_images = torch.cat([resize(theirs, size), resize(photos, size)])
     targets = zoo.batched_logits(targets_images, args.batch_size)
     ids = [*args.classes, *map(photo_id, args.photo_names)]
     result, start = vectorise(zoo, targets, ids, settings, args.seed)
