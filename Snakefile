@@ -25,6 +25,7 @@ include: "workflow/rules/representations.smk"
 include: "workflow/rules/arithmetic.smk"
 include: "workflow/rules/output_space.smk"
 include: "workflow/rules/similarity.smk"
+include: "workflow/rules/depth.smk"
 
 
 rule all:
@@ -58,3 +59,8 @@ rule all:
         study_outputs("merging", "results/merging/{model}/merging.tsv"),
         rules.cka.output,
         rules.cka_layers.output if LAYER_PAIR else [],
+        rules.autoencoding_summary.output if AUTOENCODING_MODELS else [],
+        expand(rules.fully_connected.output, study=FC_STUDIES),
+        rules.conditioning.output if CONDITIONING else [],
+        rules.invertible.output if INVERTIBLE else [],
+        rules.mnist_training.output if MNIST else [],

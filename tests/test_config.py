@@ -114,6 +114,22 @@ BAD = {
         lambda c: c["inversion"].update(momentum=1.0),
         ["inversion.momentum", "1.0"],
     ),
+    "autoencode a model without layers": (
+        lambda c: c["autoencoding"]["layers"].pop("lite0"),
+        ["autoencoding.models[0] = 'lite0'", "no layers", "autoencoding.layers.lite0"],
+    ),
+    "autoencoding layers of a model not autoencoded": (
+        lambda c: c["autoencoding"]["layers"].update(lite1=["_blocks.1"]),
+        ["autoencoding.layers.lite1", "not one of autoencoding.models"],
+    ),
+    "unknown init scheme": (
+        lambda c: c["conditioning"].update(schemes=["he"]),
+        ["conditioning.schemes", "he"],
+    ),
+    "fully connected net with no layers": (
+        lambda c: c["fully_connected"]["studies"]["width"].update(nets=[[]]),
+        ["fully_connected.studies.width.nets"],
+    ),
     "crop scale reversed": (
         lambda c: c["photos"].update(crop_scale=[0.9, 0.2]),
         ["photos.crop_scale", "[0.9, 0.2]", "low must not exceed high"],

@@ -122,12 +122,34 @@ def test_tiny_dag_inverts_and_compares_models(tiny_run):
     assert not (results / "cka/layers.tsv").exists()  # no layer pair configured
 
 
+def test_tiny_dag_runs_the_depth_studies(tiny_run):
+    results = tiny_run / "results"
+    metrics = pd.read_csv(results / "autoencoding/resnet18_random/metrics.tsv", sep="\t")
+    assert len(metrics) == 2 * 4 and not metrics.isna().any().any()
+    claims = pd.read_csv(results / "autoencoding/claims.tsv", sep="\t")
+    assert claims["model"].tolist() == ["resnet18_random"] * 2 and not claims["trained"].any()
+    width = pd.read_csv(results / "fully_connected/width.tsv", sep="\t")
+    assert set(width["net"]) == {"64", "128"} and set(width["inputs"]) == {108}
+    conditioning = pd.read_csv(results / "linear/conditioning.tsv", sep="\t")
+    assert len(conditioning) == 2 * 3
+    invertible = pd.read_csv(results / "linear/invertible.tsv", sep="\t")
+    assert len(invertible) == 2 * 2  # photos x precisions
+    neighbours = pd.read_csv(results / "linear/neighbours.tsv", sep="\t")
+    assert (neighbours["kind"] == "random").sum() == 2 * 20
+    training = pd.read_csv(results / "mnist/metrics.tsv", sep="\t")
+    assert len(training) == 2 * 2 * 2  # checkpoints x layers x digits
+    assert training["step"].unique().tolist() == [0, 8]  # 256 images / 32 per step
+    for figure in ("autoencoding/grid.png", "linear/neighbours.png", "linear/conditioning.png"):
+        assert (results / figure).is_file(), figure
+
+
 def test_report_shows_the_figures(tiny_run):
     snakemake(tiny_run, "--report", "results/report.html")
     report = (tiny_run / "results/report.html").read_text()
     assert "lite0.png" in report and "photos.png" in report
     assert "coherence.png" in report and "nearest.png" in report
     assert "heatmaps.png" in report
+    assert "curves.png" in report and "neighbours.png" in report
 
 
 def test_reruns_only_what_a_change_touches(tiny_run, tmp_path):

@@ -108,6 +108,7 @@ def reference_errors(config: Mapping) -> list[str]:
         )
     problems += _output_space_errors(config, represented)
     problems += _similarity_errors(config)
+    problems += _autoencoding_errors(config)
     octaves = config.get("generation", {}).get("octaves", [1.0])
     if sorted(octaves) != list(octaves) or octaves[-1] != 1:
         problems.append(f"config key generation.octaves = {octaves}: must increase and end at 1")
@@ -186,6 +187,29 @@ def _similarity_errors(config: Mapping) -> list[str]:
             problems.append(f"config key cka.layer_pair.models: {name!r} is not a configured model")
         elif name not in pair["layers"]:
             problems.append(f"config key cka.layer_pair.layers: no layers for {name!r}")
+    return problems
+
+
+def _autoencoding_errors(config: Mapping) -> list[str]:
+    """Every autoencoded model is configured and has layers to invert."""
+    models = config.get("models", {})
+    study = config.get("autoencoding") or {}
+    layers = study.get("layers") or {}
+    problems = []
+    for index, name in enumerate(study.get("models", [])):
+        where = f"config key autoencoding.models[{index}] = {name!r}"
+        if name not in models:
+            problems.append(f"{where}: not a configured model (configured: {', '.join(models)})")
+        elif not layers.get(name) and not models[name].get("layers"):
+            problems.append(
+                f"{where}: no layers to invert; list them in autoencoding.layers.{name} or "
+                f"models.{name}.layers"
+            )
+    problems += [
+        f"config key autoencoding.layers.{name}: not one of autoencoding.models"
+        for name in layers
+        if name not in study.get("models", [])
+    ]
     return problems
 
 

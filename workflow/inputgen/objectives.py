@@ -192,6 +192,30 @@ class VectorTarget(Term):
         return distance
 
 
+class ReconstructionMetrics(Term):
+    """Adds no loss; records the L2 distances of layer autoencoding (source article 3) per
+    element: ``m_g`` between the layer's output and the target's, ``m_i`` between the images
+    and the target images."""
+
+    def __init__(self, model: str, target: torch.Tensor, images: torch.Tensor, layer=None):
+        self.model, self.target, self.images, self.layer = model, target, images, layer
+
+    def needs(self):
+        return {self.model: {self.layer} if self.layer else set()}
+
+    def loss(self, ctx):
+        output = (
+            ctx.logits[self.model] if self.layer is None else ctx.taps[(self.model, self.layer)]
+        )
+        with torch.no_grad():
+            target = self.target.to(output.device)
+            ctx.record["m_g"] = (output - target).flatten(1).norm(dim=1)
+            ctx.record["m_i"] = (
+                (ctx.images - self.images.to(ctx.images.device)).flatten(1).norm(dim=1)
+            )
+        return output.new_zeros(output.shape[0])
+
+
 class FeatureMean(Term):
     """Maximise the mean activation of one channel of a layer (feature-map targets)."""
 

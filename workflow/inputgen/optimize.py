@@ -198,7 +198,7 @@ def _octave_sizes(size: int, octaves: Sequence[float]) -> list[int]:
         raise ValueError(
             f"octaves must be increasing scales in (0, 1] ending at 1, got {list(octaves)}"
         )
-    return [max(16, round(size * o)) for o in octaves]
+    return [max(min(16, size), round(size * o)) for o in octaves]  # never above the final size
 
 
 def optimize(

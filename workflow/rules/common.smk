@@ -155,3 +155,31 @@ def specs_of(names):
     return json.dumps(
         {name: resolve_spec(MODELS[name]) for name in names}, sort_keys=True
     )
+
+
+# Depth studies (source article 3). Optional keys of these nullable sections get their defaults
+# here (the schema cannot default inside a section that may be null).
+AUTOENCODING = config["autoencoding"] or {}
+AUTOENCODING_MODELS = AUTOENCODING.get("models", [])
+UNTRAINED = [name for name, spec in MODELS.items() if spec["weights"] == "random"]
+
+
+def autoencoding_layers(wildcards):
+    name = wildcards.model
+    return (AUTOENCODING.get("layers") or {}).get(name) or MODELS[name].get("layers", [])
+
+
+FULLY_CONNECTED = config["fully_connected"] or {}
+FC_STUDIES = FULLY_CONNECTED.get("studies", {})
+CONDITIONING = config["conditioning"]
+INVERTIBLE = config["invertible"] or {}
+
+
+def descent_args(section):
+    """The step-size arguments every depth study shares."""
+    lr_end = section.get("lr_end")
+    return (
+        f"--lr {section['lr']} --momentum {section.get('momentum', 0.0)}"
+        + (f" --lr-end {lr_end}" if lr_end is not None else "")
+    )
+MNIST = config["mnist"] or {}

@@ -13,6 +13,7 @@ from inputgen.cli import (
     arithmetic,
     audit,
     data,
+    depth,
     generation,
     output_space,
     similarity,
@@ -23,8 +24,9 @@ from inputgen.cli import (
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="inputgen", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="STAGE")
-    for stages in (data, generation, arithmetic, output_space, vectorisation, similarity, audit):
-        stages.register(commands)
+    stages = (data, generation, arithmetic, output_space, vectorisation, similarity, depth, audit)
+    for module in stages:
+        module.register(commands)
     return parser
 
 

@@ -1,0 +1,546 @@
+"""Depth stages (source article 3): layer autoencoding, fully connected nets, conditioning and
+the exactly invertible linear net."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import torch
+
+from inputgen import artifacts, provenance
+from inputgen.cli.common import (
+    add_runtime_args,
+    json_object,
+    model_spec,
+    resize,
+    select_photos,
+    start_runtime,
+)
+
+DESCENT = ("steps", "lr", "lr_end", "momentum")
+
+
+def _add_descent_args(p: argparse.ArgumentParser, steps_help: str) -> None:
+    p.add_argument("--steps", type=int, required=True, help=steps_help)
+    p.add_argument("--lr", type=float, required=True, help="first step size (normalised steps)")
+    p.add_argument("--lr-end", type=float, default=None, help="last step size (linear decay)")
+    p.add_argument("--momentum", type=float, default=0.0)
+    p.add_argument("--seed", type=int, default=0)
+
+
+def _descent(args) -> dict:
+    return {key: getattr(args, key) for key in DESCENT}
+
+
+def cmd_autoencode(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from inputgen import autoencoding, depth_plots, models
+    from inputgen.optimize import build_priors
+
+    device = start_runtime(args)
+    spec = dict(args.model)
+    if models.ARCHS[spec["arch"]].family == "torchvision":
+        spec["input_size"] = args.size  # fully convolutional: runs at the optimised image's size
+    config = {
+        "name": args.name,
+        "model": spec,
+        "photo": args.photo,
+        "size": args.size,
+        "layers": args.layers,
+        "priors": args.priors,
+        "reference_std": args.reference_std,
+        **_descent(args),
+    }
+    run = provenance.Run("autoencode", config, seed=args.seed, device=str(device))
+    zoo = models.load_model(spec).to(device)
+    run.add_weights(zoo.weights_path)
+    target = resize(select_photos(args.photos, [args.photo], run), args.size)
+    m_r = autoencoding.reference_distances(
+        zoo, target, args.layers, std=args.reference_std, seed=args.seed
+    )
+    frames, images = [], []
+    for layer in args.layers:
+        result = autoencoding.reconstruct(
+            zoo,
+            target,
+            layer,
+            steps=args.steps,
+            lr=args.lr,
+            lr_end=args.lr_end,
+            priors=build_priors(args.priors),
+            momentum=args.momentum,
+            ids=[0],  # one start a_0 for every layer
+            seed=args.seed,
+            progress=f"{args.name} {layer}",
+        )
+        images.append(result.images[0])
+        frames.append(
+            pd.DataFrame(
+                {
+                    "layer": layer,
+                    "iteration": range(args.steps + 1),
+                    "m_g": result.m_g[:, 0].numpy(),
+                    "m_i": result.m_i[:, 0].numpy(),
+                    "m_r": float(m_r[layer][0]),
+                }
+            )
+        )
+    metrics = pd.concat(frames, ignore_index=True)
+    record = run.record()
+    artifacts.write_table(args.metrics, metrics, record)
+    shift = float(args.reference_std * target[0].numel() ** 0.5)
+    artifacts.save_tensors(
+        args.images,
+        {"images": torch.stack(images), "target": target[0]},
+        record,
+        {"model": args.name, "layers": args.layers, "expected_shift_distance": shift},
+    )
+    figure = depth_plots.autoencoding_curves(
+        metrics,
+        title=f"{args.name}: autoencoding {args.photo} ({args.size} px) from each layer",
+    )
+    artifacts.write_figure(args.figure, figure, record)
+
+
+def cmd_autoencoding_summary(args: argparse.Namespace) -> None:
+    import pandas as pd
+    from scipy.stats import spearmanr
+
+    from inputgen import plots
+
+    run = provenance.Run("autoencoding-summary", {"untrained": args.untrained})
+    rows, cells, captions = [], [], []
+    width = 0
+    loaded = []
+    for item in args.models:
+        name, metrics_path, images_path = item.split("=", 1)[0], *item.split("=", 1)[1].split(",")
+        run.add_input(metrics_path)
+        run.add_input(images_path)
+        metrics = pd.read_csv(metrics_path, sep="\t")
+        tensors, metadata = artifacts.load_tensors(images_path)
+        loaded.append((name, metrics, tensors, metadata))
+        width = max(width, len(metadata["layers"]))
+    for name, metrics, tensors, metadata in loaded:
+        last = metrics[metrics["iteration"] == metrics["iteration"].max()]
+        shift = metadata["expected_shift_distance"]
+        for depth, row in enumerate(last.itertuples(), start=1):
+            rows.append(
+                {
+                    "model": name,
+                    "trained": name not in args.untrained,
+                    "layer": row.layer,
+                    "depth": depth,
+                    "m_g": row.m_g,
+                    "m_r": row.m_r,
+                    "m_i": row.m_i,
+                    "m_g_below_m_r": row.m_g < row.m_r,
+                    "m_i_over_shift": row.m_i / shift,
+                }
+            )
+        cells += [tensors["target"], *tensors["images"]]
+        kind = "untrained" if name in args.untrained else "trained"
+        captions += [f"{name} ({kind})\ntarget"] + [
+            f"{row.layer}\nm_g/m_r {row.m_g / row.m_r:.2f}, m_i {row.m_i:.1f}"
+            for row in last.itertuples()
+        ]
+        for _ in range(width - len(metadata["layers"])):  # keep one model per row
+            cells.append(torch.ones_like(tensors["target"]))
+            captions.append("")
+    summary = pd.DataFrame(rows)
+    claims = []
+    for name, group in summary.groupby("model", sort=False):
+        trained = bool(group["trained"].iloc[0])
+        rho = spearmanr(group["depth"], group["m_i"]).statistic if len(group) > 1 else float("nan")
+        deepest = group.iloc[-1]
+        claims += [
+            {
+                "model": name,
+                "trained": trained,
+                "claim": "m_i at the last iteration grows with depth",
+                "value": round(float(rho), 3),
+                "measure": "Spearman rho(depth, m_i)",
+                "holds": bool(group["m_i"].is_monotonic_increasing),
+            },
+            {
+                "model": name,
+                "trained": trained,
+                "claim": "deepest layer: m_g < m_r while m_i > |a' - a|",
+                "value": round(float(deepest["m_g"] / deepest["m_r"]), 3),
+                "measure": f"m_g / m_r (m_i / |a' - a| = {deepest['m_i_over_shift']:.2f})",
+                "holds": bool(deepest["m_g_below_m_r"] and deepest["m_i_over_shift"] > 1),
+            },
+        ]
+    record = run.record()
+    artifacts.write_table(args.summary, summary, record)
+    artifacts.write_table(args.claims, pd.DataFrame(claims), record)
+    figure = plots.image_grid(
+        torch.stack(cells),
+        captions,
+        columns=width + 1,
+        title="Layer autoencoding: the target and what each layer's output determines "
+        "(shallow -> deep)",
+    )
+    artifacts.write_figure(args.grid, figure, record)
+
+
+def _photos_at(path: str, names: list[str], size: int, run) -> torch.Tensor:
+    return resize(select_photos(path, names, run), size)
+
+
+def cmd_fully_connected(args: argparse.Namespace) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from inputgen import autoencoding, dense, depth_plots
+
+    start_runtime(args)
+    config = {
+        "study": args.study,
+        "nets": args.nets,
+        "relu": args.relu,
+        "photos": args.names,
+        "size": args.size,
+        **_descent(args),
+    }
+    run = provenance.Run("fully-connected", config, seed=args.seed)
+    targets = _photos_at(args.photos, args.names, args.size, run)
+    inputs = targets[0].numel()
+    kept = np.unique(np.geomspace(1, args.steps, args.points).round().astype(int))
+    kept = np.concatenate([[0], kept])
+    frames = []
+    for index, widths in enumerate(args.nets):
+        net = dense.mlp(inputs, widths, seed=args.seed + index, relu=args.relu)
+        label = "-".join(map(str, widths))
+        result = autoencoding.reconstruct(
+            autoencoding.as_zoo(net, args.size),
+            targets,
+            None,
+            steps=args.steps,
+            lr=args.lr,
+            lr_end=args.lr_end,
+            momentum=args.momentum,
+            seed=args.seed,
+            progress=f"{args.study} {label}",
+        )
+        for p, photo in enumerate(args.names):
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "net": label,
+                        "depth": len(widths),
+                        "narrowest": min(widths),
+                        "inputs": inputs,
+                        "photo": photo,
+                        "iteration": kept,
+                        "m_i": result.m_i[kept, p].numpy(),
+                        "m_g": result.m_g[kept, p].numpy(),
+                    }
+                )
+            )
+    table = pd.concat(frames, ignore_index=True)
+    record = run.record()
+    artifacts.write_table(args.table, table, record)
+    activation = "ReLU" if args.relu else "linear"
+    figure = depth_plots.fully_connected_figure(
+        table,
+        title=f"Fully connected ({activation}), {args.study}: {args.size}x{args.size}x3 = "
+        f"{inputs} inputs, {len(args.names)} photos",
+        reference=float(args.reference_std * inputs**0.5),
+    )
+    artifacts.write_figure(args.figure, figure, record)
+
+
+def cmd_conditioning(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from inputgen import dense, depth_plots
+
+    config = {"width": args.width, "depth": args.depth, "schemes": args.schemes}
+    run = provenance.Run("conditioning", config, seed=args.seed)
+    rows, spectra = [], []
+    for scheme in args.schemes:
+        for depth, values in enumerate(
+            dense.composed_spectra(args.width, args.depth, scheme, args.seed), start=1
+        ):
+            rows.append(
+                {
+                    "scheme": scheme,
+                    "depth": depth,
+                    "condition_number": dense.condition_number(values),
+                    "sigma_max": float(values.max()),
+                    "sigma_min": float(values.min()),
+                }
+            )
+            spectra.append(
+                pd.DataFrame(
+                    {
+                        "scheme": scheme,
+                        "depth": depth,
+                        "index": range(len(values)),
+                        "singular_value": values.numpy(),
+                    }
+                )
+            )
+    table, spectra = pd.DataFrame(rows), pd.concat(spectra, ignore_index=True)
+    record = run.record()
+    artifacts.write_table(args.table, table, record)
+    artifacts.write_table(args.spectra, spectra, record)
+    artifacts.write_figure(args.figure, depth_plots.conditioning_figure(table, spectra), record)
+
+
+def cmd_invertible(args: argparse.Namespace) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from inputgen import autoencoding, dense, depth_plots
+
+    start_runtime(args)
+    config = {
+        "photos": args.names,
+        "size": args.size,
+        "depth": args.depth,
+        "neighbours": args.neighbours,
+        "output_std": args.output_std,
+        "reference_std": args.reference_std,
+        **_descent(args),
+    }
+    run = provenance.Run("invertible", config, seed=args.seed)
+    targets = _photos_at(args.photos, args.names, args.size, run)
+    width = targets[0].numel()
+    stack = dense.LinearStack.random(width, args.depth, args.seed)
+    errors = dense.reconstruction_errors(stack, targets)
+    invertible = pd.DataFrame(
+        [
+            {"photo": photo, "dtype": dtype, "relative_error": float(values[i])}
+            for dtype, values in errors.items()
+            for i, photo in enumerate(args.names)
+        ]
+    )
+    # Gradient descent on the same net's input (float32), as in layer autoencoding.
+    descent = autoencoding.reconstruct(
+        autoencoding.as_zoo(stack.module(), args.size),
+        targets,
+        None,
+        steps=args.steps,
+        lr=args.lr,
+        lr_end=args.lr_end,
+        momentum=args.momentum,
+        seed=args.seed,
+        progress="descent",
+    )
+    rows, summary = [], []
+    for i, photo in enumerate(args.names):
+        a = targets[i]
+        neighbours = dense.random_neighbours(
+            stack, a, count=args.neighbours, output_std=args.output_std, seed=args.seed + i
+        )
+        shifted = autoencoding.shifted(a.double(), args.reference_std, args.seed + i)
+        shift = float((shifted - a.double()).norm())
+        shift_output = float((stack.forward(shifted[None]) - stack.forward(a[None])).norm())
+        found = float(descent.m_i[-1, i])
+        rows += [{"photo": photo, "kind": "random", "input_distance": float(d)} for d in neighbours]
+        rows += [
+            {"photo": photo, "kind": "shifted", "input_distance": shift},
+            {"photo": photo, "kind": "descent", "input_distance": found},
+        ]
+        summary.append(
+            {
+                "photo": photo,
+                "median_random": float(neighbours.median()),
+                "shifted": shift,
+                "descent": found,
+                "descent_percentile": dense.percentile_of(found, neighbours),
+                "random_output_distance": args.output_std * width**0.5,
+                "shifted_output_distance": shift_output,
+                "descent_output_distance": float(descent.m_g[-1, i]),
+            }
+        )
+    neighbours_table, summary = pd.DataFrame(rows), pd.DataFrame(summary)
+    record = run.record()
+    artifacts.write_table(args.invertible, invertible, record)
+    artifacts.write_table(args.neighbours_table, neighbours_table, record)
+    artifacts.write_table(args.summary, summary, record)
+    first = args.names[0]
+    errors_table = (
+        invertible.groupby("dtype")["relative_error"].median().rename("median_relative_error")
+    ).reset_index()
+    figure = depth_plots.neighbours_figure(
+        np.asarray(
+            neighbours_table.query("photo == @first and kind == 'random'")["input_distance"]
+        ),
+        shifted=float(summary["shifted"].iloc[0]),
+        descent=float(summary["descent"].iloc[0]),
+        errors=errors_table,
+        note=f"{first}: {args.depth} square linear layers of {width}; O(a'') = O(a) + "
+        f"N(0, {args.output_std:g}^2), a' = a + N(0, {args.reference_std:g}^2), a_g after "
+        f"{args.steps} steps ({summary['descent_percentile'].iloc[0]:.1f}th percentile)",
+    )
+    artifacts.write_figure(args.figure, figure, record)
+
+
+def cmd_mnist_training(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from inputgen import autoencoding, depth_plots, mnist, plots
+    from inputgen.optimize import build_priors
+
+    start_runtime(args)
+    config = {
+        "train_images": args.train_images,
+        "epochs": args.epochs,
+        "train_batch": args.train_batch,
+        "train_lr": args.train_lr,
+        "checkpoints": args.checkpoints,
+        "digits": args.digits,
+        "layers": args.layers,
+        "priors": args.priors,
+        "reference_std": args.reference_std,
+        **_descent(args),
+    }
+    run = provenance.Run("mnist-training", config, seed=args.seed)
+    images, labels = mnist.load("train")
+    images, labels = images[: args.train_images], labels[: args.train_images]
+    test_images, test_labels = mnist.load("test")
+    digits = mnist.grey(test_images[: args.digits])
+    total = args.epochs * -(-len(images) // args.train_batch)
+    steps = sorted({round(f * total) for f in args.checkpoints})
+    model = mnist.build(args.seed)
+    zoo = autoencoding.as_zoo(model, 28)
+    # a grey a' and a grey a_0: the network reads the channel mean, so colour is invisible to it
+    shift = mnist.grey(
+        autoencoding.shifted(test_images[: args.digits], args.reference_std, args.seed)
+    )
+    start = mnist.grey(autoencoding.start_images((1, 28, 28), range(args.digits), args.seed))
+    rows, grid, captions = [], [], []
+    for step in mnist.train(
+        model, images, labels, epochs=args.epochs, batch_size=args.train_batch,
+        lr=args.train_lr, checkpoints=steps, seed=args.seed,
+    ):  # fmt: skip
+        accuracy = mnist.accuracy(model, test_images, test_labels)
+        m_r = autoencoding.output_distances(zoo, digits, shift, args.layers)
+        grid.append(digits[0])
+        captions.append(f"step {step}\ntest acc. {accuracy:.3f}")
+        for layer in args.layers:
+            result = autoencoding.reconstruct(
+                zoo, digits, layer, steps=args.steps, lr=args.lr, lr_end=args.lr_end,
+                priors=build_priors(args.priors), momentum=args.momentum, init=start,
+                seed=args.seed, progress=f"step {step} {layer}",
+            )  # fmt: skip
+            grid.append(result.images[0])
+            captions.append(f"{layer}\nm_g/m_r {result.m_g[-1, 0] / m_r[layer][0]:.2f}")
+            for d in range(args.digits):
+                rows.append(
+                    {
+                        "step": step,
+                        "epoch": step / (total / args.epochs),
+                        "test_accuracy": accuracy,
+                        "layer": layer,
+                        "digit": d,
+                        "m_g": float(result.m_g[-1, d]),
+                        "m_i": float(result.m_i[-1, d]),
+                        "m_r": float(m_r[layer][d]),
+                    }
+                )
+    table = pd.DataFrame(rows)
+    record = run.record()
+    artifacts.write_table(args.metrics, table, record)
+    artifacts.write_figure(args.figure, depth_plots.training_figure(table), record)
+    figure = plots.image_grid(
+        torch.stack(grid),
+        captions,
+        columns=len(args.layers) + 1,
+        title="Test digit 0 recovered from each layer (columns) at each checkpoint (rows)",
+        cell_inches=1.6,
+    )
+    artifacts.write_figure(args.grid, figure, record)
+
+
+def register(commands) -> None:
+    p = commands.add_parser("autoencode", help="invert one photo from each layer of a model")
+    p.add_argument("--name", required=True)
+    p.add_argument("--model", type=model_spec, required=True)
+    p.add_argument("--photos", required=True, help="photos .safetensors")
+    p.add_argument("--photo", required=True, help="the target photo's name")
+    p.add_argument("--size", type=int, required=True, help="side of the optimised image")
+    p.add_argument("--layers", nargs="+", required=True, help="module names, shallow to deep")
+    p.add_argument("--priors", type=json_object, default={}, help='JSON, e.g. {"blur": {}}')
+    p.add_argument("--reference-std", type=float, default=1 / 25, help="a' = a + N(0, std^2)")
+    _add_descent_args(p, "iterations per layer")
+    p.add_argument("--metrics", required=True, help="metrics .tsv")
+    p.add_argument("--images", required=True, help="a_g per layer .safetensors")
+    p.add_argument("--figure", required=True, help="m_g / m_i curves .png")
+    add_runtime_args(p)
+    p.set_defaults(func=cmd_autoencode)
+
+    p = commands.add_parser("autoencoding-summary", help="all models' layers side by side")
+    p.add_argument(
+        "--models", nargs="+", required=True, metavar="NAME=METRICS,IMAGES", help="in grid order"
+    )
+    p.add_argument("--untrained", nargs="*", default=[], help="names of the untrained models")
+    p.add_argument("--summary", required=True)
+    p.add_argument("--claims", required=True)
+    p.add_argument("--grid", required=True)
+    p.set_defaults(func=cmd_autoencoding_summary)
+
+    p = commands.add_parser("fully-connected", help="input recovery through fully connected nets")
+    p.add_argument("--study", required=True, help="the study's name (titles and provenance)")
+    p.add_argument("--nets", type=json.loads, required=True, help="JSON list of layer-width lists")
+    p.add_argument("--relu", action="store_true", help="ReLU between layers (default: linear)")
+    p.add_argument("--photos", required=True)
+    p.add_argument("--names", nargs="+", required=True, help="photos to recover")
+    p.add_argument("--size", type=int, default=29)
+    p.add_argument("--points", type=int, default=24, help="log-spaced iterations recorded")
+    p.add_argument("--reference-std", type=float, default=1 / 25)
+    _add_descent_args(p, "iterations (the largest budget)")
+    p.add_argument("--table", required=True)
+    p.add_argument("--figure", required=True)
+    add_runtime_args(p)
+    p.set_defaults(func=cmd_fully_connected)
+
+    p = commands.add_parser("conditioning", help="condition numbers of composed random layers")
+    p.add_argument("--width", type=int, required=True)
+    p.add_argument("--depth", type=int, required=True, help="deepest composition")
+    p.add_argument("--schemes", nargs="+", required=True)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--table", required=True)
+    p.add_argument("--spectra", required=True)
+    p.add_argument("--figure", required=True)
+    p.set_defaults(func=cmd_conditioning)
+
+    p = commands.add_parser("invertible", help="exact inversion and random output neighbours")
+    p.add_argument("--photos", required=True)
+    p.add_argument("--names", nargs="+", required=True)
+    p.add_argument("--size", type=int, default=29)
+    p.add_argument("--depth", type=int, default=4)
+    p.add_argument("--neighbours", type=int, required=True, help="random neighbours per photo")
+    p.add_argument("--output-std", type=float, default=1 / 1000, help="O(a'') = O(a) + N(0, s^2)")
+    p.add_argument("--reference-std", type=float, default=1 / 25)
+    _add_descent_args(p, "gradient-descent iterations for a_g")
+    p.add_argument("--invertible", required=True, help="reconstruction errors .tsv")
+    p.add_argument("--neighbours-table", required=True, help="input distances .tsv")
+    p.add_argument("--summary", required=True)
+    p.add_argument("--figure", required=True)
+    add_runtime_args(p)
+    p.set_defaults(func=cmd_invertible)
+
+    p = commands.add_parser("mnist-training", help="layer autoencoding while a CNN trains")
+    p.add_argument("--train-images", type=int, default=50000, help="first N training images")
+    p.add_argument("--epochs", type=int, required=True)
+    p.add_argument("--train-batch", type=int, default=64, help="SGD batch (changes results)")
+    p.add_argument("--train-lr", type=float, default=0.01)
+    p.add_argument(
+        "--checkpoints", type=float, nargs="+", required=True,
+        help="fractions of training (0: untrained, 1: the end)",
+    )  # fmt: skip
+    p.add_argument("--digits", type=int, default=8, help="test digits autoencoded")
+    p.add_argument("--layers", nargs="+", default=["conv1", "conv2", "fc1", "fc2"])
+    p.add_argument("--priors", type=json_object, default={})
+    p.add_argument("--reference-std", type=float, default=1 / 25)
+    _add_descent_args(p, "autoencoding iterations per layer and checkpoint")
+    p.add_argument("--metrics", required=True)
+    p.add_argument("--figure", required=True)
+    p.add_argument("--grid", required=True)
+    add_runtime_args(p)
+    p.set_defaults(func=cmd_mnist_training)

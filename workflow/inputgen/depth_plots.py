@@ -1,0 +1,169 @@
+"""Figures of the depth studies: autoencoding curves, fully connected nets, conditioning,
+exact inversion and random neighbours."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+COLOURS = plt.get_cmap("viridis")
+
+
+def _colours(count: int):
+    return [COLOURS(x) for x in np.linspace(0, 0.9, max(count, 1))]
+
+
+def autoencoding_curves(metrics: pd.DataFrame, *, title: str) -> plt.Figure:
+    """m_g (with each layer's m_r as a dashed line) and m_i per iteration, one colour per layer
+    from shallow to deep."""
+    layers = list(dict.fromkeys(metrics["layer"]))
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for layer, colour in zip(layers, _colours(len(layers)), strict=True):
+        rows = metrics[metrics["layer"] == layer]
+        left.plot(rows["iteration"], rows["m_g"], color=colour, label=layer)
+        left.axhline(float(rows["m_r"].iloc[0]), color=colour, linestyle="--", linewidth=1)
+        right.plot(rows["iteration"], rows["m_i"], color=colour, label=layer)
+    left.set_yscale("log")
+    left.set_ylabel("m_g = |O(a) - O(a_g)|  (dashed: m_r = |O(a) - O(a')|)")
+    right.set_ylabel("m_i = |a - a_g|")
+    for ax in (left, right):
+        ax.set_xlabel("iteration")
+    right.legend(title="layer", fontsize=8)
+    figure.suptitle(title, fontsize=11)
+    figure.tight_layout()
+    return figure
+
+
+def fully_connected_figure(table: pd.DataFrame, *, title: str, reference: float) -> plt.Figure:
+    """m_i (mean over photos) against iterations per net, log-log; and m_i at the last
+    iteration per net; the dashed line is |a' - a| of the reference shift."""
+    mean = table.groupby(["net", "iteration"], sort=False)["m_i"].mean().reset_index()
+    nets = list(dict.fromkeys(table["net"]))
+    figure, (left, right) = plt.subplots(
+        1, 2, figsize=(12, 4.5), gridspec_kw={"width_ratios": [3, 2]}
+    )
+    colours = _colours(len(nets))
+    for net, colour in zip(nets, colours, strict=True):
+        rows = mean[(mean["net"] == net) & (mean["iteration"] > 0)]
+        left.plot(rows["iteration"], rows["m_i"], marker=".", color=colour, label=net)
+    left.set_xscale("log")
+    left.set_yscale("log")
+    left.set_xlabel("iterations")
+    left.set_ylabel("m_i = |a - a_g| (mean over photos)")
+    left.axhline(reference, color="grey", linestyle="--", linewidth=1)
+    left.legend(title="layer widths", fontsize=8)
+    last = mean[mean["iteration"] == mean["iteration"].max()]
+    right.barh(range(len(nets)), last.set_index("net").loc[nets, "m_i"], color=colours)
+    right.set_yticks(range(len(nets)), nets, fontsize=8)
+    right.invert_yaxis()
+    right.axvline(reference, color="grey", linestyle="--", linewidth=1)
+    right.set_xlabel(f"m_i after {int(mean['iteration'].max())} iterations")
+    figure.suptitle(title, fontsize=11)
+    figure.tight_layout()
+    return figure
+
+
+def conditioning_figure(conditioning: pd.DataFrame, spectra: pd.DataFrame) -> plt.Figure:
+    """Condition number against depth per init scheme, and each scheme's singular spectra
+    (normalised by the largest) per depth: the "spiky ball"."""
+    schemes = list(dict.fromkeys(conditioning["scheme"]))
+    columns = -(-len(schemes) // 2)
+    cells = [f"s{i}" if i < len(schemes) else "." for i in range(2 * columns)]
+    mosaic = [["cond", *cells[:columns]], ["cond", *cells[columns:]]]
+    figure, axes = plt.subplot_mosaic(
+        mosaic, figsize=(5 + 4 * columns, 7), empty_sentinel=".",
+        gridspec_kw={"width_ratios": [1.4] + [1] * columns},
+    )  # fmt: skip
+    first = axes["cond"]
+    styles = ["-o", "--s", ":^", "-.D", "-v", "--x"]
+    for scheme, style in zip(schemes, styles * len(schemes), strict=False):
+        rows = conditioning[conditioning["scheme"] == scheme]
+        first.plot(rows["depth"], rows["condition_number"], style, label=scheme, alpha=0.8)
+    first.set_yscale("log")
+    first.set_xlabel("composed layers")
+    first.set_ylabel("condition number (float64 SVD)")
+    first.legend(fontsize=8, title="init (Xavier = Kaiming up to scale)", title_fontsize=7)
+    depths = sorted(spectra["depth"].unique())
+    shared = None
+    for index, scheme in enumerate(schemes):
+        ax = axes[f"s{index}"]
+        if shared is None:
+            shared = ax
+        else:
+            ax.sharey(shared)
+        for depth, colour in zip(depths, _colours(len(depths)), strict=True):
+            values = spectra[(spectra["scheme"] == scheme) & (spectra["depth"] == depth)]
+            values = values.sort_values("index")["singular_value"].to_numpy()
+            ax.plot(values / values[0], color=colour, label=f"depth {depth}")
+        ax.set_yscale("log")
+        ax.set_title(scheme, fontsize=10)
+        ax.set_xlabel("singular value index", fontsize=8)
+        ax.set_ylabel("sigma_i / sigma_max", fontsize=8)
+    axes["s0"].legend(fontsize=7, ncol=2)
+    figure.suptitle("Composed random layers: condition number and singular spectra", fontsize=11)
+    figure.tight_layout()
+    return figure
+
+
+def neighbours_figure(
+    distances: np.ndarray, *, shifted: float, descent: float, errors: pd.DataFrame, note: str
+) -> plt.Figure:
+    """Histogram of |a'' - a| with |a' - a| and |a_g - a| marked; exact-inversion errors per
+    precision."""
+    figure, (left, right) = plt.subplots(
+        1, 2, figsize=(12, 4.2), gridspec_kw={"width_ratios": [3, 1.3]}
+    )
+    low = min(distances.min(), shifted, descent)
+    high = max(distances.max(), shifted, descent)
+    bins = np.geomspace(low * 0.8, high * 1.25, 60)
+    left.hist(distances, bins=bins, color="tab:blue", alpha=0.8, label="|a'' - a| (random)")
+    left.axvline(shifted, color="tab:green", linewidth=2, label=f"|a' - a| = {shifted:.3g}")
+    left.axvline(descent, color="tab:red", linewidth=2, label=f"|a_g - a| = {descent:.3g}")
+    left.axvline(
+        np.median(distances),
+        color="black",
+        linestyle="--",
+        linewidth=1,
+        label=f"median |a'' - a| = {np.median(distances):.3g}",
+    )
+    left.set_xscale("log")
+    left.set_xlabel("input distance to a")
+    left.set_ylabel("random neighbours")
+    left.set_title(note, fontsize=9)
+    left.legend(fontsize=8)
+    right.bar(errors["dtype"], errors["median_relative_error"], color=["tab:orange", "tab:blue"])
+    right.set_yscale("log")
+    right.set_ylabel("median |x_rec - x| / |x|")
+    right.set_title("exact inversion", fontsize=10)
+    figure.tight_layout()
+    return figure
+
+
+def training_figure(table: pd.DataFrame) -> plt.Figure:
+    """Per layer, m_g / m_r and m_i (means over digits) against training steps, with the test
+    accuracy: does training make a layer's representation of the input more accurate?"""
+    mean = table.groupby(["layer", "step"], sort=False)[["m_g", "m_r", "m_i"]].mean()
+    mean = mean.reset_index()
+    layers = list(dict.fromkeys(table["layer"]))
+    figure, axes = plt.subplots(1, 3, figsize=(14, 4))
+    for layer, colour in zip(layers, _colours(len(layers)), strict=True):
+        rows = mean[mean["layer"] == layer]
+        axes[0].plot(rows["step"], rows["m_g"] / rows["m_r"], marker="o", color=colour, label=layer)
+        axes[1].plot(rows["step"], rows["m_i"], marker="o", color=colour, label=layer)
+    axes[0].axhline(1, color="grey", linestyle="--", linewidth=1)
+    axes[0].set_yscale("log")
+    axes[0].set_ylabel("m_g / m_r (below 1: as close as the shift a')")
+    axes[1].set_ylabel("m_i = |a - a_g|")
+    accuracy = table.drop_duplicates("step")
+    axes[2].plot(accuracy["step"], accuracy["test_accuracy"], marker="o", color="black")
+    axes[2].set_ylabel("test accuracy")
+    for ax in axes:
+        ax.set_xlabel("training step")
+    axes[1].legend(title="layer", fontsize=8)
+    figure.suptitle("Layer autoencoding of MNIST test digits during training", fontsize=11)
+    figure.tight_layout()
+    return figure

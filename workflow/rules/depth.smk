@@ -1,0 +1,254 @@
+# Depth and representation (source article 3): layer autoencoding of trained and untrained
+# models, fully connected nets on small photos, conditioning of composed layers, and the exactly
+# invertible linear net with its random output neighbours.
+
+
+rule autoencode:
+    input:
+        photos="results/data/photos.safetensors",
+        weights=weights_file,
+    output:
+        metrics="results/autoencoding/{model}/metrics.tsv",
+        images="results/autoencoding/{model}/images.safetensors",
+        figure=report(
+            "results/autoencoding/{model}/curves.png",
+            caption="../report/autoencoding_curves.rst",
+            category="Depth",
+            subcategory="layer autoencoding",
+        ),
+    log:
+        "results/logs/autoencoding/{model}.log",
+    conda:
+        ENV
+    threads: 4
+    resources:
+        gpu=1,
+        device=RUNTIME["device"],
+        batch_size=RUNTIME["batch_size"],
+    params:
+        model=model_spec,
+        layers=autoencoding_layers,
+        photo=AUTOENCODING.get("photo"),
+        size=AUTOENCODING.get("size"),
+        steps=AUTOENCODING.get("steps"),
+        descent=descent_args(AUTOENCODING) if AUTOENCODING else "",
+        priors=json.dumps(AUTOENCODING.get("priors", {}), sort_keys=True),
+        reference_std=AUTOENCODING.get("reference_std", 0.04),
+        seed=config["seed"],
+    shell:
+        "python -m inputgen autoencode --name {wildcards.model} --model {params.model:q}"
+        " --photos {input.photos} --photo {params.photo} --size {params.size}"
+        " --layers {params.layers} --priors {params.priors:q} --steps {params.steps}"
+        " {params.descent} --reference-std {params.reference_std} --seed {params.seed}"
+        " --metrics {output.metrics} --images {output.images} --figure {output.figure}"
+        " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
+        " 2> {log}"
+
+
+rule autoencoding_summary:
+    input:
+        metrics=expand(
+            "results/autoencoding/{model}/metrics.tsv", model=AUTOENCODING_MODELS
+        ),
+        images=expand(
+            "results/autoencoding/{model}/images.safetensors", model=AUTOENCODING_MODELS
+        ),
+    output:
+        summary="results/autoencoding/summary.tsv",
+        claims=report(
+            "results/autoencoding/claims.tsv",
+            caption="../report/autoencoding_claims.rst",
+            category="Depth",
+            subcategory="layer autoencoding",
+        ),
+        grid=report(
+            "results/autoencoding/grid.png",
+            caption="../report/autoencoding_grid.rst",
+            category="Depth",
+            subcategory="layer autoencoding",
+        ),
+    log:
+        "results/logs/autoencoding/summary.log",
+    conda:
+        ENV
+    params:
+        models=lambda wildcards, input: " ".join(
+            f"{name}={metrics},{images}"
+            for name, metrics, images in zip(
+                AUTOENCODING_MODELS, input.metrics, input.images
+            )
+        ),
+        untrained=[name for name in AUTOENCODING_MODELS if name in UNTRAINED],
+    shell:
+        "python -m inputgen autoencoding-summary --models {params.models}"
+        " --untrained {params.untrained} --summary {output.summary}"
+        " --claims {output.claims} --grid {output.grid} 2> {log}"
+
+
+rule fully_connected:
+    input:
+        photos="results/data/photos.safetensors",
+    output:
+        table="results/fully_connected/{study}.tsv",
+        figure=report(
+            "results/fully_connected/{study}.png",
+            caption="../report/fully_connected.rst",
+            category="Depth",
+            subcategory="fully connected nets",
+        ),
+    log:
+        "results/logs/fully_connected/{study}.log",
+    conda:
+        ENV
+    threads: 4
+    resources:
+        gpu=1,
+        device=RUNTIME["device"],
+        batch_size=RUNTIME["batch_size"],
+    params:
+        nets=lambda wildcards: json.dumps(FC_STUDIES[wildcards.study]["nets"]),
+        steps=lambda wildcards: FC_STUDIES[wildcards.study]["steps"],
+        photos=FULLY_CONNECTED.get("photos"),
+        size=FULLY_CONNECTED.get("size", 29),
+        relu="--relu" if FULLY_CONNECTED.get("relu") else "",
+        descent=descent_args(FULLY_CONNECTED) if FULLY_CONNECTED else "",
+        seed=config["seed"],
+    shell:
+        "python -m inputgen fully-connected --study {wildcards.study} --nets {params.nets:q}"
+        " {params.relu} --photos {input.photos} --names {params.photos} --size {params.size}"
+        " --steps {params.steps} {params.descent} --seed {params.seed}"
+        " --table {output.table} --figure {output.figure}"
+        " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
+        " 2> {log}"
+
+
+rule conditioning:
+    output:
+        table=report(
+            "results/linear/conditioning.tsv",
+            caption="../report/conditioning.rst",
+            category="Depth",
+            subcategory="conditioning",
+        ),
+        spectra="results/linear/spectra.tsv",
+        figure=report(
+            "results/linear/conditioning.png",
+            caption="../report/conditioning.rst",
+            category="Depth",
+            subcategory="conditioning",
+        ),
+    log:
+        "results/logs/linear/conditioning.log",
+    conda:
+        ENV
+    params:
+        width=CONDITIONING["width"] if CONDITIONING else None,
+        depth=CONDITIONING["depth"] if CONDITIONING else None,
+        schemes=CONDITIONING["schemes"] if CONDITIONING else [],
+        seed=config["seed"],
+    shell:
+        "python -m inputgen conditioning --width {params.width} --depth {params.depth}"
+        " --schemes {params.schemes} --seed {params.seed} --table {output.table}"
+        " --spectra {output.spectra} --figure {output.figure} 2> {log}"
+
+
+rule invertible:
+    input:
+        photos="results/data/photos.safetensors",
+    output:
+        invertible=report(
+            "results/linear/invertible.tsv",
+            caption="../report/invertible.rst",
+            category="Depth",
+            subcategory="invertible linear net",
+        ),
+        neighbours="results/linear/neighbours.tsv",
+        summary=report(
+            "results/linear/neighbours_summary.tsv",
+            caption="../report/neighbours.rst",
+            category="Depth",
+            subcategory="invertible linear net",
+        ),
+        figure=report(
+            "results/linear/neighbours.png",
+            caption="../report/neighbours.rst",
+            category="Depth",
+            subcategory="invertible linear net",
+        ),
+    log:
+        "results/logs/linear/invertible.log",
+    conda:
+        ENV
+    threads: 4
+    resources:
+        gpu=1,
+        device=RUNTIME["device"],
+        batch_size=RUNTIME["batch_size"],
+    params:
+        photos=INVERTIBLE.get("photos"),
+        size=INVERTIBLE.get("size", 29),
+        depth=INVERTIBLE.get("depth", 4),
+        neighbours=INVERTIBLE.get("neighbours"),
+        output_std=INVERTIBLE.get("output_std", 0.001),
+        reference_std=INVERTIBLE.get("reference_std", 0.04),
+        steps=INVERTIBLE.get("steps"),
+        descent=descent_args(INVERTIBLE) if INVERTIBLE else "",
+        seed=config["seed"],
+    shell:
+        "python -m inputgen invertible --photos {input.photos} --names {params.photos}"
+        " --size {params.size} --depth {params.depth} --neighbours {params.neighbours}"
+        " --output-std {params.output_std} --reference-std {params.reference_std}"
+        " --steps {params.steps} {params.descent} --seed {params.seed}"
+        " --invertible {output.invertible} --neighbours-table {output.neighbours}"
+        " --summary {output.summary} --figure {output.figure}"
+        " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
+        " 2> {log}"
+
+
+rule mnist_training:
+    output:
+        metrics="results/mnist/metrics.tsv",
+        figure=report(
+            "results/mnist/training.png",
+            caption="../report/mnist.rst",
+            category="Depth",
+            subcategory="training",
+        ),
+        grid=report(
+            "results/mnist/grid.png",
+            caption="../report/mnist.rst",
+            category="Depth",
+            subcategory="training",
+        ),
+    log:
+        "results/logs/mnist/training.log",
+    conda:
+        ENV
+    threads: 4
+    resources:
+        gpu=1,
+        device=RUNTIME["device"],
+        batch_size=RUNTIME["batch_size"],
+    params:
+        train_images=MNIST.get("train_images", 50000),
+        epochs=MNIST.get("epochs"),
+        train_batch=MNIST.get("train_batch", 64),
+        train_lr=MNIST.get("train_lr", 0.01),
+        checkpoints=MNIST.get("checkpoints", []),
+        digits=MNIST.get("digits", 8),
+        layers=MNIST.get("layers", ["conv1", "conv2", "fc1", "fc2"]),
+        steps=MNIST.get("steps"),
+        descent=descent_args(MNIST) if MNIST else "",
+        priors=json.dumps(MNIST.get("priors", {}), sort_keys=True),
+        reference_std=MNIST.get("reference_std", 0.04),
+        seed=config["seed"],
+    shell:
+        "python -m inputgen mnist-training --train-images {params.train_images}"
+        " --epochs {params.epochs} --train-batch {params.train_batch}"
+        " --train-lr {params.train_lr} --checkpoints {params.checkpoints}"
+        " --digits {params.digits} --layers {params.layers} --priors {params.priors:q}"
+        " --reference-std {params.reference_std} --steps {params.steps} {params.descent}"
+        " --seed {params.seed} --metrics {output.metrics} --figure {output.figure}"
+        " --grid {output.grid}"
+        " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
+        " 2> {log}"
