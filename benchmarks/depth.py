@@ -73,7 +73,7 @@ def main() -> None:
 
     together = timed(lambda: recover(photos), args.repeats)
     alone = timed(lambda: [recover(photo[None]) for photo in photos], args.repeats)
-    print(f"\n3. {args.photos} photos ({side}x{side}x3) through 3 layers of 3000, {args.steps} steps")
+    print(f"\n3. {args.photos} photos ({side}x{side}x3), 3 layers of 3000, {args.steps} steps")
     print(f"   one batch        {1000 * together / args.steps:8.1f} ms/step   1.00")
     print(f"   one at a time    {1000 * alone / args.steps:8.1f} ms/step   "
           f"{alone / together:.1f}x slower")  # fmt: skip

@@ -129,7 +129,7 @@ def test_tiny_dag_runs_the_depth_studies(tiny_run):
     claims = pd.read_csv(results / "autoencoding/claims.tsv", sep="\t")
     assert claims["model"].tolist() == ["resnet18_random"] * 2 and not claims["trained"].any()
     width = pd.read_csv(results / "fully_connected/width.tsv", sep="\t")
-    assert set(width["net"]) == {"64", "128"} and set(width["inputs"]) == {108}
+    assert set(width["net"].astype(str)) == {"64", "128"} and set(width["inputs"]) == {108}
     conditioning = pd.read_csv(results / "linear/conditioning.tsv", sep="\t")
     assert len(conditioning) == 2 * 3
     invertible = pd.read_csv(results / "linear/invertible.tsv", sep="\t")

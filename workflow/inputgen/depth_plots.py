@@ -54,7 +54,7 @@ def fully_connected_figure(table: pd.DataFrame, *, title: str, reference: float)
     left.set_yscale("log")
     left.set_xlabel("iterations")
     left.set_ylabel("m_i = |a - a_g| (mean over photos)")
-    left.axhline(reference, color="grey", linestyle="--", linewidth=1)
+    left.axhline(reference, color="grey", linestyle="--", linewidth=1, label="|a' - a| (shift)")
     left.legend(title="layer widths", fontsize=8)
     last = mean[mean["iteration"] == mean["iteration"].max()]
     right.barh(range(len(nets)), last.set_index("net").loc[nets, "m_i"], color=colours)

@@ -166,7 +166,9 @@ UNTRAINED = [name for name, spec in MODELS.items() if spec["weights"] == "random
 
 def autoencoding_layers(wildcards):
     name = wildcards.model
-    return (AUTOENCODING.get("layers") or {}).get(name) or MODELS[name].get("layers", [])
+    return (AUTOENCODING.get("layers") or {}).get(name) or MODELS[name].get(
+        "layers", []
+    )
 
 
 FULLY_CONNECTED = config["fully_connected"] or {}
@@ -178,8 +180,9 @@ INVERTIBLE = config["invertible"] or {}
 def descent_args(section):
     """The step-size arguments every depth study shares."""
     lr_end = section.get("lr_end")
-    return (
-        f"--lr {section['lr']} --momentum {section.get('momentum', 0.0)}"
-        + (f" --lr-end {lr_end}" if lr_end is not None else "")
+    return f"--lr {section['lr']} --momentum {section.get('momentum', 0.0)}" + (
+        f" --lr-end {lr_end}" if lr_end is not None else ""
     )
+
+
 MNIST = config["mnist"] or {}

@@ -51,7 +51,8 @@ rule autoencoding_summary:
             "results/autoencoding/{model}/metrics.tsv", model=AUTOENCODING_MODELS
         ),
         images=expand(
-            "results/autoencoding/{model}/images.safetensors", model=AUTOENCODING_MODELS
+            "results/autoencoding/{model}/images.safetensors",
+            model=AUTOENCODING_MODELS,
         ),
     output:
         summary="results/autoencoding/summary.tsv",

@@ -90,12 +90,13 @@ def cmd_autoencode(args: argparse.Namespace) -> None:
     metrics = pd.concat(frames, ignore_index=True)
     record = run.record()
     artifacts.write_table(args.metrics, metrics, record)
-    shift = float(args.reference_std * target[0].numel() ** 0.5)
+    # |a' - a| of the same a' behind m_r: the input-space size of a nearly invisible shift
+    shift = float((autoencoding.shifted(target, args.reference_std, args.seed) - target).norm())
     artifacts.save_tensors(
         args.images,
         {"images": torch.stack(images), "target": target[0]},
         record,
-        {"model": args.name, "layers": args.layers, "expected_shift_distance": shift},
+        {"model": args.name, "layers": args.layers, "shift_distance": shift},
     )
     figure = depth_plots.autoencoding_curves(
         metrics,
@@ -115,7 +116,8 @@ def cmd_autoencoding_summary(args: argparse.Namespace) -> None:
     width = 0
     loaded = []
     for item in args.models:
-        name, metrics_path, images_path = item.split("=", 1)[0], *item.split("=", 1)[1].split(",")
+        name, paths = item.split("=", 1)
+        metrics_path, images_path = paths.split(",")
         run.add_input(metrics_path)
         run.add_input(images_path)
         metrics = pd.read_csv(metrics_path, sep="\t")
@@ -124,7 +126,7 @@ def cmd_autoencoding_summary(args: argparse.Namespace) -> None:
         width = max(width, len(metadata["layers"]))
     for name, metrics, tensors, metadata in loaded:
         last = metrics[metrics["iteration"] == metrics["iteration"].max()]
-        shift = metadata["expected_shift_distance"]
+        shift = metadata["shift_distance"]
         for depth, row in enumerate(last.itertuples(), start=1):
             rows.append(
                 {
