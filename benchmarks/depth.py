@@ -42,9 +42,11 @@ def main() -> None:
 
     stack = dense.LinearStack.random(args.width, args.depth, seed=0)
     image = torch.rand(args.width, generator=torch.Generator().manual_seed(0))
-    outputs = stack.forward(image[None]) + torch.randn(
-        args.neighbours, args.width, dtype=torch.float64, generator=torch.Generator()
-    ) * 1e-3
+    outputs = (
+        stack.forward(image[None])
+        + torch.randn(args.neighbours, args.width, dtype=torch.float64, generator=torch.Generator())
+        * 1e-3
+    )
     batched = timed(lambda: stack.invert(outputs), args.repeats)
     looped = timed(lambda: [stack.invert(row[None]) for row in outputs], 1)
     print(f"\n1. {args.neighbours} random neighbours, {args.depth} layers of {args.width}")

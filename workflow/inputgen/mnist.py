@@ -72,8 +72,9 @@ def grey(images: torch.Tensor) -> torch.Tensor:
 @torch.no_grad()
 def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch: int = 1000):
     model.eval()
+    device = next(model.parameters()).device
     correct = sum(
-        int((model(grey(x)).argmax(dim=1) == y).sum())
+        int((model(grey(x.to(device))).argmax(dim=1).cpu() == y).sum())
         for x, y in zip(images.split(batch), labels.split(batch), strict=True)
     )
     return correct / len(labels)
@@ -92,7 +93,8 @@ def train(
 ) -> Iterator[int]:
     """SGD with momentum on cross-entropy, data order from a seeded generator; pauses (yields
     the step) at each checkpoint step, 0 (untrained) included, with the model in eval mode."""
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)  # data order: on the CPU, any device
+    device = next(model.parameters()).device
     optimiser = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     per_epoch = -(-len(images) // batch_size)
     wanted = sorted(set(checkpoints))
@@ -106,7 +108,8 @@ def train(
         order = torch.randperm(len(images), generator=generator)
         for batch in order.split(batch_size):
             model.train().requires_grad_(True)
-            loss = F.cross_entropy(model(grey(images[batch])), labels[batch])
+            inputs, targets = grey(images[batch]).to(device), labels[batch].to(device)
+            loss = F.cross_entropy(model(inputs), targets)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()

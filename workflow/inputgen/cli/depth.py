@@ -29,8 +29,10 @@ def _add_descent_args(p: argparse.ArgumentParser, steps_help: str) -> None:
     p.add_argument("--seed", type=int, default=0)
 
 
-def _descent(args) -> dict:
-    return {key: getattr(args, key) for key in DESCENT}
+def _run(args, stage: str, keys: tuple[str, ...], device, **extra) -> provenance.Run:
+    """The stage's provenance record: the named arguments, the descent settings, ``extra``."""
+    config = {key: getattr(args, key) for key in (*keys, *DESCENT)} | extra
+    return provenance.Run(stage, config, seed=args.seed, device=str(device))
 
 
 def cmd_autoencode(args: argparse.Namespace) -> None:
@@ -43,17 +45,8 @@ def cmd_autoencode(args: argparse.Namespace) -> None:
     spec = dict(args.model)
     if models.ARCHS[spec["arch"]].family == "torchvision":
         spec["input_size"] = args.size  # fully convolutional: runs at the optimised image's size
-    config = {
-        "name": args.name,
-        "model": spec,
-        "photo": args.photo,
-        "size": args.size,
-        "layers": args.layers,
-        "priors": args.priors,
-        "reference_std": args.reference_std,
-        **_descent(args),
-    }
-    run = provenance.Run("autoencode", config, seed=args.seed, device=str(device))
+    keys = ("name", "photo", "size", "layers", "priors", "reference_std")
+    run = _run(args, "autoencode", keys, device, model=spec)
     zoo = models.load_model(spec).to(device)
     run.add_weights(zoo.weights_path)
     target = resize(select_photos(args.photos, [args.photo], run), args.size)
@@ -197,16 +190,8 @@ def cmd_fully_connected(args: argparse.Namespace) -> None:
 
     from inputgen import autoencoding, dense, depth_plots
 
-    start_runtime(args)
-    config = {
-        "study": args.study,
-        "nets": args.nets,
-        "relu": args.relu,
-        "photos": args.names,
-        "size": args.size,
-        **_descent(args),
-    }
-    run = provenance.Run("fully-connected", config, seed=args.seed)
+    device = start_runtime(args)
+    run = _run(args, "fully-connected", ("study", "nets", "relu", "names", "size"), device)
     targets = _photos_at(args.photos, args.names, args.size, run)
     inputs = targets[0].numel()
     kept = np.unique(np.geomspace(1, args.steps, args.points).round().astype(int))
@@ -216,7 +201,7 @@ def cmd_fully_connected(args: argparse.Namespace) -> None:
         net = dense.mlp(inputs, widths, seed=args.seed + index, relu=args.relu)
         label = "-".join(map(str, widths))
         result = autoencoding.reconstruct(
-            autoencoding.as_zoo(net, args.size),
+            autoencoding.as_zoo(net, args.size).to(device),
             targets,
             None,
             steps=args.steps,
@@ -298,17 +283,9 @@ def cmd_invertible(args: argparse.Namespace) -> None:
 
     from inputgen import autoencoding, dense, depth_plots
 
-    start_runtime(args)
-    config = {
-        "photos": args.names,
-        "size": args.size,
-        "depth": args.depth,
-        "neighbours": args.neighbours,
-        "output_std": args.output_std,
-        "reference_std": args.reference_std,
-        **_descent(args),
-    }
-    run = provenance.Run("invertible", config, seed=args.seed)
+    device = start_runtime(args)
+    keys = ("names", "size", "depth", "neighbours", "output_std", "reference_std")
+    run = _run(args, "invertible", keys, device)
     targets = _photos_at(args.photos, args.names, args.size, run)
     width = targets[0].numel()
     stack = dense.LinearStack.random(width, args.depth, args.seed)
@@ -322,7 +299,7 @@ def cmd_invertible(args: argparse.Namespace) -> None:
     )
     # Gradient descent on the same net's input (float32), as in layer autoencoding.
     descent = autoencoding.reconstruct(
-        autoencoding.as_zoo(stack.module(), args.size),
+        autoencoding.as_zoo(stack.module(), args.size).to(device),
         targets,
         None,
         steps=args.steps,
@@ -388,28 +365,17 @@ def cmd_mnist_training(args: argparse.Namespace) -> None:
     from inputgen import autoencoding, depth_plots, mnist, plots
     from inputgen.optimize import build_priors
 
-    start_runtime(args)
-    config = {
-        "train_images": args.train_images,
-        "epochs": args.epochs,
-        "train_batch": args.train_batch,
-        "train_lr": args.train_lr,
-        "checkpoints": args.checkpoints,
-        "digits": args.digits,
-        "layers": args.layers,
-        "priors": args.priors,
-        "reference_std": args.reference_std,
-        **_descent(args),
-    }
-    run = provenance.Run("mnist-training", config, seed=args.seed)
+    device = start_runtime(args)
+    keys = ("train_images", "epochs", "train_batch", "train_lr", "checkpoints", "digits")
+    run = _run(args, "mnist-training", (*keys, "layers", "priors", "reference_std"), device)
     images, labels = mnist.load("train")
     images, labels = images[: args.train_images], labels[: args.train_images]
     test_images, test_labels = mnist.load("test")
     digits = mnist.grey(test_images[: args.digits])
     total = args.epochs * -(-len(images) // args.train_batch)
     steps = sorted({round(f * total) for f in args.checkpoints})
-    model = mnist.build(args.seed)
-    zoo = autoencoding.as_zoo(model, 28)
+    model = mnist.build(args.seed).to(device)
+    zoo = autoencoding.as_zoo(model, 28).to(device)
     # a grey a' and a grey a_0: the network reads the channel mean, so colour is invisible to it
     shift = mnist.grey(
         autoencoding.shifted(test_images[: args.digits], args.reference_std, args.seed)
