@@ -184,11 +184,22 @@ def _photos_at(path: str, names: list[str], size: int, run) -> torch.Tensor:
     return resize(select_photos(path, names, run), size)
 
 
+def _recover(net, targets: torch.Tensor, args, device, progress: str):
+    """The descent of layer autoencoding (no priors) toward a small net's output."""
+    from inputgen import autoencoding
+
+    zoo = autoencoding.as_zoo(net, args.size).to(device)
+    return autoencoding.reconstruct(
+        zoo, targets, None, steps=args.steps, lr=args.lr, lr_end=args.lr_end,
+        momentum=args.momentum, seed=args.seed, progress=progress,
+    )  # fmt: skip
+
+
 def cmd_fully_connected(args: argparse.Namespace) -> None:
     import numpy as np
     import pandas as pd
 
-    from inputgen import autoencoding, dense, depth_plots
+    from inputgen import dense, depth_plots
 
     device = start_runtime(args)
     run = _run(args, "fully-connected", ("study", "nets", "relu", "names", "size"), device)
@@ -200,17 +211,7 @@ def cmd_fully_connected(args: argparse.Namespace) -> None:
     for index, widths in enumerate(args.nets):
         net = dense.mlp(inputs, widths, seed=args.seed + index, relu=args.relu)
         label = "-".join(map(str, widths))
-        result = autoencoding.reconstruct(
-            autoencoding.as_zoo(net, args.size).to(device),
-            targets,
-            None,
-            steps=args.steps,
-            lr=args.lr,
-            lr_end=args.lr_end,
-            momentum=args.momentum,
-            seed=args.seed,
-            progress=f"{args.study} {label}",
-        )
+        result = _recover(net, targets, args, device, f"{args.study} {label}")
         for p, photo in enumerate(args.names):
             frames.append(
                 pd.DataFrame(
@@ -298,17 +299,7 @@ def cmd_invertible(args: argparse.Namespace) -> None:
         ]
     )
     # Gradient descent on the same net's input (float32), as in layer autoencoding.
-    descent = autoencoding.reconstruct(
-        autoencoding.as_zoo(stack.module(), args.size).to(device),
-        targets,
-        None,
-        steps=args.steps,
-        lr=args.lr,
-        lr_end=args.lr_end,
-        momentum=args.momentum,
-        seed=args.seed,
-        progress="descent",
-    )
+    descent = _recover(stack.module(), targets, args, device, "descent")
     rows, summary = [], []
     for i, photo in enumerate(args.names):
         a = targets[i]
