@@ -18,7 +18,6 @@ from torch.nn import functional as F
 from tqdm.auto import tqdm
 
 SPLITS = {"train": 0, "valid": 1, "test": 2}
-LAYERS = ("conv1", "conv2", "fc1", "fc2")  # shallow -> deep
 
 
 def load(split: str) -> tuple[torch.Tensor, torch.Tensor]:

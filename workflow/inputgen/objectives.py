@@ -153,6 +153,11 @@ class LogitInterpolation(Term):
         return (1 - t) * self.start(ctx) + t * self.end(ctx)
 
 
+def _output(ctx: Context, model: str, layer: str | None) -> torch.Tensor:
+    """A model's logits (``layer`` None) or one layer's activation."""
+    return ctx.logits[model] if layer is None else ctx.taps[(model, layer)]
+
+
 class VectorTarget(Term):
     """Distance to a target vector per element at a layer (or the logits): L1 or L2, optionally
     relative to the target's norm (vectorisation, layer autoencoding, inversion)."""
@@ -179,9 +184,7 @@ class VectorTarget(Term):
         return {self.model: {self.layer} if self.layer else set()}
 
     def loss(self, ctx):
-        output = (
-            ctx.logits[self.model] if self.layer is None else ctx.taps[(self.model, self.layer)]
-        )
+        output = _output(ctx, self.model, self.layer)
         target = self.target.to(output.device)
         if target.shape != output.shape:
             raise ValueError(f"target shape {tuple(target.shape)} != output {tuple(output.shape)}")
@@ -204,9 +207,7 @@ class ReconstructionMetrics(Term):
         return {self.model: {self.layer} if self.layer else set()}
 
     def loss(self, ctx):
-        output = (
-            ctx.logits[self.model] if self.layer is None else ctx.taps[(self.model, self.layer)]
-        )
+        output = _output(ctx, self.model, self.layer)
         with torch.no_grad():
             target = self.target.to(output.device)
             ctx.record["m_g"] = (output - target).flatten(1).norm(dim=1)
