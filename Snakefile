@@ -9,7 +9,12 @@ from inputgen.config import validate as validate_config
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+# The embedded default is the config only when none is given: a config passed with
+# --configfile stands on its own (the schema fills its defaults), so the full reproduction
+# never inherits a default-only key. Several --configfile files merge in order (later wins).
+if not workflow.overwrite_configfiles:
+
+    configfile: "config/config.yaml"
 
 
 validate_config(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
@@ -31,6 +36,7 @@ include: "workflow/rules/depth.smk"
 rule all:
     default_target: True
     input:
+        rules.run_config.output,
         rules.photos.output,
         expand(rules.classify.output, model=CLASSIFY_MODELS),
         expand(rules.represent_gather.output, model=REPRESENT_MODELS),
@@ -43,6 +49,9 @@ rule all:
         study_outputs("addition", "results/addition/{model}/grid.png"),
         study_outputs("embedding", "results/embedding/{model}/embedding.png"),
         study_outputs("ablation", "results/ablation/{model}/ablation.tsv"),
+        study_outputs("starts", "results/starts/{model}/grid.png"),
+        study_outputs("auxiliary", "results/auxiliary/{model}/grid.png"),
+        study_outputs("features", "results/features/{model}/grid.png"),
         expand(
             rules.graphs.output,
             generator=OUTPUT_GENERATORS,

@@ -81,10 +81,22 @@ def test_transfiguration_adds_the_control_and_keeps_frames(tmp_path):
         tmp_path / "t.tsv",
         "--figure",
         tmp_path / "t.png",
+        "--trajectory-table",
+        tmp_path / "trajectory.tsv",
+        "--trajectory",
+        tmp_path / "trajectory.png",
     )
     table = pd.read_csv(tmp_path / "t.tsv", sep="\t")
     assert table["target"].tolist()[:2] == [251, 483]
     assert table["control"].tolist() == [False, False, True]
+    # The logits per step: every element at every step; the control's target is its start class,
+    # so its two trajectories coincide, while the others' differ.
+    trajectory = pd.read_csv(tmp_path / "trajectory.tsv", sep="\t")
+    assert len(trajectory) == 3 * 3 and sorted(set(trajectory["step"])) == [0, 1, 2]
+    control = trajectory[trajectory["element"].str.endswith("(control)")]
+    assert len(control) == 3 and (control["target_logit"] == control["start_logit"]).all()
+    others = trajectory[~trajectory["element"].str.endswith("(control)")]
+    assert (others["target_logit"] != others["start_logit"]).all()
     tensors, _ = artifacts.load_tensors(tmp_path / "t.safetensors")
     assert tensors["frames"].shape == (2, 3, 3, 64, 64)
     # The photo is the start: after 3 small steps the image is still close to it.
@@ -114,6 +126,10 @@ def test_transfiguration_adds_the_control_and_keeps_frames(tmp_path):
                 str(tmp_path / "x.tsv"),
                 "--figure",
                 str(tmp_path / "x.png"),
+                "--trajectory-table",
+                str(tmp_path / "xt.tsv"),
+                "--trajectory",
+                str(tmp_path / "xt.png"),
             ]
         )
         == 2
@@ -150,6 +166,23 @@ def test_interpolation_writes_frames_table_and_an_animation(tmp_path):
     with Image.open(tmp_path / "i.gif") as gif:
         assert gif.n_frames == 3
     assert artifacts.read_provenance(tmp_path / "i.gif")["stage"] == "interpolate"
+
+
+def test_interpolation_can_start_from_a_photo(tmp_path):
+    """Source article 1 interpolates from a photo: the first frame is still the photo."""
+    make_photos(tmp_path, names=("chelsea", "coffee"), crops=1, size=64)
+    common = ["interpolate", "--name", "a", "--model", A, "--settings", SETTINGS]
+    common += ["--start", 250, "--end", 251, "--frames", 2]
+    for label, extra in (("photo", ["--photos", tmp_path / "p.safetensors", "--photo", "chelsea"]),
+                         ("noise", [])):  # fmt: skip
+        run(*common, *extra, *[f"--{k}" for k in ("out",)], tmp_path / f"{label}.safetensors",
+            "--table", tmp_path / f"{label}.tsv", "--figure", tmp_path / f"{label}.png",
+            "--gif", tmp_path / f"{label}.gif")  # fmt: skip
+    photo = artifacts.load_tensors(tmp_path / "p.safetensors")[0]["images"][0]
+    from_photo = artifacts.load_tensors(tmp_path / "photo.safetensors")[0]["frames"][0]
+    from_noise = artifacts.load_tensors(tmp_path / "noise.safetensors")[0]["frames"][0]
+    assert (from_photo - photo).abs().mean() < 0.05 < (from_noise - photo).abs().mean()
+    assert artifacts.read_provenance(tmp_path / "photo.png")["config"]["photo"] == "chelsea"
 
 
 def test_addition_and_embedding(tmp_path):
@@ -233,3 +266,27 @@ def test_addition_and_embedding(tmp_path):
         )
         == 2
     )
+
+
+@pytest.mark.parametrize("constant", [-50.0, 30.0, 500.0])
+def test_difference_objective_raises_the_first_logit_and_lowers_the_second(constant):
+    """g'' = d(C - O1) - e(C - O2) (source article 3): whatever C is, descent raises model 1's
+    logit and lowers model 2's. With |C - O| terms a C below the logits does the reverse."""
+    from inputgen.models import load_model
+    from inputgen.optimize import scaled_random_init
+    from inputgen.representations import GenerationSettings, pair
+
+    first, second = (
+        load_model({"arch": "resnet18", "weights": "random", "seed": seed, "input_size": 64})
+        for seed in (0, 1)
+    )
+    classes = [1, 2]
+    settings = GenerationSettings(steps=6, lr=0.02, rule="sign", constant=constant)
+    start = scaled_random_init(classes, 64, 0)
+    result = pair(first, second, classes, "-", (1.0, 1.0), settings, 0)
+    index = torch.tensor(classes)[:, None]
+    with torch.no_grad():
+        before = [zoo.logits(start).gather(1, index)[:, 0] for zoo in (first, second)]
+        after = [zoo.logits(result.images).gather(1, index)[:, 0] for zoo in (first, second)]
+    assert (after[0] > before[0] + 0.1).all(), (before[0], after[0])
+    assert (after[1] < before[1] - 0.1).all(), (before[1], after[1])

@@ -1,7 +1,11 @@
+import os
+import re
 import shutil
+from urllib.parse import urlparse
 
 import pytest
 import torch
+import torchvision
 import yaml
 from conftest import CAT_CLASSES, REPO
 from inputgen import models
@@ -36,12 +40,13 @@ def test_random_weights_depend_on_the_seed_only():
     assert torch.equal(torch.get_rng_state(), rng_before)
 
 
-def test_every_arch_builds_and_maps_its_input_size_to_1000_logits():
-    for arch, info in models.ARCHS.items():
-        zoo = load_model({"arch": arch, "weights": "random"})
-        assert zoo.preprocess.input_size == info.input_size
-        logits = zoo.logits(torch.rand(1, 3, 64, 80))  # any size: preprocessing resizes
-        assert logits.shape == (1, 1000), arch
+@pytest.mark.parametrize("arch", list(models.ARCHS))  # one test per arch: each stays quick
+def test_every_arch_builds_and_maps_its_input_size_to_1000_logits(arch):
+    info = models.ARCHS[arch]
+    zoo = load_model({"arch": arch, "weights": "random"})
+    assert zoo.preprocess.input_size == info.input_size
+    logits = zoo.logits(torch.rand(1, 3, 64, 80))  # any size: preprocessing resizes
+    assert logits.shape == (1, 1000), arch
 
 
 def test_schema_lists_exactly_the_zoo_archs():
@@ -145,3 +150,114 @@ def test_capture_taps_layers_and_always_removes_its_hooks():
 
     with pytest.raises(KeyError, match="did you mean layer4"):
         load_model({"arch": "resnet18", "weights": "random", "layers": ["layer5"]})
+
+
+# The archs added for the nine-family CKA comparison: width of their penultimate layer (the input
+# of the last Linear) and the layers a CKA layer list taps, shallow to deep.
+NEW_ARCHS = {
+    "wide_resnet50_2": (2048, ["layer1", "layer2", "layer3", "layer4"]),
+    "resnext50_32x4d": (2048, ["layer1", "layer2", "layer3", "layer4"]),
+    "densenet161": (
+        2208,
+        [
+            "features.denseblock1",
+            "features.denseblock2",
+            "features.denseblock3",
+            "features.denseblock4",
+        ],
+    ),
+    "vgg16_bn": (4096, ["features.13", "features.23", "features.33", "features.43"]),
+    "shufflenet_v2_x1_0": (1024, ["stage2", "stage3", "stage4", "conv5"]),
+}
+
+
+@pytest.mark.parametrize("arch", sorted(NEW_ARCHS))
+def test_new_archs_build_classify_and_expose_their_layers(arch):
+    width, layers = NEW_ARCHS[arch]
+    spec = {"arch": arch, "weights": "random", "seed": 1, "input_size": 64, "layers": layers}
+    zoo = load_model(spec)
+    assert models.classifier_layer(zoo.model).in_features == width
+    with torch.no_grad(), capture(zoo.model, [*layers, models.PENULTIMATE]) as taps:
+        logits = zoo.logits(torch.rand(2, 3, 48, 48))
+    assert logits.shape == (2, 1000)
+    assert taps[models.PENULTIMATE].shape == (2, width)
+    sides = [taps[name].shape[-1] for name in layers]
+    assert all(taps[name].shape[0] == 2 for name in layers)
+    assert sides == sorted(sides, reverse=True), sides  # shallow to deep
+
+
+def test_new_arch_torchvision_weights_come_from_the_torch_cache(torch_home):
+    official = torchvision.models.ShuffleNet_V2_X1_0_Weights.IMAGENET1K_V1.url
+    cached = models.torchvision_cache_file("shufflenet_v2_x1_0")
+    assert cached == torch_home / os.path.basename(urlparse(official).path)
+    assert cached.name == "shufflenetv2_x1-5666bf0f80.pth"
+    reference = load_model({"arch": "shufflenet_v2_x1_0", "weights": "random", "seed": 5}).model
+    torch.save(reference.state_dict(), cached)
+    # A stand-in, not the official file: its hash does not match the one in its name. torch.hub
+    # checks that hash only when it downloads, so a file already in the cache is used as it is.
+    with pytest.raises(WeightsError, match="does not start with 5666bf0f80"):
+        models._verify(cached, models._hash_prefix(cached.name), "torchvision's published hash")
+    zoo = load_model({"arch": "shufflenet_v2_x1_0", "weights": "torchvision"})
+    assert zoo.weights_path == cached
+    loaded = zoo.model.state_dict()
+    assert all(torch.equal(v, loaded[k]) for k, v in reference.state_dict().items())
+
+
+def _robustness_checkpoint(state_dict: dict) -> dict:
+    """A checkpoint as MadryLab's robustness library saves it (AttackerModel wrapped in
+    DataParallel): the network, the attacker's copy of it and two input normalisers."""
+    mean, std = torch.tensor(models.IMAGENET_MEAN), torch.tensor(models.IMAGENET_STD)
+    model = {f"module.model.{k}": v for k, v in state_dict.items()}
+    # The attacker's copy is dropped, not loaded: make it differ so the test would see it.
+    model |= {f"module.attacker.model.{k}": torch.zeros_like(v) for k, v in state_dict.items()}
+    for normaliser in ("module.normalizer", "module.attacker.normalize"):
+        model |= {f"{normaliser}.new_mean": mean[:, None, None], f"{normaliser}.new_std": std}
+    return {"model": model, "optimizer": {}, "schedule": None, "epoch": 90}
+
+
+def test_robustness_checkpoints_load_strictly(tmp_path):
+    source = load_model({"arch": "resnet18", "weights": "random", "seed": 2}).model
+    path = tmp_path / "imagenet_l2_3_0.pt"
+    torch.save(_robustness_checkpoint(source.state_dict()), path)
+    zoo = load_model({"arch": "resnet18", "weights": f"file:{path}", "input_size": 64})
+    assert zoo.weights_path == path
+    loaded = zoo.model.state_dict()
+    assert all(torch.equal(v, loaded[k]) for k, v in source.state_dict().items())
+    images = torch.rand(2, 3, 64, 64)
+    with torch.no_grad():
+        assert torch.equal(zoo.logits(images), source.eval()(zoo.preprocess(images)))
+
+
+def test_checkpoint_of_another_arch_names_the_file_and_the_keys(tmp_path):
+    source = load_model({"arch": "resnet18", "weights": "random"}).model
+    path = tmp_path / "robust_resnet18.pt"
+    torch.save(_robustness_checkpoint(source.state_dict()), path)
+    with pytest.raises(WeightsError) as error:
+        load_model({"arch": "resnet50", "weights": f"file:{path}"})
+    message = str(error.value)
+    assert str(path) in message and "resnet50" in message
+    assert "missing keys (layer1.0.conv3.weight" in message
+    assert "shape mismatches" in message
+    assert "Error(s) in loading state_dict" not in message  # not load_state_dict's raw text
+    plain = tmp_path / "shufflenet.pt"  # a plain state dict: the unexpected keys are named too
+    torch.save(
+        load_model({"arch": "shufflenet_v2_x1_0", "weights": "random"}).model.state_dict(), plain
+    )
+    with pytest.raises(WeightsError, match=r"shufflenet\.pt do not fit resnet18.*unexpected keys"):
+        load_model({"arch": "resnet18", "weights": f"file:{plain}"})
+
+
+def test_densenet_files_with_torchvisions_old_key_names_load(tmp_path):
+    source = load_model({"arch": "densenet161", "weights": "random", "seed": 3}).model
+    # torchvision's own densenet161-8d451a50.pth spells denselayerN.norm1 as denselayerN.norm.1.
+    # It also predates BatchNorm's num_batches_tracked buffers.
+    old = {
+        re.sub(r"(denselayer\d+\.(?:norm|relu|conv))([12])\.", r"\1.\2.", k): v
+        for k, v in source.state_dict().items()
+        if not k.endswith("num_batches_tracked")
+    }
+    assert "features.denseblock1.denselayer1.norm.1.weight" in old
+    path = tmp_path / "densenet161-8d451a50.pth"
+    torch.save(old, path)
+    loaded = load_model({"arch": "densenet161", "weights": f"file:{path}"}).model.state_dict()
+    assert all(torch.equal(v, loaded[k]) for k, v in source.state_dict().items())

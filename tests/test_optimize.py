@@ -85,20 +85,59 @@ def test_terms_compute_their_formulas(two_models):
 def test_priors_keep_shape_and_range_and_are_seeded_per_element():
     images = torch.rand(4, 3, 48, 48)
     for prior in (ResizeJitter(), AffineJitter(), ColourJitter(amount=0.05)):
-        first = prior.apply_view(images, element_generators(0, [10, 11, 12, 13], "jitter"))
-        again = prior.apply_view(images, element_generators(0, [10, 11, 12, 13], "jitter"))
-        other = prior.apply_view(images, element_generators(1, [10, 11, 12, 13], "jitter"))
+        first = prior.apply(images, element_generators(0, [10, 11, 12, 13], "jitter"))
+        again = prior.apply(images, element_generators(0, [10, 11, 12, 13], "jitter"))
+        other = prior.apply(images, element_generators(1, [10, 11, 12, 13], "jitter"))
         # Element 12 alone, in a batch of its own: the same draw as inside the batch.
-        alone = prior.apply_view(images[2:3], element_generators(0, [12], "jitter"))
+        alone = prior.apply(images[2:3], element_generators(0, [12], "jitter"))
         assert first.shape == images.shape
         assert torch.equal(first, again) and not torch.equal(first, other)
         assert torch.allclose(alone[0], first[2], atol=1e-6)
         assert first.min() >= -0.05 - 1e-6 and first.max() <= 1.05 + 1e-6
-    blurred = Blur().apply_image(images)
+    blurred = Blur().apply(images)
     assert blurred.shape == images.shape and blurred.std() < images.std()
     assert 0 <= blurred.min() and blurred.max() <= 1
     with pytest.raises(ValueError, match="unknown priors"):
         build_priors({"sharpen": {}})
+
+
+def test_nearest_resize_shifts_the_picture_and_bilinear_does_not():
+    """Source article 1's translation artefact: nearest-neighbour down- and up-sampling moves a
+    bright square toward the lower right; bilinear keeps its centre of mass in place."""
+    images = torch.zeros(1, 3, 64, 64)
+    images[..., 20:30, 20:30] = 1.0
+
+    def centre(batch):
+        weights = batch[0, 0]
+        coords = torch.arange(64, dtype=torch.float32)
+        return (weights.sum(1) @ coords / weights.sum(), weights.sum(0) @ coords / weights.sum())
+
+    nearest = ResizeJitter(low=0.7, high=0.7, mode="nearest")
+    shifted = images
+    for _ in range(5):
+        shifted = nearest.apply(shifted, element_generators(0, [0], "jitter"))
+    bilinear = ResizeJitter(low=0.7, high=0.7).apply(images, element_generators(0, [0], "jitter"))
+    row, column = centre(shifted)
+    assert row > 24.5 + 1 and column > 24.5 + 1  # moved down and right by more than a pixel
+    assert all(abs(c - 24.5) < 0.3 for c in centre(bilinear))
+    assert ResizeJitter(stage="image").stage == "image" and ResizeJitter().stage == "view"
+    with pytest.raises(ValueError, match="resize mode"):
+        ResizeJitter(mode="bicubic")
+
+
+def test_image_stage_resize_changes_the_optimised_images(two_models):
+    """``stage: image`` resizes the images after each step (the article's loop), ``stage: view``
+    only what the model sees: with lr -> 0 the images change only in the first case."""
+    init = scaled_random_init([1], 64, seed=0)
+    init[..., 10:20, 10:20] = 1.0
+    kwargs = dict(steps=3, lr=1e-9, rule="sign", seed=0, progress=None)
+    term = LogitTarget("a", [1], 10.0)
+    on_view = optimize(two_models, term, init, priors=[ResizeJitter(mode="nearest")], **kwargs)
+    on_image = optimize(
+        two_models, term, init, priors=[ResizeJitter(mode="nearest", stage="image")], **kwargs
+    )
+    assert torch.allclose(on_view.images, init, atol=1e-6)
+    assert not torch.allclose(on_image.images, init, atol=1e-3)
 
 
 def test_an_element_does_not_depend_on_its_batch(two_models):

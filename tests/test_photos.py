@@ -1,7 +1,20 @@
+import hashlib
+
 import numpy as np
 import pytest
 import torch
-from inputgen.photos import SAMPLE_PHOTOS, fit_square, image_folder, random_crops, sample_photos
+from inputgen import artifacts, cli
+from inputgen.inversion import sample_pairs
+from inputgen.models import imagenet_class_names
+from inputgen.photos import (
+    _WNID_INDEX,
+    SAMPLE_PHOTOS,
+    fit_square,
+    image_folder,
+    imagenet_indices,
+    random_crops,
+    sample_photos,
+)
 from PIL import Image
 
 
@@ -64,3 +77,66 @@ def test_image_folder_keeps_names_and_labels(tmp_path):
     assert images[0].shape == (3, 40, 60) and images[0].mean() == pytest.approx(200 / 255)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         image_folder(tmp_path / "missing")
+
+
+def _folder(root, classes, per_class=2):
+    """An ImageFolder tree of tiny noise PNGs, ``per_class`` under each class directory."""
+    rng = np.random.default_rng(0)
+    for name in classes:
+        (root / name).mkdir(parents=True)
+        for i in range(per_class):
+            pixels = rng.integers(0, 256, (24, 32, 3), dtype=np.uint8)
+            Image.fromarray(pixels).save(root / name / f"{i}.png")
+    return root
+
+
+def _photos_stage(folder, out, crops=16):
+    args = ["photos", "--folder", folder, "--crops", crops, "--size", 32,
+            "--out", out / "p.safetensors", "--natural", out / "n.safetensors",
+            "--figure", out / "p.png"]  # fmt: skip
+    assert cli.main([str(a) for a in args]) == 0
+    return artifacts.load_tensors(out / "n.safetensors")
+
+
+def test_imagenet_wordnet_ids_and_class_names_map_to_imagenet_indices():
+    # The embedded table: the 1000 ImageNet-1k WordNet ids, sorted, in class-index order.
+    table = "".join(f"{wnid}\n" for wnid in _WNID_INDEX)
+    assert hashlib.md5(table.encode()).hexdigest() == "5ef135d00f8768c0f62853cd9dbc563d"
+    names = imagenet_class_names()
+    for wnid, name in [("n01440764", "tench"), ("n02123045", "tabby"),
+                       ("n03888257", "parachute"), ("n15075141", "toilet tissue")]:  # fmt: skip
+        assert names[_WNID_INDEX[wnid]] == name
+    assert imagenet_indices(["n02123045", "n01440764"]) == [281, 0]
+    assert imagenet_indices(["tench", "golden_retriever", "Tabby"]) == [0, 207, 281]
+    assert imagenet_indices(["Cardigan", "cardigan"]) == [264, 474]  # corgi, sweater
+    assert imagenet_indices(["CARDIGAN"]) is None  # ambiguous without its case
+    assert imagenet_indices(["cats", "dogs"]) is None
+    assert imagenet_indices(["n01440764", "dogs"]) is None  # mixed: folder indices
+    assert imagenet_indices([]) is None
+
+
+def test_an_image_folder_gives_true_labels_that_pairs_respect(tmp_path):
+    folder = _folder(tmp_path / "tree", ["cats", "dogs", "owls"])
+    natural, metadata = _photos_stage(folder, tmp_path)
+    assert metadata["class_names"] == ["cats", "dogs", "owls"]
+    assert metadata["label_space"] == "folder"
+    assert natural["source"].shape == natural["labels"].shape == (16,)
+    # photos are sorted by class: photo i is of class i // 2
+    assert torch.equal(natural["labels"], natural["source"] // 2)
+    labels, sources = natural["labels"].tolist(), natural["source"].tolist()
+    for seed in range(10):
+        seeds, targets = sample_pairs(labels, sources, 12, seed=seed)
+        for s, t in zip(seeds, targets, strict=True):
+            assert labels[s] != labels[t] and sources[s] != sources[t]
+
+    # ImageNet WordNet ids as class directories: the labels are ImageNet indices
+    wnids = _folder(tmp_path / "val", ["n01440764", "n02123045"])
+    natural, metadata = _photos_stage(wnids, tmp_path / "val_out")
+    assert metadata["label_space"] == "imagenet"
+    assert metadata["class_names"] == ["n01440764", "n02123045"]
+    assert set(natural["labels"].tolist()) <= {0, 281}
+    assert torch.equal(natural["labels"], torch.tensor([0, 281])[natural["source"] // 2])
+    # The named photos stay the shipped ones: the folder feeds only the natural set.
+    photos, photo_metadata = artifacts.load_tensors(tmp_path / "val_out" / "p.safetensors")
+    assert "labels" not in photos and "chelsea" in photo_metadata["names"]
+    assert metadata["names"][0].startswith("n01440764")

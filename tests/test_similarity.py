@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -11,6 +12,7 @@ from inputgen.inversion import invert, relative_distance, representations, sampl
 from inputgen.models import PENULTIMATE, capture, classifier_layer
 from inputgen.objectives import VectorTarget
 from inputgen.optimize import optimize
+from PIL import Image
 
 SPEC = {"arch": "resnet18", "weights": "random", "seed": 0, "input_size": 64}
 
@@ -22,13 +24,61 @@ def zoo():
 
 def test_pairs_have_different_labels_and_are_seeded():
     labels = [0, 0, 0, 1, 2, 2]
-    seeds, targets = sample_pairs(labels, 20, seed=3)
+    sources = [0, 1, 2, 3, 4, 5]  # every image its own photo: only the labels constrain
+    seeds, targets = sample_pairs(labels, sources, 20, seed=3)
     assert all(labels[s] != labels[t] for s, t in zip(seeds, targets, strict=True))
     assert set(seeds) == set(range(6))  # every image seeds once before any repeats
-    assert (seeds, targets) == sample_pairs(labels, 20, seed=3)
-    assert (seeds, targets) != sample_pairs(labels, 20, seed=4)
+    assert len(set(zip(seeds, targets, strict=True))) == 20  # no pair twice
+    assert (seeds, targets) == sample_pairs(labels, sources, 20, seed=3)
+    assert (seeds, targets) != sample_pairs(labels, sources, 20, seed=4)
+    first = sample_pairs(labels, sources, 7, seed=3)
+    assert first == (seeds[:7], targets[:7])  # asking for more pairs keeps the first ones
     with pytest.raises(ValueError, match="two different labels"):
-        sample_pairs([5, 5, 5], 2, seed=0)
+        sample_pairs([5, 5, 5], [0, 1, 2], 2, seed=0)
+
+
+def _synthetic_natural(seed: int, photos: int = 6, crops: int = 40):
+    """Crops of ``photos`` photos (in random order) with labels that vary within a photo, as a
+    model's top-1 does, and repeat across photos."""
+    generator = torch.Generator().manual_seed(seed)
+    sources = torch.randint(photos, (crops,), generator=generator)
+    labels = torch.randint(4, (crops,), generator=generator)
+    return labels.tolist(), sources.tolist()
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_pairs_never_share_a_source_photo_or_a_label(seed):
+    labels, sources = _synthetic_natural(seed)
+    seeds, targets = sample_pairs(labels, sources, 60, seed=seed)
+    assert len(seeds) == len(targets) == 60
+    for s, t in zip(seeds, targets, strict=True):
+        assert sources[s] != sources[t], (s, t)
+        assert labels[s] != labels[t], (s, t)
+    assert len(set(zip(seeds, targets, strict=True))) == 60
+    assert (seeds, targets) == sample_pairs(labels, sources, 60, seed=seed)
+
+
+def test_pairs_use_every_valid_pair_then_fail_clearly():
+    # Two photos, two labels; valid pairs need both a different photo and a different label.
+    labels = [0, 1, 0, 1, 1]
+    sources = [0, 0, 1, 1, 1]
+    valid = {
+        (s, t)
+        for s in range(5)
+        for t in range(5)
+        if labels[s] != labels[t] and sources[s] != sources[t]
+    }
+    assert len(valid) == 6
+    seeds, targets = sample_pairs(labels, sources, 6, seed=0)
+    assert set(zip(seeds, targets, strict=True)) == valid
+    with pytest.raises(ValueError, match=r"only 6 \(seed, target\) pairs .* 7 were asked"):
+        sample_pairs(labels, sources, 7, seed=0)
+    with pytest.raises(ValueError, match="two different source photos"):
+        sample_pairs([0, 1, 2, 3], [4, 4, 4, 4], 1, seed=0)  # crops of one photo only
+    with pytest.raises(ValueError, match="only 4 .* among 3 images from 2 photos"):
+        sample_pairs([0, 1, 1], [0, 1, 1], 5, seed=0)  # too few photos for the pairs asked
+    with pytest.raises(ValueError, match="one of each image"):
+        sample_pairs([0, 1], [0, 1, 2], 1, seed=0)
 
 
 def test_penultimate_is_the_input_of_the_output_layer(zoo):
@@ -103,10 +153,17 @@ def test_invert_and_cka_stages(tmp_path):
             "--natural", tmp_path / "n.safetensors", "--pairs", 6, "--steps", 3,
             "--out", tmp_path / f"{name}.safetensors", "--summary", tmp_path / f"{name}.tsv",
             "--figure", tmp_path / f"{name}.png", "--batch-size", 4)  # fmt: skip
-    inverted, _ = artifacts.load_tensors(tmp_path / "a.safetensors")
+    inverted, header = artifacts.load_tensors(tmp_path / "a.safetensors")
     assert inverted["images"].shape == (6, 3, 64, 64)
     assert set(inverted) >= {"seed_index", "target_index", "rep_distance"}
+    natural, _ = artifacts.load_tensors(tmp_path / "n.safetensors")
+    assert torch.equal(inverted["seed_source"], natural["source"][inverted["seed_index"]])
+    assert torch.equal(inverted["target_source"], natural["source"][inverted["target_index"]])
+    assert (inverted["seed_source"] != inverted["target_source"]).all()
+    assert (inverted["seed_label"] != inverted["target_label"]).all()
+    assert header["label_source"] == "model top-1"  # the bundled photos have no labels
     summary = pd.read_csv(tmp_path / "a.tsv", sep="\t")
+    assert summary["label_source"].iloc[0] == "model top-1"
     assert summary["median_distance"].iloc[0] <= summary["median_start_distance"].iloc[0]
 
     out = tmp_path / "cka"
@@ -129,3 +186,34 @@ def test_invert_and_cka_stages(tmp_path):
     assert layers[["layer_a", "layer_b"]].values.tolist() == [
         ["layer1", "layer2"], ["layer1", PENULTIMATE], ["layer4", "layer2"], ["layer4", PENULTIMATE]
     ]  # fmt: skip
+
+
+def test_invert_pairs_an_image_folder_on_its_true_labels(tmp_path):
+    rng = np.random.default_rng(0)
+    for name in ("cats", "dogs", "owls"):
+        (tmp_path / "tree" / name).mkdir(parents=True)
+        for i in range(2):
+            pixels = rng.integers(0, 256, (24, 32, 3), dtype=np.uint8)
+            Image.fromarray(pixels).save(tmp_path / "tree" / name / f"{i}.png")
+
+    def run(*args):
+        assert cli.main([str(a) for a in args]) == 0
+
+    run("photos", "--folder", tmp_path / "tree", "--crops", 16, "--size", 64,
+        "--out", tmp_path / "p.safetensors", "--natural", tmp_path / "n.safetensors",
+        "--figure", tmp_path / "p.png")  # fmt: skip
+    run("invert", "--name", "a", "--model", json.dumps(SPEC),
+        "--natural", tmp_path / "n.safetensors", "--pairs", 5, "--steps", 2,
+        "--out", tmp_path / "a.safetensors", "--summary", tmp_path / "a.tsv",
+        "--figure", tmp_path / "a.png", "--batch-size", 8)  # fmt: skip
+    natural, _ = artifacts.load_tensors(tmp_path / "n.safetensors")
+    inverted, header = artifacts.load_tensors(tmp_path / "a.safetensors")
+    assert header["label_source"] == "folder"
+    assert pd.read_csv(tmp_path / "a.tsv", sep="\t")["label_source"].iloc[0] == "folder"
+    # the folder's labels, not the (random) model's top-1, decide the pairs
+    assert torch.equal(inverted["seed_label"], natural["labels"][inverted["seed_index"]])
+    assert torch.equal(inverted["target_label"], natural["labels"][inverted["target_index"]])
+    assert (inverted["seed_label"] != inverted["target_label"]).all()
+    assert (inverted["seed_source"] != inverted["target_source"]).all()
+    expected = sample_pairs(natural["labels"].tolist(), natural["source"].tolist(), 5, seed=0)
+    assert (inverted["seed_index"].tolist(), inverted["target_index"].tolist()) == expected

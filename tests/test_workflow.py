@@ -13,6 +13,8 @@ TINY = REPO / "tests/config/tiny.yaml"
 
 
 def snakemake(workdir, *args, config=TINY):
+    """Run Snakemake on ``workdir`` with a config file (or a list, merged in order)."""
+    configs = config if isinstance(config, list) else [config]
     command = [
         SNAKEMAKE,
         "--snakefile",
@@ -20,7 +22,7 @@ def snakemake(workdir, *args, config=TINY):
         "--directory",
         str(workdir),
         "--configfile",
-        str(config),
+        *map(str, configs),
         "--cores",
         "2",
         *args,

@@ -90,6 +90,13 @@ def write_table(path: str | os.PathLike, frame, provenance: Mapping) -> None:
         write_sidecar(path, provenance)
 
 
+def write_text(path: str | os.PathLike, text: str, provenance: Mapping) -> None:
+    """Write a text file (YAML, Markdown) plus its sidecar."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+        write_sidecar(path, provenance)
+
+
 def write_figure(path: str | os.PathLike, figure, provenance: Mapping, dpi: int = 120) -> None:
     """Save a matplotlib figure (format from the suffix) plus its sidecar, then close it."""
     import matplotlib.pyplot as plt

@@ -91,9 +91,16 @@ def reference_errors(config: Mapping) -> list[str]:
         problems.append(f"config key photos.crop_scale = [{low}, {high}]: low must not exceed high")
     for section in ("classify", "representations", "opposites"):
         problems += _model_list_errors(config, section)
-    for section in ("transfiguration", "interpolation", "addition", "embedding", "ablation"):
+    studies = ("transfiguration", "interpolation", "addition", "embedding", "ablation", "starts")
+    for section in studies + ("features",):
         if config.get(section):
             problems += _pretrained_errors(models, config[section]["model"], f"{section}.model")
+    auxiliary = config.get("auxiliary")
+    if auxiliary and auxiliary["model"] not in models:  # random weights allowed: no offline
+        problems.append(  # model with an auxiliary head ships pretrained
+            f"config key auxiliary.model = {auxiliary['model']!r}: not a configured model "
+            f"(configured: {', '.join(models)})"
+        )
     for index, names in enumerate((config.get("pairs") or {}).get("models", [])):
         for position, name in enumerate(names):
             problems += _pretrained_errors(models, name, f"pairs.models[{index}][{position}]")
@@ -106,6 +113,7 @@ def reference_errors(config: Mapping) -> list[str]:
             f"config key embedding.model = {embedding['model']!r}: embeds that model's class "
             f"representations, so it must be one of representations.models ({represented})"
         )
+    problems += _opposite_errors(config, represented)
     problems += _output_space_errors(config, represented)
     problems += _similarity_errors(config)
     problems += _autoencoding_errors(config)
@@ -115,6 +123,27 @@ def reference_errors(config: Mapping) -> list[str]:
     resize = (config.get("generation", {}).get("priors") or {}).get("resize") or {}
     if resize.get("low", 0) > resize.get("high", 1):
         problems.append(f"config key generation.priors.resize = {resize}: low must not exceed high")
+    return problems
+
+
+def _opposite_errors(config: Mapping, represented: list[str]) -> list[str]:
+    """The naive opposite (argmin of the output) is read off the model's class representations:
+    opposite models must be generated, their classes among the configured ones."""
+    opposites = config.get("opposites") or {}
+    problems = [
+        f"config key opposites.models[{i}] = {name!r}: must be one of representations.models "
+        f"({represented}); its class images give the naive opposite"
+        for i, name in enumerate(opposites.get("models") or [])
+        if name not in represented
+    ]
+    classes = config.get("classes")
+    if classes != "all" and opposites.get("classes"):
+        missing = [c for c in opposites["classes"] if c not in classes]
+        if missing:
+            problems.append(
+                f"config key opposites.classes: {missing} are not among the configured classes "
+                "(their class representations give the naive opposite)"
+            )
     return problems
 
 
@@ -149,7 +178,7 @@ def _output_space_errors(config: Mapping, represented: list[str]) -> list[str]:
                 )
         if study["model"] == study["toward"]:
             problems.append(f"config key {section}.toward: must differ from {section}.model")
-        if classes != "all":
+        if classes != "all" and study["classes"]:
             missing = [c for c in study["classes"] if c not in classes]
             if missing:
                 problems.append(

@@ -1,10 +1,11 @@
 """Representation-inversion datasets (Ilyas et al. 2019; Jones et al., UAI 2022; source 4).
 
-Pairs (seed, target) of natural images with different labels; starting from the seed, descend
-on the relative L2 distance between the model's penultimate representation (the input of its
-output layer) and the target's, with L2-normalised momentum steps, projection onto [0, 1] and
-the best iterate kept. The result keeps what the model uses of the target and randomises the
-rest, which removes the correlated-feature confound from CKA.
+Pairs (seed, target) of natural images from different source photos and with different labels
+(the photo set's true labels when it has them, an ImageFolder's; else the model's top-1);
+starting from the seed, descend on the relative L2 distance between the model's penultimate
+representation (the input of its output layer) and the target's, with L2-normalised momentum
+steps, projection onto [0, 1] and the best iterate kept. The result keeps what the model uses of
+the target and randomises the rest, which removes the correlated-feature confound from CKA.
 """
 
 from __future__ import annotations
@@ -18,21 +19,72 @@ from inputgen.objectives import VectorTarget
 from inputgen.optimize import Result, optimize
 
 
-def sample_pairs(labels: Sequence[int], count: int, seed: int) -> tuple[list[int], list[int]]:
-    """``count`` (seed, target) index pairs whose labels differ: seeds walk a seeded permutation
-    (repeating once every index is used), each target is drawn among the other labels."""
+def _counts(keys: torch.Tensor) -> torch.Tensor:
+    """How many entries share each entry's key (rows of ``keys`` when 2-D)."""
+    _, inverse, counts = keys.unique(dim=0, return_inverse=True, return_counts=True)
+    return counts[inverse]
+
+
+def sample_pairs(
+    labels: Sequence[int], sources: Sequence[int], count: int, seed: int
+) -> tuple[list[int], list[int]]:
+    """``count`` distinct (seed, target) index pairs of images that come from different source
+    photos and have different labels (Jones et al.: pairs of different classes; crops of one
+    photo would share its content).
+
+    Seeds walk a seeded permutation of the images, round after round, skipping an image once it
+    has no unused valid target; each seed's targets are a seeded permutation of its valid
+    partners, taken in order. Draws come only from a ``torch.Generator`` seeded with ``seed``,
+    lazily, so the first k pairs are the same for any ``count`` >= k. Raises ValueError when
+    fewer than ``count`` valid pairs exist.
+    """
     labels = torch.as_tensor(labels, dtype=torch.int64)
+    sources = torch.as_tensor(sources, dtype=torch.int64)
+    if labels.ndim != 1 or labels.shape != sources.shape:
+        raise ValueError(
+            f"labels {tuple(labels.shape)} and sources {tuple(sources.shape)}: one of each image"
+        )
+    if len(sources.unique()) < 2:
+        raise ValueError(
+            "inversion pairs need images from at least two different source photos; "
+            f"all {len(sources)} come from one (use more photos or a larger ImageFolder)"
+        )
     if len(labels.unique()) < 2:
-        raise ValueError("inversion pairs need images of at least two different labels")
+        raise ValueError(
+            f"inversion pairs need images of at least two different labels; all {len(labels)} "
+            f"have label {int(labels[0])}"
+        )
+    # valid partners of i: all - same label - same source + same (label, source)
+    partners = (
+        len(labels)
+        - _counts(labels)
+        - _counts(sources)
+        + _counts(torch.stack([labels, sources], dim=1))
+    )
+    available = int(partners.sum())
+    if available < count:
+        raise ValueError(
+            f"only {available} (seed, target) pairs with different source photos and different "
+            f"labels exist among {len(labels)} images from {len(sources.unique())} photos; "
+            f"{count} were asked for (ask for fewer pairs, or use more photos or crops)"
+        )
     generator = torch.Generator().manual_seed(seed)
-    order = torch.randperm(len(labels), generator=generator)
+    order = torch.randperm(len(labels), generator=generator).tolist()
+    shuffled: dict[int, list[int]] = {}  # each seed's valid targets, in seeded order
+    used = [0] * len(labels)
     seeds, targets = [], []
-    for i in range(count):
-        s = int(order[i % len(labels)])
-        candidates = (labels != labels[s]).nonzero()[:, 0]
-        t = int(candidates[torch.randint(len(candidates), (1,), generator=generator)])
+    position = 0
+    while len(seeds) < count:
+        s = order[position % len(order)]
+        position += 1
+        if used[s] >= int(partners[s]):
+            continue
+        if s not in shuffled:
+            valid = ((labels != labels[s]) & (sources != sources[s])).nonzero()[:, 0]
+            shuffled[s] = valid[torch.randperm(len(valid), generator=generator)].tolist()
         seeds.append(s)
-        targets.append(t)
+        targets.append(shuffled[s][used[s]])
+        used[s] += 1
     return seeds, targets
 
 

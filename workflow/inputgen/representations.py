@@ -15,7 +15,7 @@ import pandas as pd
 import torch
 
 from inputgen.models import ZooModel
-from inputgen.objectives import InputL1, LogitMinimum, LogitTarget, Term
+from inputgen.objectives import FeatureMean, InputL1, LogitMinimum, LogitTarget, Term
 from inputgen.optimize import Result, build_priors, optimize, scaled_random_init
 
 
@@ -90,6 +90,65 @@ def opposites(
     return run({"model": zoo}, objective, classes, settings, seed, progress="opposites")
 
 
+# Start k of class c is element c + START_STRIDE * k: start 0 is the class representation.
+START_STRIDE = 1000
+
+
+def random_starts(
+    zoo: ZooModel, classes: Sequence[int], starts: int, settings: GenerationSettings, seed: int
+) -> tuple[Result, list[tuple[int, int]]]:
+    """``starts`` images of each class from different random starts (source article 1: "for
+    around half of our 16 random inputs we get a recognizable lion face"). Returns the result
+    and each element's (class, start), class by class."""
+    if starts < 1:
+        raise ValueError(f"starts must be >= 1, got {starts}")
+    elements = [(c, k) for c in classes for k in range(starts)]
+    ids = [c + START_STRIDE * k for c, k in elements]
+    objective = LogitTarget("model", [c for c, _ in elements], settings.constant)
+    result = run({"model": zoo}, objective, ids, settings, seed, progress="random starts")
+    return result, elements
+
+
+def auxiliary_representations(
+    zoo: ZooModel,
+    classes: Sequence[int],
+    layer: str,
+    head: str,
+    settings: GenerationSettings,
+    seed: int,
+) -> Result:
+    """Class representations from an auxiliary head (source article 1: InceptionV3's
+    ``AuxLogits`` on ``Mixed_6e``), which eval mode skips: the head runs on the tapped layer."""
+    objective = LogitTarget("model", classes, settings.constant, head=(layer, head))
+    return run({"model": zoo}, objective, classes, settings, seed, progress="auxiliary head")
+
+
+@torch.no_grad()
+def head_logits(
+    zoo: ZooModel, images: torch.Tensor, layer: str, head: str, batch_size: int
+) -> torch.Tensor:
+    """The auxiliary head's logits on images, ``batch_size`` at a time, on the CPU."""
+    from inputgen.models import capture
+
+    device = zoo.preprocess.mean.device
+    module = zoo.model.get_submodule(head)
+    outputs = []
+    for chunk in torch.split(images, batch_size):
+        with capture(zoo.model, [layer]) as taps:
+            zoo.logits(chunk.to(device))
+        outputs.append(module(taps[layer]).float().cpu())
+    return torch.cat(outputs)
+
+
+def feature_visualisations(
+    zoo: ZooModel, layer: str, channels: Sequence[int], settings: GenerationSettings, seed: int
+) -> Result:
+    """Inputs that maximise the mean activation of each channel of ``layer`` (the feature maps
+    source article 2 shows for its two-feature embedding), one element per channel."""
+    objective = FeatureMean("model", layer, channels)
+    return run({"model": zoo}, objective, channels, settings, seed, progress="feature maps")
+
+
 def pair(
     first: ZooModel,
     second: ZooModel,
@@ -100,11 +159,13 @@ def pair(
     seed: int,
 ) -> Result:
     """Two models at once (source article 3): the combined objective
-    ``d |C - O_c(a; theta1)| + e |C - O_c(a; theta2)|`` (g') for ``+``, and the difference
-    ``d |C - O_c(a; theta1)| - e |C - O_c(a; theta2)|`` (g'') for ``-``."""
+    ``d (C - O_c(a; theta1)) + e (C - O_c(a; theta2))`` (g') for ``+``, and the difference
+    ``d (C - O_c(a; theta1)) - e (C - O_c(a; theta2))`` (g'') for ``-``, which raises the first
+    model's logit and lowers the second's. The terms are signed, as in the article: with
+    ``|C - O|`` the difference would reward raising O2 once it passed C."""
     d, e = weights
-    one = LogitTarget("first", classes, settings.constant)
-    two = LogitTarget("second", classes, settings.constant)
+    one = LogitTarget("first", classes, settings.constant, absolute=False)
+    two = LogitTarget("second", classes, settings.constant, absolute=False)
     if operation not in ("+", "-"):
         raise ValueError(f"operation must be + or -, got {operation!r}")
     objective = d * one + e * two if operation == "+" else d * one - e * two

@@ -64,6 +64,13 @@ rule transfigure:
             category="Transfiguration and arithmetic",
             subcategory="{model}",
         ),
+        trajectory_table="results/transfiguration/{model}/trajectory.tsv",
+        trajectory=report(
+            "results/transfiguration/{model}/trajectory.png",
+            caption="../report/transfiguration_trajectory.rst",
+            category="Transfiguration and arithmetic",
+            subcategory="{model}",
+        ),
     log:
         "results/logs/transfiguration/{model}.log",
     conda:
@@ -85,12 +92,14 @@ rule transfigure:
         " --photos {input.photos} --photo-names {params.photos} --targets {params.targets}"
         " --frames {params.frames} --settings {params.settings:q} --seed {params.seed}"
         " --out {output.tensors} --table {output.table} --figure {output.figure}"
+        " --trajectory-table {output.trajectory_table} --trajectory {output.trajectory}"
         " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
         " 2> {log}"
 
 
 rule interpolate:
     input:
+        photos="results/data/photos.safetensors",
         weights=weights_file,
     output:
         tensors="results/interpolation/{model}/frames.safetensors",
@@ -121,11 +130,12 @@ rule interpolate:
         start=(config["interpolation"] or {}).get("start"),
         end=(config["interpolation"] or {}).get("end"),
         frames=(config["interpolation"] or {}).get("frames"),
+        photo=interpolation_photo_args,
         settings=GENERATION,
         seed=config["seed"],
     shell:
         "python -m inputgen interpolate --name {wildcards.model} --model {params.model:q}"
-        " --start {params.start} --end {params.end} --frames {params.frames}"
+        " --start {params.start} --end {params.end} --frames {params.frames} {params.photo}"
         " --settings {params.settings:q} --seed {params.seed}"
         " --out {output.tensors} --table {output.table} --figure {output.figure}"
         " --gif {output.gif}"

@@ -17,9 +17,23 @@ wildcard_constraints:
     model="|".join(MODELS),
 
 
+# `--config weights_override=random` runs any config's DAG with seeded random weights (a smoke
+# run where the weight files are absent): the studies keep their roles, only the jobs' specs
+# change. Nothing such a run makes is a result.
+WEIGHTS_OVERRIDE = config["weights_override"]
+
+
+def job_spec(name):
+    """The resolved spec a job gets."""
+    spec = dict(MODELS[name])
+    if WEIGHTS_OVERRIDE:
+        spec["weights"] = WEIGHTS_OVERRIDE
+    return resolve_spec(spec)
+
+
 def spec_of(name):
     """The resolved spec as JSON: a param, so any change to it reruns what used the model."""
-    return json.dumps(resolve_spec(MODELS[name]), sort_keys=True)
+    return json.dumps(job_spec(name), sort_keys=True)
 
 
 def model_spec(wildcards):
@@ -29,7 +43,9 @@ def model_spec(wildcards):
 def weights_of(name):
     """A file: checkpoint is an input, so replacing it reruns the model's jobs."""
     weights = MODELS[name]["weights"]
-    return [weights.removeprefix("file:")] if weights.startswith("file:") else []
+    if WEIGHTS_OVERRIDE or not weights.startswith("file:"):
+        return []
+    return [weights.removeprefix("file:")]
 
 
 def weights_file(wildcards):
@@ -83,9 +99,7 @@ def chunk_files(pattern, classes):
 def evaluators(wildcards):
     """Every other pretrained model, as JSON specs: they rate the generator's images."""
     others = [name for name in PRETRAINED if name != wildcards.model]
-    return json.dumps(
-        {name: resolve_spec(MODELS[name]) for name in others}, sort_keys=True
-    )
+    return json.dumps({name: job_spec(name) for name in others}, sort_keys=True)
 
 
 def study_outputs(section, *patterns):
@@ -94,6 +108,16 @@ def study_outputs(section, *patterns):
     return (
         [pattern.format(model=study["model"]) for pattern in patterns] if study else []
     )
+
+
+def interpolation_photo_args(wildcards, input):
+    photo = (config["interpolation"] or {}).get("photo")
+    return f"--photos {input.photos} --photo {photo}" if photo else ""
+
+
+STARTS = config["starts"] or {}
+AUXILIARY = config["auxiliary"] or {}
+FEATURES = config["features"] or {}
 
 
 PAIR_DIRS = [
@@ -152,9 +176,7 @@ CKA_IMAGES = f"--images {CKA['images']}" if CKA["images"] else ""
 
 
 def specs_of(names):
-    return json.dumps(
-        {name: resolve_spec(MODELS[name]) for name in names}, sort_keys=True
-    )
+    return json.dumps({name: job_spec(name) for name in names}, sort_keys=True)
 
 
 # Depth studies (source article 3). Optional keys of these nullable sections get their defaults

@@ -1,3 +1,21 @@
+# The resolved config of the run: what every job received (a param, so it follows any change).
+rule run_config:
+    output:
+        report(
+            "results/config.yaml",
+            caption="../report/run_config.rst",
+            category="Configuration",
+        ),
+    log:
+        "results/logs/config.log",
+    conda:
+        ENV
+    params:
+        config=json.dumps(config, sort_keys=True),
+    shell:
+        "python -m inputgen config --config {params.config:q} --out {output} 2> {log}"
+
+
 rule photos:
     output:
         photos="results/data/photos.safetensors",

@@ -225,16 +225,17 @@ rule merge:
         model=model_spec,
         toward_name=MERGING.get("toward"),
         toward=lambda wildcards: spec_of(MERGING["toward"]),
-        classes=" ".join(map(str, MERGING.get("classes", []))),
+        classes=" ".join(map(str, MERGING.get("classes") or config["classes"])),
         steps=MERGING.get("steps"),
         lr=MERGING.get("lr"),
+        batch=f"--batch {MERGING['batch']}" if MERGING.get("batch") else "",
         settings=GENERATION,
         seed=config["seed"],
     shell:
         "python -m inputgen merge --name {wildcards.model} --model {params.model:q}"
         " --toward-name {params.toward_name} --toward {params.toward:q}"
         " --own {input.own} --target-images {input.target_images}"
-        " --classes {params.classes} --steps {params.steps} --lr {params.lr}"
+        " --classes {params.classes} --steps {params.steps} --lr {params.lr} {params.batch}"
         " --settings {params.settings:q} --seed {params.seed}"
         " --out {output.images} --table {output.table} --figure {output.figure}"
         " --loss-figure {output.loss}"

@@ -92,6 +92,7 @@ rule opposites:
         chunks=chunk_files(
             "results/opposites/{model}/chunks/{chunk}.safetensors", OPPOSITE_CLASSES
         ),
+        representations="results/representations/{model}/images.safetensors",
         weights=weights_file,
     output:
         images="results/opposites/{model}/images.safetensors",
@@ -106,6 +107,12 @@ rule opposites:
         grid=report(
             "results/opposites/{model}/grid.png",
             caption="../report/opposites.rst",
+            category="Opposites",
+            subcategory="{model}",
+        ),
+        naive=report(
+            "results/opposites/{model}/naive.png",
+            caption="../report/opposites_naive.rst",
             category="Opposites",
             subcategory="{model}",
         ),
@@ -127,6 +134,7 @@ rule opposites:
         " --chunks {input.chunks} --settings {params.settings:q} --seed {params.seed}"
         " --images {output.images} --table {output.table}"
         " --commutativity {output.commutativity} --graph {output.graph} --grid {output.grid}"
+        " --representations {input.representations} --naive {output.naive}"
         " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
         " 2> {log}"
 
@@ -184,5 +192,116 @@ rule ablation:
         "python -m inputgen ablation --name {wildcards.model} --model {params.model:q}"
         " --evaluators {params.evaluators:q} --runs {params.runs}"
         " --table {output.table} --figure {output.figure}"
+        " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
+        " 2> {log}"
+
+
+# Figures of source article 1 beyond one image per class: several random starts per class, an
+# auxiliary head's class images, and inputs that maximise chosen channels of a layer.
+rule starts:
+    input:
+        weights=weights_file,
+    output:
+        images="results/starts/{model}/images.safetensors",
+        table="results/starts/{model}/starts.tsv",
+        figure=report(
+            "results/starts/{model}/grid.png",
+            caption="../report/starts.rst",
+            category="Class representations",
+            subcategory="{model}",
+        ),
+    log:
+        "results/logs/starts/{model}.log",
+    conda:
+        ENV
+    threads: 4
+    resources:
+        gpu=1,
+        device=RUNTIME["device"],
+        batch_size=RUNTIME["batch_size"],
+    params:
+        model=model_spec,
+        classes=" ".join(map(str, STARTS.get("classes", []))),
+        starts=STARTS.get("starts"),
+        settings=GENERATION,
+        seed=config["seed"],
+    shell:
+        "python -m inputgen starts --name {wildcards.model} --model {params.model:q}"
+        " --classes {params.classes} --starts {params.starts}"
+        " --settings {params.settings:q} --seed {params.seed}"
+        " --out {output.images} --table {output.table} --figure {output.figure}"
+        " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
+        " 2> {log}"
+
+
+rule auxiliary:
+    input:
+        weights=weights_file,
+    output:
+        images="results/auxiliary/{model}/images.safetensors",
+        table="results/auxiliary/{model}/summary.tsv",
+        figure=report(
+            "results/auxiliary/{model}/grid.png",
+            caption="../report/auxiliary.rst",
+            category="Class representations",
+            subcategory="{model}",
+        ),
+    log:
+        "results/logs/auxiliary/{model}.log",
+    conda:
+        ENV
+    threads: 4
+    resources:
+        gpu=1,
+        device=RUNTIME["device"],
+        batch_size=RUNTIME["batch_size"],
+    params:
+        model=model_spec,
+        classes=" ".join(map(str, AUXILIARY.get("classes", []))),
+        layer=AUXILIARY.get("layer"),
+        head=AUXILIARY.get("head"),
+        settings=GENERATION,
+        seed=config["seed"],
+    shell:
+        "python -m inputgen auxiliary --name {wildcards.model} --model {params.model:q}"
+        " --classes {params.classes} --layer {params.layer} --head {params.head}"
+        " --settings {params.settings:q} --seed {params.seed}"
+        " --out {output.images} --table {output.table} --figure {output.figure}"
+        " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
+        " 2> {log}"
+
+
+rule features:
+    input:
+        weights=weights_file,
+    output:
+        images="results/features/{model}/images.safetensors",
+        table="results/features/{model}/features.tsv",
+        figure=report(
+            "results/features/{model}/grid.png",
+            caption="../report/features.rst",
+            category="Class representations",
+            subcategory="{model}",
+        ),
+    log:
+        "results/logs/features/{model}.log",
+    conda:
+        ENV
+    threads: 4
+    resources:
+        gpu=1,
+        device=RUNTIME["device"],
+        batch_size=RUNTIME["batch_size"],
+    params:
+        model=model_spec,
+        layer=FEATURES.get("layer"),
+        channels=" ".join(map(str, FEATURES.get("channels", []))),
+        settings=GENERATION,
+        seed=config["seed"],
+    shell:
+        "python -m inputgen features --name {wildcards.model} --model {params.model:q}"
+        " --layer {params.layer} --channels {params.channels}"
+        " --settings {params.settings:q} --seed {params.seed}"
+        " --out {output.images} --table {output.table} --figure {output.figure}"
         " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
         " 2> {log}"

@@ -38,8 +38,16 @@ def cmd_transfigure(args: argparse.Namespace) -> None:
     elements += [(p, int(before[p].argmax()), True) for p in range(len(originals))]
     photo_of = [p for p, _, _ in elements]
     targets = [t for _, t, _ in elements]
+    start_classes = [int(before[p].argmax()) for p in photo_of]
     result = transfigure(
-        zoo, originals[photo_of], targets, settings, args.seed, photo_of, frames=args.frames
+        zoo,
+        originals[photo_of],
+        targets,
+        settings,
+        args.seed,
+        photo_of,
+        frames=args.frames,
+        start_classes=start_classes,
     )
     after = zoo.batched_logits(result.images, args.batch_size).softmax(dim=1)
     names = zoo.class_names
@@ -83,6 +91,35 @@ def cmd_transfigure(args: argparse.Namespace) -> None:
         title=f"{args.name}: transfiguration of photos (left) over the steps",
     )
     artifacts.write_figure(args.figure, figure, record)
+    labels = [
+        f"{args.photo_names[p]} -> {names[t]}" + (" (control)" if c else "") for p, t, c in elements
+    ]
+    trajectory = transfiguration_trajectory(
+        result.history, labels, [names[c] for c in start_classes]
+    )
+    artifacts.write_table(args.trajectory_table, trajectory, record)
+    artifacts.write_figure(args.trajectory, plots.trajectories(trajectory), record)
+
+
+def transfiguration_trajectory(history: dict, labels: list[str], start_names: list[str]):
+    """Long table: per element and step, the target's and the start class's logit."""
+    import pandas as pd
+
+    target, start = history["logit:model"], history["logit:start"]
+    steps = range(target.shape[0])
+    return pd.DataFrame(
+        [
+            {
+                "element": label,
+                "start_class": start_names[i],
+                "step": step,
+                "target_logit": round(float(target[step, i]), 4),
+                "start_logit": round(float(start[step, i]), 4),
+            }
+            for i, label in enumerate(labels)
+            for step in steps
+        ]
+    )
 
 
 def cmd_interpolate(args: argparse.Namespace) -> None:
@@ -93,9 +130,16 @@ def cmd_interpolate(args: argparse.Namespace) -> None:
 
     check_classes([args.start, args.end])
     zoo, settings, run = generation_setup(
-        args, "interpolate", {"start": args.start, "end": args.end, "frames": args.frames}
+        args,
+        "interpolate",
+        {"start": args.start, "end": args.end, "frames": args.frames, "photo": args.photo},
     )
-    result = interpolate(zoo, [args.start], [args.end], settings, args.seed, args.frames)
+    photos = None
+    if args.photo:
+        photos = select_photos(args.photos, [args.photo], run)
+    result = interpolate(
+        zoo, [args.start], [args.end], settings, args.seed, args.frames, photos=photos
+    )
     frames = result.history["frames"][:, 0]
     probabilities = zoo.batched_logits(frames, args.batch_size).softmax(dim=1)
     names = zoo.class_names
@@ -117,7 +161,11 @@ def cmd_interpolate(args: argparse.Namespace) -> None:
         f"{k}/{args.frames}: {row.top1_name[:18]}"
         for k, row in enumerate(table.itertuples(), start=1)
     ]
-    title = f"{args.name}: {names[args.start]} -> {names[args.end]} (caption: what it sees)"
+    origin = f"from the photo {args.photo!r}" if args.photo else "from noise"
+    title = (
+        f"{args.name}: {names[args.start]} -> {names[args.end]} {origin} "
+        "(caption: what it sees; contrast stretched)"
+    )
     figure = plots.image_grid(
         frames, captions, columns=min(args.frames, 8), stretch=True, title=title
     )
@@ -236,12 +284,16 @@ def register(commands) -> None:
     p.add_argument("--photo-names", nargs="+", required=True)
     p.add_argument("--targets", type=int, nargs="+", required=True)
     p.add_argument("--frames", type=int, default=6)
+    p.add_argument("--trajectory-table", required=True, help="logits per step .tsv")
+    p.add_argument("--trajectory", required=True, help="logits per step .png")
 
     p = generation_parser(
         "interpolate", "move the target from one class to another", cmd_interpolate
     )
     p.add_argument("--start", type=int, required=True)
     p.add_argument("--end", type=int, required=True)
+    p.add_argument("--photos", help="photos .safetensors (with --photo)")
+    p.add_argument("--photo", help="start from this photo instead of noise (source article 1)")
     p.add_argument("--frames", type=int, default=8)
     p.add_argument("--gif", required=True, help="animation .gif")
 

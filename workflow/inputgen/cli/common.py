@@ -66,6 +66,17 @@ def load_generated(paths: list[str], run: provenance.Run) -> tuple[torch.Tensor,
     return torch.cat(images), torch.cat(classes)
 
 
+def select_classes(path: str, classes: list[int], run: provenance.Run) -> torch.Tensor:
+    """The images of ``classes`` from a class-representations file, in that order."""
+    run.add_input(path)
+    tensors, _ = artifacts.load_tensors(path)
+    have = tensors["classes"].tolist()
+    missing = [c for c in classes if c not in have]
+    if missing:
+        raise KeyError(f"classes {missing} are not in {path}; it has {have}")
+    return tensors["images"][[have.index(c) for c in classes]]
+
+
 def resize(images: torch.Tensor, size: int) -> torch.Tensor:
     """Square images to ``size`` (bilinear, antialiased), kept in [0, 1]."""
     if images.shape[-1] == size and images.shape[-2] == size:

@@ -26,33 +26,42 @@ def cmd_photos(args: argparse.Namespace) -> None:
         "names": args.names,
     }
     run = provenance.Run("photos", config, seed=args.seed)
-    labels, class_names = None, None
+    # The named photos (transfiguration, autoencoding, ...) are always the shipped ones; a
+    # folder replaces only the source of the natural set (CKA, inversion), with its labels.
+    names, originals = photos.sample_photos(args.names)
+    labels, class_names, label_space = None, None, None
     if args.folder:
-        names, originals, labels, class_names = photos.image_folder(args.folder)
-        if not names:
+        sources_names, sources_images, labels, class_names = photos.image_folder(args.folder)
+        if not sources_names:
             raise ValueError(f"no images found under {args.folder}")
+        # True labels: ImageNet-1k indices where the class directories are ImageNet WordNet ids
+        # or class names, else the folder's class indices (into class_names).
+        mapped = photos.imagenet_indices(class_names)
+        label_space = "imagenet" if mapped is not None else "folder"
+        if mapped is not None:
+            labels = [mapped[label] for label in labels]
     else:
-        names, originals = photos.sample_photos(args.names)
+        sources_names, sources_images = names, originals
     images = torch.stack([photos.fit_square(image, args.size) for image in originals])
     generator = torch.Generator().manual_seed(args.seed)
     crops, sources = photos.random_crops(
-        originals, args.crops, args.size, tuple(args.crop_scale), generator
+        sources_images, args.crops, args.size, tuple(args.crop_scale), generator
     )
     record = run.record()
-    tensors = {"images": images}
     natural = {"images": crops, "source": sources}
-    metadata = {"names": names}
-    if labels is not None:
-        tensors["labels"] = torch.tensor(labels, dtype=torch.int64)
-        natural["labels"] = tensors["labels"][sources]
-        metadata["class_names"] = class_names
-    artifacts.save_tensors(args.out, tensors, record, metadata)
-    artifacts.save_tensors(args.natural, natural, record, metadata)
+    natural_metadata = {"names": sources_names}
+    if labels is not None:  # the bundled photos have none: later stages use a model's top-1
+        natural["labels"] = torch.tensor(labels, dtype=torch.int64)[sources]
+        natural_metadata["class_names"] = class_names  # the folder's classes, in folder order
+        natural_metadata["label_space"] = label_space  # "imagenet" (ImageNet-1k) or "folder"
+    artifacts.save_tensors(args.out, {"images": images}, record, {"names": names})
+    artifacts.save_tensors(args.natural, natural, record, natural_metadata)
     shown = min(len(crops), 12)
     figure = plots.image_grid(
         torch.cat([images, crops[:shown]]),
-        names + [f"crop {i} of {names[int(sources[i])]}" for i in range(shown)],
-        title=f"{len(names)} photos and the first {shown} of {len(crops)} random crops",
+        names + [f"crop {i} of {sources_names[int(sources[i])]}" for i in range(shown)],
+        title=f"{len(names)} photos and the first {shown} of {len(crops)} random crops"
+        + (f" of {len(sources_names)} images in {args.folder}" if args.folder else ""),
     )
     artifacts.write_figure(args.figure, figure, record)
 
@@ -98,7 +107,11 @@ def register(commands) -> None:
         help="area fraction range of a crop",
     )
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--folder", help="an ImageFolder tree to use instead of the shipped photos")
+    p.add_argument(
+        "--folder",
+        help="an ImageFolder tree whose labelled images feed the natural set instead of the "
+        "shipped photos (the named photos stay the shipped ones)",
+    )
     p.add_argument("--names", nargs="+", help="a subset of the shipped photos (default: all)")
     p.add_argument("--out", required=True, help="photos .safetensors")
     p.add_argument("--natural", required=True, help="random-crop dataset .safetensors")

@@ -11,9 +11,11 @@ from inputgen.cli.common import (
     add_runtime_args,
     batches,
     check_classes,
+    generation_setup,
     json_object,
     load_generated,
     model_spec,
+    select_classes,
     start_runtime,
 )
 
@@ -129,6 +131,12 @@ def cmd_opposites(args: argparse.Namespace) -> None:
     mapping = {**extra, **dict(zip(table["class"], table["opposite"], strict=True))}
     table["opposite_of_opposite"] = [mapping[o] for o in table["opposite"]]
     rate, count = commutativity(table, extra)
+    representations = None
+    if args.representations:  # the naive opposite: argmin of the output on the class's image
+        representations = select_classes(args.representations, classes.tolist(), run)
+        lowest = zoo.batched_logits(representations, args.batch_size).argmin(dim=1).tolist()
+        table["naive_opposite"] = lowest
+        table["naive_opposite_name"] = [zoo.class_names[c] for c in lowest]
     record = run.record()
     artifacts.save_tensors(
         args.images,
@@ -146,9 +154,31 @@ def cmd_opposites(args: argparse.Namespace) -> None:
         captions,
         columns=8,
         stretch=True,
-        title=f"{args.name}: opposites (class -> what the model sees after minimising it)",
+        title=f"{args.name}: opposites (class -> what the model sees after minimising it; "
+        "contrast stretched)",
     )
     artifacts.write_figure(args.grid, figure, record)
+    if args.naive:
+        if representations is None:
+            raise ValueError("--naive needs --representations (the class images)")
+        shown = torch.stack([im for two in zip(representations, images, strict=True) for im in two])
+        captions = [
+            text
+            for row in table.itertuples()
+            for text in (
+                f"{row.name[:20]}\nnaive: {row.naive_opposite_name[:18]}",
+                f"minimised\nours: {row.opposite_name[:18]}",
+            )
+        ]
+        figure = plots.image_grid(
+            shown,
+            captions,
+            columns=8,
+            stretch=True,
+            title=f"{args.name}: naive opposite (argmin of the output on the class image, left) "
+            "next to ours (the image that minimises the class, right); contrast stretched",
+        )
+        artifacts.write_figure(args.naive, figure, record)
 
 
 def cmd_pair(args: argparse.Namespace) -> None:
@@ -266,6 +296,153 @@ def cmd_ablation(args: argparse.Namespace) -> None:
     artifacts.write_figure(args.figure, figure, record)
 
 
+def cmd_starts(args: argparse.Namespace) -> None:
+    """Several random starts per class, side by side (one class has many images)."""
+    import pandas as pd
+
+    from inputgen import plots
+    from inputgen.representations import random_starts, recognition
+
+    check_classes(args.classes)
+    zoo, settings, run = generation_setup(
+        args, "starts", {"classes": args.classes, "starts": args.starts}
+    )
+    result, elements = random_starts(zoo, args.classes, args.starts, settings, args.seed)
+    targets = [c for c, _ in elements]
+    seen = recognition(zoo, result.images, targets, args.batch_size)
+    names = zoo.class_names
+    table = pd.DataFrame(
+        {
+            "class": targets,
+            "name": [names[c] for c in targets],
+            "start": [k for _, k in elements],
+            "top1_name": [names[c] for c in seen["top1"]],
+            "top1_prob": seen["top1_prob"].round(4),
+            "self_top1": (seen["top1"] == seen["class"]).astype(int),
+        }
+    )
+    record = run.record()
+    artifacts.save_tensors(
+        args.out,
+        {
+            "images": result.images,
+            "classes": torch.tensor(targets),
+            "starts": torch.tensor([k for _, k in elements]),
+        },
+        record,
+        {"model": args.name},
+    )
+    artifacts.write_table(args.table, table, record)
+    captions = [
+        f"{row.name[:18]} #{row.start}\n{'ok' if row.self_top1 else row.top1_name[:18]}"
+        for row in table.itertuples()
+    ]
+    figure = plots.image_grid(
+        result.images,
+        captions,
+        columns=min(args.starts, 8),
+        stretch=True,
+        title=f"{args.name}: {args.starts} random starts per class (one row per class; caption: "
+        "'ok' or what the model sees; contrast stretched)",
+    )
+    artifacts.write_figure(args.figure, figure, record)
+
+
+def cmd_auxiliary(args: argparse.Namespace) -> None:
+    """Class representations from an auxiliary head, and how the main output sees them."""
+    import pandas as pd
+
+    from inputgen import plots
+    from inputgen.representations import auxiliary_representations, head_logits, recognition
+
+    check_classes(args.classes)
+    zoo, settings, run = generation_setup(
+        args, "auxiliary", {"classes": args.classes, "layer": args.layer, "head": args.head}
+    )
+    result = auxiliary_representations(
+        zoo, args.classes, args.layer, args.head, settings, args.seed
+    )
+    main = recognition(zoo, result.images, args.classes, args.batch_size)
+    auxiliary = head_logits(zoo, result.images, args.layer, args.head, args.batch_size)
+    names = zoo.class_names
+    index = torch.tensor(args.classes)[:, None]
+    table = pd.DataFrame(
+        {
+            "class": args.classes,
+            "name": [names[c] for c in args.classes],
+            "head_logit": auxiliary.gather(1, index)[:, 0].round(decimals=4).tolist(),
+            "head_top1_name": [names[c] for c in auxiliary.argmax(dim=1).tolist()],
+            "head_self_top1": (auxiliary.argmax(dim=1) == index[:, 0]).int().tolist(),
+            "main_top1_name": [names[c] for c in main["top1"]],
+            "main_top1_prob": main["top1_prob"].round(4),
+            "main_self_top1": (main["top1"] == main["class"]).astype(int),
+        }
+    )
+    record = run.record()
+    artifacts.save_tensors(
+        args.out,
+        {"images": result.images, "classes": torch.tensor(args.classes)},
+        record,
+        {"model": args.name, "head": args.head},
+    )
+    artifacts.write_table(args.table, table, record)
+    captions = [
+        f"{row.name[:20]}\nmain output: {'ok' if row.main_self_top1 else row.main_top1_name[:14]}"
+        for row in table.itertuples()
+    ]
+    figure = plots.image_grid(
+        result.images,
+        captions,
+        columns=8,
+        stretch=True,
+        title=f"{args.name}: class images from the auxiliary head {args.head} (caption: class, "
+        "then what the main output sees; contrast stretched)",
+    )
+    artifacts.write_figure(args.figure, figure, record)
+
+
+def cmd_features(args: argparse.Namespace) -> None:
+    """Inputs that maximise chosen channels of a layer (feature-map visualisations)."""
+    import pandas as pd
+
+    from inputgen import plots
+    from inputgen.representations import feature_visualisations
+
+    zoo, settings, run = generation_setup(
+        args, "features", {"layer": args.layer, "channels": args.channels}
+    )
+    result = feature_visualisations(zoo, args.layer, args.channels, settings, args.seed)
+    means = result.history[f"feature:model:{args.layer}"]
+    top1 = zoo.batched_logits(result.images, args.batch_size).argmax(dim=1).tolist()
+    table = pd.DataFrame(
+        {
+            "layer": args.layer,
+            "channel": args.channels,
+            "mean_activation_start": means[0].round(decimals=4).tolist(),
+            "mean_activation_end": means[-1].round(decimals=4).tolist(),
+            "top1_name": [zoo.class_names[c] for c in top1],
+        }
+    )
+    record = run.record()
+    artifacts.save_tensors(
+        args.out,
+        {"images": result.images, "channels": torch.tensor(args.channels)},
+        record,
+        {"model": args.name, "layer": args.layer},
+    )
+    artifacts.write_table(args.table, table, record)
+    captions = [f"channel {row.channel}\n{row.top1_name[:20]}" for row in table.itertuples()]
+    figure = plots.image_grid(
+        result.images,
+        captions,
+        columns=8,
+        stretch=True,
+        title=f"{args.name}: inputs that maximise channels of {args.layer} (caption: channel, "
+        "the model's top-1; contrast stretched)",
+    )
+    artifacts.write_figure(args.figure, figure, record)
+
+
 def register(commands) -> None:
     p = commands.add_parser("represent", help="generate one image per class (chunk of a job)")
     p.add_argument("--name", required=True, help="the model's name in the config")
@@ -321,8 +498,39 @@ def register(commands) -> None:
     p.add_argument("--commutativity", required=True, help="commutativity .tsv")
     p.add_argument("--graph", required=True, help="opposite relation .graphml")
     p.add_argument("--grid", required=True, help="image grid .png")
+    p.add_argument(
+        "--representations",
+        help="the model's class representations .safetensors: adds the naive opposite (argmin)",
+    )
+    p.add_argument("--naive", help="naive vs minimised opposites figure .png")
     add_runtime_args(p)
     p.set_defaults(func=cmd_opposites)
+
+    def generation_parser(name, help_text, func):
+        p = commands.add_parser(name, help=help_text)
+        p.add_argument("--name", required=True, help="the model's name in the config")
+        p.add_argument("--model", type=model_spec, required=True, help="model spec as JSON")
+        p.add_argument("--settings", type=json_object, required=True, help="generation JSON")
+        p.add_argument("--seed", type=int, default=0, help="master seed")
+        p.add_argument("--out", required=True, help="images .safetensors")
+        p.add_argument("--table", required=True, help="table .tsv")
+        p.add_argument("--figure", required=True, help="image grid .png")
+        add_runtime_args(p)
+        p.set_defaults(func=func)
+        return p
+
+    p = generation_parser("starts", "several random starts per class", cmd_starts)
+    p.add_argument("--classes", type=int, nargs="+", required=True, help="ImageNet indices")
+    p.add_argument("--starts", type=int, required=True, help="random starts per class")
+
+    p = generation_parser("auxiliary", "class images from an auxiliary head", cmd_auxiliary)
+    p.add_argument("--classes", type=int, nargs="+", required=True, help="ImageNet indices")
+    p.add_argument("--layer", required=True, help="the layer the head reads, e.g. Mixed_6e")
+    p.add_argument("--head", required=True, help="the head module, e.g. AuxLogits")
+
+    p = generation_parser("features", "inputs that maximise channels of a layer", cmd_features)
+    p.add_argument("--layer", required=True, help="a module name of the model")
+    p.add_argument("--channels", type=int, nargs="+", required=True, help="channel indices")
 
     p = commands.add_parser("pair", help="combined (+) or difference (-) objective of 2 models")
     p.add_argument("--first-name", required=True)

@@ -27,14 +27,30 @@ def cmd_invert(args: argparse.Namespace) -> None:
     }
     run = provenance.Run("invert", config, seed=args.seed, device=str(device))
     run.add_input(args.natural)
-    tensors, _ = artifacts.load_tensors(args.natural)
+    tensors, metadata = artifacts.load_tensors(args.natural)
+    if "source" not in tensors:
+        raise ValueError(
+            f"{args.natural} does not record each image's source photo (`source`); "
+            "rerun the photos stage"
+        )
     zoo = models.load_model(args.model).to(device)
     run.add_weights(zoo.weights_path)
     natural = resize(tensors["images"], zoo.spec["input_size"])
-    # The model's own top-1 labels the crops; a labelled dataset's labels are used when given.
     predicted = zoo.batched_logits(natural, args.batch_size, desc="labelling").argmax(dim=1)
-    labels = tensors["labels"] if "labels" in tensors else predicted
-    seed_index, target_index = sample_pairs(labels.tolist(), args.pairs, args.seed)
+    # Pairs differ in label: an ImageFolder's true labels when the photo set has them, else the
+    # model's own top-1 (the bundled photos have no labels).
+    if "labels" in tensors:
+        label_source, labels = "folder", tensors["labels"]
+        if metadata.get("label_space") == "imagenet":
+            label_names = list(models.imagenet_class_names())
+        else:
+            label_names = list(metadata["class_names"])
+    else:
+        label_source, labels, label_names = "model top-1", predicted, list(zoo.class_names)
+    sources = tensors["source"]
+    seed_index, target_index = sample_pairs(
+        labels.tolist(), sources.tolist(), args.pairs, args.seed
+    )
     images, best = [], []
     for start in range(0, args.pairs, args.batch_size):
         part = slice(start, start + args.batch_size)
@@ -63,17 +79,22 @@ def cmd_invert(args: argparse.Namespace) -> None:
             "images": images,
             "seed_index": torch.tensor(seed_index),
             "target_index": torch.tensor(target_index),
+            "seed_source": sources[seed_index],
+            "target_source": sources[target_index],
+            "seed_label": labels[seed_index],
+            "target_label": labels[target_index],
             "rep_distance": distance,
             "start_distance": start_distance,
         },
         record,
-        {"model": args.name},
+        {"model": args.name, "label_source": label_source},
     )
     summary = pd.DataFrame(
         {
             "model": [args.name],
             "pairs": [args.pairs],
             "steps": [args.steps],
+            "label_source": [label_source],
             "median_start_distance": [round(float(start_distance.median()), 4)],
             "median_distance": [round(float(distance.median()), 4)],
             "labelled_as_target": [round(float(as_target.float().mean()), 4)],
@@ -90,16 +111,18 @@ def cmd_invert(args: argparse.Namespace) -> None:
         caption
         for i in range(shown)
         for caption in (
-            f"seed: {names[int(predicted[seed_index[i]])][:20]}",
-            f"target: {names[int(predicted[target_index[i]])][:20]}",
+            f"seed: {label_names[int(labels[seed_index[i]])][:20]}",
+            f"target: {label_names[int(labels[target_index[i]])][:20]}",
             f"inverted: {names[int(seen[i])][:18]}\nrel. distance {float(distance[i]):.2f}",
         )
     ]
+    kind = "true (folder) labels" if label_source == "folder" else f"{args.name}'s top-1"
     figure = plots.image_grid(
         rows.flatten(0, 1),
         captions,
         columns=3,
-        title=f"{args.name}: seed | target | inverted (captions: {args.name}'s top-1)",
+        title=f"{args.name}: seed | target | inverted "
+        f"(seed, target: {kind}; inverted: {args.name}'s top-1)",
     )
     artifacts.write_figure(args.figure, figure, record)
 

@@ -17,19 +17,9 @@ from inputgen.cli.common import (
     json_object,
     model_spec,
     resize,
+    select_classes,
     select_photos,
 )
-
-
-def select_classes(path: str, classes: list[int], run) -> torch.Tensor:
-    """The images of ``classes`` from a class-representations file, in that order."""
-    run.add_input(path)
-    tensors, _ = artifacts.load_tensors(path)
-    have = tensors["classes"].tolist()
-    missing = [c for c in classes if c not in have]
-    if missing:
-        raise KeyError(f"classes {missing} are not in {path}; it has {have}")
-    return tensors["images"][[have.index(c) for c in classes]]
 
 
 def photo_id(name: str) -> int:
@@ -160,6 +150,9 @@ def cmd_vectorise(args: argparse.Namespace) -> None:
     artifacts.write_figure(args.photo_figure, figure, record)
 
 
+MERGING_FIGURE_ROWS = 16
+
+
 def cmd_merge(args: argparse.Namespace) -> None:
     import pandas as pd
 
@@ -169,11 +162,17 @@ def cmd_merge(args: argparse.Namespace) -> None:
     from inputgen.representations import class_representations
 
     zoo, toward, settings, run, theirs, before = setup_pair(
-        args, "merge", {"steps": args.steps, "lr": args.lr}
+        args, "merge", {"steps": args.steps, "lr": args.lr, "batch": args.batch}
     )
     targets = toward.batched_logits(theirs, args.batch_size)
     merged, history = match_outputs(
-        zoo, theirs, targets, steps=args.steps, lr=args.lr, batch_size=args.batch_size
+        zoo,
+        theirs,
+        targets,
+        steps=args.steps,
+        lr=args.lr,
+        batch_size=args.batch_size,
+        batch=args.batch,
     )
     rss_before = rss(zoo.batched_logits(theirs, args.batch_size), targets)
     rss_after = rss(merged.batched_logits(theirs, args.batch_size), targets)
@@ -213,9 +212,10 @@ def cmd_merge(args: argparse.Namespace) -> None:
         {"model": args.name, "toward": args.toward_name},
     )
     artifacts.write_table(args.table, table, record)
+    shown = slice(0, MERGING_FIGURE_ROWS)  # 1000 classes would make an unreadable figure
     captions = [
         caption
-        for row in table.itertuples()
+        for row in table.iloc[shown].itertuples()
         for caption in (
             f"{args.name} before: {row.toward_top1_before[:16]}",
             f"{args.toward_name}'s {row.name[:20]}",
@@ -223,7 +223,7 @@ def cmd_merge(args: argparse.Namespace) -> None:
         )
     ]
     figure = side_by_side(
-        [before, theirs, after],
+        [before[shown], theirs[shown], after[shown]],
         captions,
         f"{args.name} trained toward {args.toward_name}'s outputs, then generating again"
         f"\n(caption: what {args.toward_name} sees)",
@@ -233,7 +233,8 @@ def cmd_merge(args: argparse.Namespace) -> None:
     figure = output_plots.loss_curve(
         history.tolist(),
         title=f"{args.name} -> {args.toward_name}: RSS fell {history[0] / history[-1]:.1f}x "
-        f"in {args.steps} SGD steps",
+        f"in {len(history) - 1} SGD steps"
+        + (f" ({args.steps} per group of {args.batch} images)" if args.batch else ""),
         ylabel="mean RSS per image",
     )
     artifacts.write_figure(args.loss_figure, figure, record)
@@ -269,7 +270,15 @@ def register(commands) -> None:
 
     p = commands.add_parser("merge", help="train theta1's parameters toward theta2's outputs")
     _pair_args(p)
-    p.add_argument("--steps", type=int, required=True, help="SGD steps")
+    p.add_argument(
+        "--steps", type=int, required=True, help="SGD steps (per group of --batch images)"
+    )
+    p.add_argument(
+        "--batch",
+        type=int,
+        help="images per SGD step, each group trained --steps steps in turn (source article 3: "
+        "1); omitted: every image in each step",
+    )
     p.add_argument("--lr", type=float, required=True, help="SGD learning rate")
     p.add_argument("--out", required=True, help="regenerated images .safetensors")
     p.add_argument("--table", required=True, help="per-class merging results .tsv")

@@ -1,0 +1,75 @@
+"""The article figures beyond one image per class: random starts, an auxiliary head, feature
+maps and the naive opposite, through the CLI on small untrained models."""
+
+import json
+
+import pandas as pd
+import torch
+from inputgen import artifacts, cli
+from inputgen.models import load_model
+from inputgen.optimize import scaled_random_init
+from test_representations import SETTINGS, TINY, represent
+
+SPEC = json.loads(TINY)
+
+
+def run(*args):
+    assert cli.main([str(a) for a in args]) == 0
+
+
+def stage(tmp_path, name, *args, model=TINY):
+    run(name, "--name", "m", "--model", model, "--settings", SETTINGS, "--seed", 2,
+        "--out", tmp_path / f"{name}.safetensors", "--table", tmp_path / f"{name}.tsv",
+        "--figure", tmp_path / f"{name}.png", *args)  # fmt: skip
+    tensors, _ = artifacts.load_tensors(tmp_path / f"{name}.safetensors")
+    return tensors, pd.read_csv(tmp_path / f"{name}.tsv", sep="\t")
+
+
+def test_start_zero_is_the_class_representation_and_the_others_differ(tmp_path):
+    tensors, table = stage(tmp_path, "starts", "--classes", 1, 2, "--starts", 3)
+    assert table["class"].tolist() == [1, 1, 1, 2, 2, 2]
+    assert table["start"].tolist() == [0, 1, 2, 0, 1, 2]
+    reference = represent(tmp_path / "r.safetensors", [1, 2], batch_size=2)["images"]
+    images = tensors["images"]
+    assert torch.equal(images[0], reference[0]) and torch.equal(images[3], reference[1])
+    assert (images[1] - images[0]).abs().mean() > 1e-3  # another start, another image
+
+
+def test_auxiliary_head_images_raise_the_heads_logit(tmp_path):
+    """InceptionV3's AuxLogits (skipped in eval mode) is driven through its tapped input."""
+    from inputgen.representations import head_logits
+
+    spec = {"arch": "inception_v3", "weights": "random", "seed": 0}
+    tensors, table = stage(
+        tmp_path, "auxiliary", "--classes", 5, "--layer", "Mixed_6e", "--head", "AuxLogits",
+        model=json.dumps(spec),
+    )  # fmt: skip
+    zoo = load_model(spec)
+    start = scaled_random_init([5], 299, 2)
+    before = head_logits(zoo, start, "Mixed_6e", "AuxLogits", 1)[0, 5]
+    after = head_logits(zoo, tensors["images"], "Mixed_6e", "AuxLogits", 1)[0, 5]
+    assert after > before
+    assert abs(table["head_logit"].iloc[0] - float(after)) < 1e-3
+    assert {"main_top1_name", "main_self_top1", "head_self_top1"} <= set(table.columns)
+
+
+def test_feature_images_raise_their_channels_mean_activation(tmp_path):
+    _, table = stage(tmp_path, "features", "--layer", "layer2", "--channels", 0, 3)
+    assert table["channel"].tolist() == [0, 3]
+    assert (table["mean_activation_end"] > table["mean_activation_start"]).all()
+
+
+def test_naive_opposite_is_the_argmin_on_the_class_image(tmp_path):
+    classes = [3, 7]
+    chunk = represent(tmp_path / "o.safetensors", classes, 2, objective="minimum")
+    reps = represent(tmp_path / "r.safetensors", classes, 2)
+    run("opposites", "--name", "m", "--model", TINY, "--chunks", tmp_path / "o.safetensors",
+        "--settings", SETTINGS, "--seed", 2, "--images", tmp_path / "i.safetensors",
+        "--table", tmp_path / "t.tsv", "--commutativity", tmp_path / "c.tsv",
+        "--graph", tmp_path / "g.graphml", "--grid", tmp_path / "g.png",
+        "--representations", tmp_path / "r.safetensors", "--naive", tmp_path / "n.png")  # fmt: skip
+    table = pd.read_csv(tmp_path / "t.tsv", sep="\t")
+    expected = load_model(SPEC).logits(reps["images"]).argmin(dim=1).tolist()
+    assert table["naive_opposite"].tolist() == expected
+    assert table["opposite"].tolist() == load_model(SPEC).logits(chunk["images"]).argmax(1).tolist()
+    assert (tmp_path / "n.png").stat().st_size > 0
