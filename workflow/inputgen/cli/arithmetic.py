@@ -10,8 +10,8 @@ from inputgen import artifacts, provenance
 from inputgen.cli.common import (
     add_runtime_args,
     check_classes,
+    generation_parser,
     generation_setup,
-    json_object,
     model_spec,
     resize,
     select_photos,
@@ -266,20 +266,9 @@ def cmd_embed(args: argparse.Namespace) -> None:
 
 
 def register(commands) -> None:
-    def generation_parser(name, help_text, func):
-        p = commands.add_parser(name, help=help_text)
-        p.add_argument("--name", required=True, help="the model's name in the config")
-        p.add_argument("--model", type=model_spec, required=True, help="model spec as JSON")
-        p.add_argument("--settings", type=json_object, required=True)
-        p.add_argument("--seed", type=int, default=0)
-        p.add_argument("--out", required=True, help="tensors .safetensors")
-        p.add_argument("--table", required=True, help="table .tsv")
-        p.add_argument("--figure", required=True, help="figure .png")
-        add_runtime_args(p)
-        p.set_defaults(func=func)
-        return p
-
-    p = generation_parser("transfigure", "push real photos toward classes", cmd_transfigure)
+    p = generation_parser(
+        commands, "transfigure", "push real photos toward classes", cmd_transfigure
+    )
     p.add_argument("--photos", required=True, help="photos .safetensors")
     p.add_argument("--photo-names", nargs="+", required=True)
     p.add_argument("--targets", type=int, nargs="+", required=True)
@@ -288,7 +277,7 @@ def register(commands) -> None:
     p.add_argument("--trajectory", required=True, help="logits per step .png")
 
     p = generation_parser(
-        "interpolate", "move the target from one class to another", cmd_interpolate
+        commands, "interpolate", "move the target from one class to another", cmd_interpolate
     )
     p.add_argument("--start", type=int, required=True)
     p.add_argument("--end", type=int, required=True)
@@ -297,7 +286,7 @@ def register(commands) -> None:
     p.add_argument("--frames", type=int, default=8)
     p.add_argument("--gif", required=True, help="animation .gif")
 
-    p = generation_parser("add", "vector addition (merging) of class pairs", cmd_add)
+    p = generation_parser(commands, "add", "vector addition (merging) of class pairs", cmd_add)
     p.add_argument("--firsts", type=int, nargs="+", required=True)
     p.add_argument("--seconds", type=int, nargs="+", required=True)
 

@@ -107,3 +107,26 @@ def generation_setup(args, stage: str, extra: dict):
     run = provenance.Run(stage, config, seed=args.seed, device=str(device))
     run.add_weights(zoo.weights_path)
     return zoo, settings, run
+
+
+def generation_parser(commands, name: str, help_text: str, func) -> argparse.ArgumentParser:
+    """A stage that generates images under the generation settings: its shared arguments."""
+    p = commands.add_parser(name, help=help_text)
+    p.add_argument("--name", required=True, help="the model's name in the config")
+    p.add_argument("--model", type=model_spec, required=True, help="model spec as JSON")
+    p.add_argument("--settings", type=json_object, required=True, help="generation settings JSON")
+    p.add_argument("--seed", type=int, default=0, help="master seed")
+    p.add_argument("--out", required=True, help="tensors .safetensors")
+    p.add_argument("--table", required=True, help="table .tsv")
+    p.add_argument("--figure", required=True, help="figure .png")
+    add_runtime_args(p)
+    p.set_defaults(func=func)
+    return p
+
+
+def write_grid(path, images, captions, title: str, record: dict, columns: int = 8) -> None:
+    """An image grid (contrast-stretched for display, as the title must say) and its sidecar."""
+    from inputgen import plots
+
+    figure = plots.image_grid(images, captions, columns=columns, stretch=True, title=title)
+    artifacts.write_figure(path, figure, record)

@@ -11,12 +11,14 @@ from inputgen.cli.common import (
     add_runtime_args,
     batches,
     check_classes,
+    generation_parser,
     generation_setup,
     json_object,
     load_generated,
     model_spec,
     select_classes,
     start_runtime,
+    write_grid,
 )
 
 
@@ -170,15 +172,11 @@ def cmd_opposites(args: argparse.Namespace) -> None:
                 f"minimised\nours: {row.opposite_name[:18]}",
             )
         ]
-        figure = plots.image_grid(
-            shown,
-            captions,
-            columns=8,
-            stretch=True,
-            title=f"{args.name}: naive opposite (argmin of the output on the class image, left) "
-            "next to ours (the image that minimises the class, right); contrast stretched",
+        title = (
+            f"{args.name}: naive opposite (argmin of the output on the class image, left) next "
+            "to ours (the image that minimises the class, right); contrast stretched"
         )
-        artifacts.write_figure(args.naive, figure, record)
+        write_grid(args.naive, shown, captions, title, record)
 
 
 def cmd_pair(args: argparse.Namespace) -> None:
@@ -300,7 +298,6 @@ def cmd_starts(args: argparse.Namespace) -> None:
     """Several random starts per class, side by side (one class has many images)."""
     import pandas as pd
 
-    from inputgen import plots
     from inputgen.representations import random_starts, recognition
 
     check_classes(args.classes)
@@ -337,22 +334,17 @@ def cmd_starts(args: argparse.Namespace) -> None:
         f"{row.name[:18]} #{row.start}\n{'ok' if row.self_top1 else row.top1_name[:18]}"
         for row in table.itertuples()
     ]
-    figure = plots.image_grid(
-        result.images,
-        captions,
-        columns=min(args.starts, 8),
-        stretch=True,
-        title=f"{args.name}: {args.starts} random starts per class (one row per class; caption: "
-        "'ok' or what the model sees; contrast stretched)",
+    title = (
+        f"{args.name}: {args.starts} random starts per class (one row per class; caption: 'ok' "
+        "or what the model sees; contrast stretched)"
     )
-    artifacts.write_figure(args.figure, figure, record)
+    write_grid(args.figure, result.images, captions, title, record, columns=min(args.starts, 8))
 
 
 def cmd_auxiliary(args: argparse.Namespace) -> None:
     """Class representations from an auxiliary head, and how the main output sees them."""
     import pandas as pd
 
-    from inputgen import plots
     from inputgen.representations import auxiliary_representations, head_logits, recognition
 
     check_classes(args.classes)
@@ -390,22 +382,17 @@ def cmd_auxiliary(args: argparse.Namespace) -> None:
         f"{row.name[:20]}\nmain output: {'ok' if row.main_self_top1 else row.main_top1_name[:14]}"
         for row in table.itertuples()
     ]
-    figure = plots.image_grid(
-        result.images,
-        captions,
-        columns=8,
-        stretch=True,
-        title=f"{args.name}: class images from the auxiliary head {args.head} (caption: class, "
-        "then what the main output sees; contrast stretched)",
+    title = (
+        f"{args.name}: class images from the auxiliary head {args.head} (caption: class, then "
+        "what the main output sees; contrast stretched)"
     )
-    artifacts.write_figure(args.figure, figure, record)
+    write_grid(args.figure, result.images, captions, title, record)
 
 
 def cmd_features(args: argparse.Namespace) -> None:
     """Inputs that maximise chosen channels of a layer (feature-map visualisations)."""
     import pandas as pd
 
-    from inputgen import plots
     from inputgen.representations import feature_visualisations
 
     zoo, settings, run = generation_setup(
@@ -432,15 +419,11 @@ def cmd_features(args: argparse.Namespace) -> None:
     )
     artifacts.write_table(args.table, table, record)
     captions = [f"channel {row.channel}\n{row.top1_name[:20]}" for row in table.itertuples()]
-    figure = plots.image_grid(
-        result.images,
-        captions,
-        columns=8,
-        stretch=True,
-        title=f"{args.name}: inputs that maximise channels of {args.layer} (caption: channel, "
-        "the model's top-1; contrast stretched)",
+    title = (
+        f"{args.name}: inputs that maximise channels of {args.layer} (caption: channel, the "
+        "model's top-1; contrast stretched)"
     )
-    artifacts.write_figure(args.figure, figure, record)
+    write_grid(args.figure, result.images, captions, title, record)
 
 
 def register(commands) -> None:
@@ -506,29 +489,20 @@ def register(commands) -> None:
     add_runtime_args(p)
     p.set_defaults(func=cmd_opposites)
 
-    def generation_parser(name, help_text, func):
-        p = commands.add_parser(name, help=help_text)
-        p.add_argument("--name", required=True, help="the model's name in the config")
-        p.add_argument("--model", type=model_spec, required=True, help="model spec as JSON")
-        p.add_argument("--settings", type=json_object, required=True, help="generation JSON")
-        p.add_argument("--seed", type=int, default=0, help="master seed")
-        p.add_argument("--out", required=True, help="images .safetensors")
-        p.add_argument("--table", required=True, help="table .tsv")
-        p.add_argument("--figure", required=True, help="image grid .png")
-        add_runtime_args(p)
-        p.set_defaults(func=func)
-        return p
-
-    p = generation_parser("starts", "several random starts per class", cmd_starts)
+    p = generation_parser(commands, "starts", "several random starts per class", cmd_starts)
     p.add_argument("--classes", type=int, nargs="+", required=True, help="ImageNet indices")
     p.add_argument("--starts", type=int, required=True, help="random starts per class")
 
-    p = generation_parser("auxiliary", "class images from an auxiliary head", cmd_auxiliary)
+    p = generation_parser(
+        commands, "auxiliary", "class images from an auxiliary head", cmd_auxiliary
+    )
     p.add_argument("--classes", type=int, nargs="+", required=True, help="ImageNet indices")
     p.add_argument("--layer", required=True, help="the layer the head reads, e.g. Mixed_6e")
     p.add_argument("--head", required=True, help="the head module, e.g. AuxLogits")
 
-    p = generation_parser("features", "inputs that maximise channels of a layer", cmd_features)
+    p = generation_parser(
+        commands, "features", "inputs that maximise channels of a layer", cmd_features
+    )
     p.add_argument("--layer", required=True, help="a module name of the model")
     p.add_argument("--channels", type=int, nargs="+", required=True, help="channel indices")
 
