@@ -3,31 +3,119 @@
 Tensors go to safetensors with the record in the header metadata; tables (TSV), figures
 (PNG/PDF) and graphs get a ``<file>.prov.json`` sidecar. Every write goes to a temporary
 name in the same directory and is renamed into place, so a killed job never leaves a
-half-written file at the final path.
+half-written file at the final path; the next write of that path removes what a killed job
+left behind. A sidecar is written only once its file is in place.
+
+Reading checks what it reads: a tensor file carries a digest of its tensors (name, dtype,
+shape, bytes), and :func:`load_tensors` refuses one whose tensors no longer match it, one that
+holds NaN or inf, and one that is not a whole safetensors file, naming the file, what is
+wrong, the stage that made it and the way out (rerun the rule that makes it).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
+import re
+import shlex
+import struct
 import tempfile
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import torch
-from safetensors import safe_open
-from safetensors.torch import save_file
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save as serialise
 
 PROVENANCE_KEY = "provenance"
+DIGEST_KEY = "tensors_sha256"
 SIDECAR_SUFFIX = ".prov.json"
+
+# safetensors' header length bound (its loader refuses larger headers as garbage).
+_MAX_HEADER_BYTES = 100_000_000
+# safetensors.torch.save_file (0.4+) writes .tmpXXXXXX next to its target and renames it; a job
+# killed meanwhile left those behind. Nothing here writes them now (save_tensors serialises to
+# bytes and writes them through atomic_path), so old ones are removed, once surely abandoned.
+_SAFETENSORS_TEMPORARY = re.compile(r"\.tmp[A-Za-z0-9]{6}")
+_ABANDONED_AFTER_S = 60.0
+
+
+class ArtifactError(ValueError):
+    """An artifact that exists but cannot be trusted: damaged, changed or not what it claims."""
+
+    def __init__(self, path: str | os.PathLike, message: str):
+        super().__init__(message)
+        self.path = Path(path)
+
+
+def _way_out(path: str | os.PathLike, stage: str | None) -> str:
+    who = f"the rule that makes it (stage {stage!r})" if stage else "the stage that wrote it"
+    return f"rerun {who}, e.g. `snakemake --force {shlex.quote(str(path))}`"
+
+
+# ---------------------------------------------------------------------------------- writing
+
+
+def _temporary_pattern(final: Path) -> re.Pattern:
+    # tempfile.mkstemp's names: 8 characters of [a-z0-9_] between our prefix and suffix.
+    return re.compile(rf"\.{re.escape(final.stem)}\.[a-z0-9_]{{8}}{re.escape(final.suffix)}")
+
+
+def remove_stale_temporaries(final: str | os.PathLike) -> list[Path]:
+    """Remove the temporaries that earlier, killed writes of ``final`` left beside it.
+
+    Only names of :func:`atomic_path`'s exact pattern for this final name are touched (a
+    workflow never runs two writers of one path at once); returns what was removed.
+    """
+    final = Path(final)
+    pattern = _temporary_pattern(final)
+    removed = []
+    with contextlib.suppress(FileNotFoundError), os.scandir(final.parent) as entries:
+        for entry in entries:
+            if pattern.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                Path(entry.path).unlink(missing_ok=True)
+                removed.append(Path(entry.path))
+    return removed
+
+
+def _remove_abandoned_safetensors_temporaries(directory: Path) -> list[Path]:
+    """safetensors' own .tmpXXXXXX files (older writers), when clearly a dead write of ours."""
+    removed = []
+    now = time.time()
+    with contextlib.suppress(FileNotFoundError), os.scandir(directory) as entries:
+        for entry in entries:
+            if not (
+                _SAFETENSORS_TEMPORARY.fullmatch(entry.name)
+                and entry.is_file(follow_symlinks=False)
+            ):
+                continue
+            try:
+                stat = entry.stat(follow_symlinks=False)
+                with open(entry.path, "rb") as f:
+                    head = f.read(9)
+            except OSError:
+                continue
+            # Untouched for a while, and empty or begun as a safetensors file (length, "{").
+            looks_ours = len(head) < 9 or head[8:9] == b"{"
+            if looks_ours and now - stat.st_mtime > _ABANDONED_AFTER_S:
+                Path(entry.path).unlink(missing_ok=True)
+                removed.append(Path(entry.path))
+    return removed
 
 
 @contextlib.contextmanager
 def atomic_path(final: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path next to ``final``; rename it into place only on success."""
+    """Yield a temporary path next to ``final``; rename it into place only on success.
+
+    The temporary has the permissions of any new file (0666 less the umask), and the
+    temporaries that killed earlier writes of ``final`` left are removed first.
+    """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(final)
     # Keep the real suffix last: writers such as matplotlib pick the format from it.
     fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.stem}.", suffix=final.suffix)
     os.close(fd)
@@ -55,46 +143,179 @@ def write_sidecar(path: str | os.PathLike, provenance: Mapping) -> None:
         tmp.write_text(json.dumps(provenance, indent=2, sort_keys=True, default=str) + "\n")
 
 
+def _write_with_sidecar(
+    path: str | os.PathLike, provenance: Mapping, write: Callable[[Path], None]
+) -> None:
+    """``write`` the file atomically, then its sidecar: never a record without its file."""
+    path = Path(path)
+    sidecar = sidecar_path(path)
+    try:
+        with atomic_path(path) as tmp:
+            write(tmp)
+            # The old record describes the file about to be replaced: drop it first, so that a
+            # kill before the new record lands leaves no record rather than a wrong one.
+            sidecar.unlink(missing_ok=True)
+    except BaseException:
+        if not path.exists():  # a failed (re)run: no record of a file that is not there
+            sidecar.unlink(missing_ok=True)
+        raise
+    write_sidecar(path, provenance)
+
+
+def tensors_digest(tensors: Mapping[str, torch.Tensor]) -> str:
+    """sha256 over each tensor's name, dtype, shape and bytes, in name order."""
+    digest = hashlib.sha256()
+    for name in sorted(tensors):
+        tensor = tensors[name].detach().cpu().contiguous()
+        dtype = str(tensor.dtype).removeprefix("torch.")
+        digest.update(json.dumps([name, dtype, list(tensor.shape)]).encode() + b"\n")
+        if tensor.numel():
+            digest.update(memoryview(tensor.reshape(-1).view(torch.uint8).numpy()))
+    return digest.hexdigest()
+
+
 def save_tensors(
     path: str | os.PathLike,
     tensors: Mapping[str, torch.Tensor],
     provenance: Mapping,
     metadata: Mapping[str, object] | None = None,
 ) -> None:
-    """Save tensors with the provenance record (and JSON-encoded extra metadata) in the header."""
+    """Save tensors with the provenance record (and JSON-encoded extra metadata) in the header,
+    and the digest of the tensors that :func:`load_tensors` checks."""
     for name, tensor in tensors.items():
         if tensor.is_floating_point() and not torch.isfinite(tensor).all():
             raise ValueError(f"refusing to write {path}: tensor {name!r} holds NaN or inf")
+    contiguous = {name: t.detach().cpu().contiguous() for name, t in tensors.items()}
     header = {key: json.dumps(value) for key, value in (metadata or {}).items()}
     header[PROVENANCE_KEY] = json.dumps(provenance, sort_keys=True, default=str)
-    contiguous = {name: t.detach().cpu().contiguous() for name, t in tensors.items()}
+    header[DIGEST_KEY] = json.dumps(tensors_digest(contiguous))
+    # Serialise here and write through atomic_path: one temporary scheme, the usual mode
+    # (safetensors' save_file renames its own 0600 temporary over the target).
+    payload = serialise(contiguous, metadata=header)
+    _remove_abandoned_safetensors_temporaries(Path(path).parent)
     with atomic_path(path) as tmp:
-        save_file(contiguous, str(tmp), metadata=header)
+        tmp.write_bytes(payload)
+
+
+# ---------------------------------------------------------------------------------- reading
+
+
+def _damage(path: Path, error: Exception) -> str:
+    """In words: why safetensors cannot read ``path``."""
+    size = path.stat().st_size
+    if size == 0:
+        return "it is empty (0 bytes): its writer was killed, or something emptied it"
+    with open(path, "rb") as f:
+        head = f.read(8)
+        if size < 8:
+            return f"it holds only {size} bytes, too few for a safetensors header: it was cut off"
+        (length,) = struct.unpack("<Q", head)
+        if length > _MAX_HEADER_BYTES:
+            return "its first bytes are no safetensors header: it is not a safetensors file"
+        if length > size - 8:
+            return (
+                f"its header should take {length} bytes but only {size - 8} follow: "
+                "it was cut off while it was written"
+            )
+        raw = f.read(length)
+    try:
+        header = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        header = None
+    if not isinstance(header, dict):
+        return (
+            "its header is not a safetensors header (not a JSON object): it is not a "
+            "safetensors file, or it was overwritten"
+        )
+    try:
+        expected = max(
+            (int(v["data_offsets"][1]) for k, v in header.items() if k != "__metadata__"),
+            default=0,
+        )
+    except (KeyError, TypeError, ValueError, IndexError):
+        return f"its header does not describe tensors as safetensors does ({error})"
+    found = size - 8 - length
+    if found < expected:
+        return (
+            f"it holds {found} bytes of tensor data where its header describes {expected}: "
+            "it was cut off while it was written"
+        )
+    if found > expected:
+        return (
+            f"it holds {found - expected} bytes more than its header describes: "
+            "it was changed after it was made"
+        )
+    return f"safetensors cannot read it ({error})"
+
+
+@contextlib.contextmanager
+def _open(path: Path):
+    """safe_open, with a damaged file reported by name, in words, with the way out."""
+    try:
+        handle = safe_open(str(path), framework="pt")
+    except SafetensorError as error:
+        raise ArtifactError(
+            path,
+            f"{path} is not a readable safetensors file: {_damage(path, error)}; "
+            f"{_way_out(path, None)}",
+        ) from None
+    with handle as f:
+        yield f
+
+
+def _missing(path: Path, what: str) -> FileNotFoundError:
+    return FileNotFoundError(
+        f"no {what} at {path}: make it first, e.g. `snakemake {shlex.quote(str(path))}`"
+    )
 
 
 def load_tensors(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], dict[str, object]]:
-    """Return (tensors, metadata) with metadata values JSON-decoded (provenance included)."""
+    """Return (tensors, metadata) with metadata values JSON-decoded (provenance included).
+
+    Raises :class:`ArtifactError` (a ValueError) for a file that is damaged, whose tensors do
+    not match the digest written with them, or that holds NaN or inf.
+    """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no tensor file at {path}")
-    with safe_open(str(path), framework="pt") as f:
+        raise _missing(path, "tensor file")
+    with _open(path) as f:
         tensors = {name: f.get_tensor(name) for name in f.keys()}
         header = f.metadata() or {}
-    return tensors, {key: json.loads(value) for key, value in header.items()}
+    try:
+        metadata = {key: json.loads(value) for key, value in header.items()}
+    except json.JSONDecodeError as error:
+        raise ArtifactError(
+            path,
+            f"{path}: its header metadata is not the JSON that inputgen writes ({error}); "
+            f"{_way_out(path, None)}",
+        ) from None
+    record = metadata.get(PROVENANCE_KEY)
+    stage = record.get("stage") if isinstance(record, dict) else None
+    recorded = metadata.pop(DIGEST_KEY, None)
+    if recorded is not None and recorded != tensors_digest(tensors):
+        raise ArtifactError(
+            path,
+            f"{path}: its tensors do not match the digest recorded when it was written: the "
+            f"file was changed after it was made; {_way_out(path, stage)}",
+        )
+    for name, tensor in tensors.items():
+        if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+            raise ArtifactError(
+                path,
+                f"{path}: tensor {name!r} holds NaN or inf, which no stage writes: the file was "
+                f"changed after it was made; {_way_out(path, stage)}",
+            )
+    return tensors, metadata
 
 
 def write_table(path: str | os.PathLike, frame, provenance: Mapping) -> None:
     """Write a pandas DataFrame as TSV (with header, no index) plus its sidecar."""
-    with atomic_path(path) as tmp:
-        frame.to_csv(tmp, sep="\t", index=False)
-        write_sidecar(path, provenance)
+    _write_with_sidecar(path, provenance, lambda tmp: frame.to_csv(tmp, sep="\t", index=False))
 
 
 def write_text(path: str | os.PathLike, text: str, provenance: Mapping) -> None:
     """Write a text file (YAML, Markdown) plus its sidecar."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(text)
-        write_sidecar(path, provenance)
+    _write_with_sidecar(path, provenance, lambda tmp: tmp.write_text(text))
 
 
 def write_figure(path: str | os.PathLike, figure, provenance: Mapping, dpi: int = 120) -> None:
@@ -102,9 +323,9 @@ def write_figure(path: str | os.PathLike, figure, provenance: Mapping, dpi: int 
     import matplotlib.pyplot as plt
 
     try:
-        with atomic_path(path) as tmp:
-            figure.savefig(tmp, dpi=dpi, bbox_inches="tight")
-            write_sidecar(path, provenance)
+        _write_with_sidecar(
+            path, provenance, lambda tmp: figure.savefig(tmp, dpi=dpi, bbox_inches="tight")
+        )
     finally:
         plt.close(figure)
 
@@ -113,9 +334,7 @@ def write_graph(path: str | os.PathLike, graph, provenance: Mapping) -> None:
     """Write a networkx graph as GraphML plus its sidecar."""
     import networkx as nx
 
-    with atomic_path(path) as tmp:
-        nx.write_graphml(graph, tmp)
-        write_sidecar(path, provenance)
+    _write_with_sidecar(path, provenance, lambda tmp: nx.write_graphml(graph, tmp))
 
 
 def write_gif(path: str | os.PathLike, frames, provenance: Mapping, ms_per_frame: int = 250):
@@ -126,28 +345,53 @@ def write_gif(path: str | os.PathLike, frames, provenance: Mapping, ms_per_frame
         Image.fromarray((frame.permute(1, 2, 0).clamp(0, 1) * 255).round().byte().numpy())
         for frame in frames
     ]
-    with atomic_path(path) as tmp:
-        pictures[0].save(
+    _write_with_sidecar(
+        path,
+        provenance,
+        lambda tmp: pictures[0].save(
             tmp,
             format="GIF",
             save_all=True,
             append_images=pictures[1:],
             duration=ms_per_frame,
             loop=0,
-        )
-        write_sidecar(path, provenance)
+        ),
+    )
 
 
 def read_provenance(path: str | os.PathLike) -> dict:
-    """The provenance record of any artifact: safetensors header or JSON sidecar."""
+    """The provenance record of any artifact: safetensors header or JSON sidecar.
+
+    Refuses a file that does not exist, even where a sidecar (left by a failed run) does.
+    """
     path = Path(path)
+    sidecar = sidecar_path(path)
+    if not path.is_file():
+        if sidecar.is_file():
+            raise FileNotFoundError(
+                f"{path} does not exist: its provenance sidecar {sidecar} is left over from a "
+                f"run that failed or from a file since removed, and describes nothing; make "
+                f"the file, e.g. `snakemake {shlex.quote(str(path))}`"
+            )
+        raise FileNotFoundError(f"{path} does not exist and has no provenance sidecar")
     if path.suffix == ".safetensors":
-        with safe_open(str(path), framework="pt") as f:
+        with _open(path) as f:
             metadata = f.metadata() or {}
         if PROVENANCE_KEY not in metadata:
             raise KeyError(f"{path} carries no provenance record in its header")
-        return json.loads(metadata[PROVENANCE_KEY])
-    sidecar = sidecar_path(path)
+        try:
+            return json.loads(metadata[PROVENANCE_KEY])
+        except json.JSONDecodeError as error:
+            raise ArtifactError(
+                path, f"{path}: its provenance record is not valid JSON ({error})"
+            ) from None
     if not sidecar.is_file():
         raise FileNotFoundError(f"{path} has no provenance sidecar (looked for {sidecar})")
-    return json.loads(sidecar.read_text())
+    try:
+        return json.loads(sidecar.read_text())
+    except json.JSONDecodeError as error:
+        raise ArtifactError(
+            path,
+            f"{sidecar}: the provenance record of {path} is not valid JSON ({error}); "
+            f"{_way_out(path, None)}",
+        ) from None

@@ -10,6 +10,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from inputgen.plots import legend_label  # noqa: E402
+
 COLOURS = plt.get_cmap("viridis")
 
 
@@ -19,14 +21,15 @@ def _colours(count: int):
 
 def autoencoding_curves(metrics: pd.DataFrame, *, title: str) -> plt.Figure:
     """m_g (with each layer's m_r as a dashed line) and m_i per iteration, one colour per layer
-    from shallow to deep."""
+    from shallow to deep (EfficientNet's ``_blocks.N`` appear as ``blocks.N``: see legend_label)."""
     layers = list(dict.fromkeys(metrics["layer"]))
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
     for layer, colour in zip(layers, _colours(len(layers)), strict=True):
         rows = metrics[metrics["layer"] == layer]
-        left.plot(rows["iteration"], rows["m_g"], color=colour, label=layer)
+        label = legend_label(layer)
+        left.plot(rows["iteration"], rows["m_g"], color=colour, label=label)
         left.axhline(float(rows["m_r"].iloc[0]), color=colour, linestyle="--", linewidth=1)
-        right.plot(rows["iteration"], rows["m_i"], color=colour, label=layer)
+        right.plot(rows["iteration"], rows["m_i"], color=colour, label=label)
     left.set_yscale("log")
     left.set_ylabel("m_g = |O(a) - O(a_g)|  (dashed: m_r = |O(a) - O(a')|)")
     right.set_ylabel("m_i = |a - a_g|")
@@ -49,7 +52,7 @@ def fully_connected_figure(table: pd.DataFrame, *, title: str, reference: float)
     colours = _colours(len(nets))
     for net, colour in zip(nets, colours, strict=True):
         rows = mean[(mean["net"] == net) & (mean["iteration"] > 0)]
-        left.plot(rows["iteration"], rows["m_i"], marker=".", color=colour, label=net)
+        left.plot(rows["iteration"], rows["m_i"], marker=".", color=colour, label=legend_label(net))
     left.set_xscale("log")
     left.set_yscale("log")
     left.set_xlabel("iterations")
@@ -60,6 +63,7 @@ def fully_connected_figure(table: pd.DataFrame, *, title: str, reference: float)
     right.barh(range(len(nets)), last.set_index("net").loc[nets, "m_i"], color=colours)
     right.set_yticks(range(len(nets)), nets, fontsize=8)
     right.invert_yaxis()
+    right.set_ylabel("layer widths")
     right.axvline(reference, color="grey", linestyle="--", linewidth=1)
     right.set_xlabel(f"m_i after {int(mean['iteration'].max())} iterations")
     figure.suptitle(title, fontsize=11)
@@ -82,7 +86,9 @@ def conditioning_figure(conditioning: pd.DataFrame, spectra: pd.DataFrame) -> pl
     styles = ["-o", "--s", ":^", "-.D", "-v", "--x"]
     for scheme, style in zip(schemes, styles * len(schemes), strict=False):
         rows = conditioning[conditioning["scheme"] == scheme]
-        first.plot(rows["depth"], rows["condition_number"], style, label=scheme, alpha=0.8)
+        first.plot(
+            rows["depth"], rows["condition_number"], style, label=legend_label(scheme), alpha=0.8
+        )
     first.set_yscale("log")
     first.set_xlabel("composed layers")
     first.set_ylabel("condition number (float64 SVD)")
@@ -137,6 +143,7 @@ def neighbours_figure(
     left.legend(fontsize=8)
     right.bar(errors["dtype"], errors["median_relative_error"], color=["tab:orange", "tab:blue"])
     right.set_yscale("log")
+    right.set_xlabel("precision")
     right.set_ylabel("median |x_rec - x| / |x|")
     right.set_title("exact inversion", fontsize=10)
     figure.tight_layout()
@@ -151,9 +158,9 @@ def training_figure(table: pd.DataFrame) -> plt.Figure:
     layers = list(dict.fromkeys(table["layer"]))
     figure, axes = plt.subplots(1, 3, figsize=(14, 4))
     for layer, colour in zip(layers, _colours(len(layers)), strict=True):
-        rows = mean[mean["layer"] == layer]
-        axes[0].plot(rows["step"], rows["m_g"] / rows["m_r"], marker="o", color=colour, label=layer)
-        axes[1].plot(rows["step"], rows["m_i"], marker="o", color=colour, label=layer)
+        rows, label = mean[mean["layer"] == layer], legend_label(layer)
+        axes[0].plot(rows["step"], rows["m_g"] / rows["m_r"], marker="o", color=colour, label=label)
+        axes[1].plot(rows["step"], rows["m_i"], marker="o", color=colour, label=label)
     axes[0].axhline(1, color="grey", linestyle="--", linewidth=1)
     axes[0].set_yscale("log")
     axes[0].set_ylabel("m_g / m_r (below 1: as close as the shift a')")

@@ -13,6 +13,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
 
+def legend_label(name: object) -> str:
+    """A name as a legend entry. matplotlib silently leaves out labels that begin with "_"
+    (EfficientNet's layers are ``_blocks.N``), so the leading underscores are dropped."""
+    text = str(name)
+    return text.lstrip("_") or "(unnamed)"
+
+
 def stretch_contrast(images: torch.Tensor, spread: float = 3.0) -> torch.Tensor:
     """For display only (never for analysis): per image, map mean +- ``spread`` standard
     deviations (over all pixels and channels, so colours keep their balance) to [0, 1]."""

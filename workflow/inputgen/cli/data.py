@@ -106,7 +106,7 @@ def register(commands) -> None:
         metavar=("LOW", "HIGH"),
         help="area fraction range of a crop",
     )
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of the random crops")
     p.add_argument(
         "--folder",
         help="an ImageFolder tree whose labelled images feed the natural set instead of the "
@@ -122,7 +122,7 @@ def register(commands) -> None:
     p.add_argument("--name", required=True, help="the model's name in the config")
     p.add_argument("--model", type=model_spec, required=True, help="model spec as JSON")
     p.add_argument("--photos", required=True, help="photos .safetensors")
-    p.add_argument("--topk", type=int, default=5)
+    p.add_argument("--topk", type=int, default=5, help="classes listed per photo")
     p.add_argument("--out", required=True, help="table .tsv")
     p.add_argument("--figure", required=True, help="figure .png")
     add_runtime_args(p)

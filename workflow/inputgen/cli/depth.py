@@ -25,8 +25,10 @@ def _add_descent_args(p: argparse.ArgumentParser, steps_help: str) -> None:
     p.add_argument("--steps", type=int, required=True, help=steps_help)
     p.add_argument("--lr", type=float, required=True, help="first step size (normalised steps)")
     p.add_argument("--lr-end", type=float, default=None, help="last step size (linear decay)")
-    p.add_argument("--momentum", type=float, default=0.0)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--momentum", type=float, default=0.0, help="momentum of the normalised steps")
+    p.add_argument(
+        "--seed", type=int, default=0, help="master seed (start images, shifts, random layers)"
+    )
 
 
 def _run(args, stage: str, keys: tuple[str, ...], device, **extra) -> provenance.Run:
@@ -418,8 +420,8 @@ def cmd_mnist_training(args: argparse.Namespace) -> None:
 
 def register(commands) -> None:
     p = commands.add_parser("autoencode", help="invert one photo from each layer of a model")
-    p.add_argument("--name", required=True)
-    p.add_argument("--model", type=model_spec, required=True)
+    p.add_argument("--name", required=True, help="the model's name in the config")
+    p.add_argument("--model", type=model_spec, required=True, help="model spec as JSON")
     p.add_argument("--photos", required=True, help="photos .safetensors")
     p.add_argument("--photo", required=True, help="the target photo's name")
     p.add_argument("--size", type=int, required=True, help="side of the optimised image")
@@ -438,68 +440,79 @@ def register(commands) -> None:
         "--models", nargs="+", required=True, metavar="NAME=METRICS,IMAGES", help="in grid order"
     )
     p.add_argument("--untrained", nargs="*", default=[], help="names of the untrained models")
-    p.add_argument("--summary", required=True)
-    p.add_argument("--claims", required=True)
-    p.add_argument("--grid", required=True)
+    p.add_argument("--summary", required=True, help="per model and layer .tsv")
+    p.add_argument("--claims", required=True, help="the source's claims as numbers .tsv")
+    p.add_argument(
+        "--grid", required=True, help="inputs recovered from each layer, every model .png"
+    )
     p.set_defaults(func=cmd_autoencoding_summary)
 
     p = commands.add_parser("fully-connected", help="input recovery through fully connected nets")
     p.add_argument("--study", required=True, help="the study's name (titles and provenance)")
     p.add_argument("--nets", type=json.loads, required=True, help="JSON list of layer-width lists")
     p.add_argument("--relu", action="store_true", help="ReLU between layers (default: linear)")
-    p.add_argument("--photos", required=True)
+    p.add_argument("--photos", required=True, help="photos .safetensors")
     p.add_argument("--names", nargs="+", required=True, help="photos to recover")
-    p.add_argument("--size", type=int, default=29)
+    p.add_argument(
+        "--size", type=int, default=29, help="side of the downscaled photos (29: 2523 inputs)"
+    )
     p.add_argument("--points", type=int, default=24, help="log-spaced iterations recorded")
-    p.add_argument("--reference-std", type=float, default=1 / 25)
+    p.add_argument("--reference-std", type=float, default=1 / 25, help="a' = a + N(0, std^2)")
     _add_descent_args(p, "iterations (the largest budget)")
-    p.add_argument("--table", required=True)
-    p.add_argument("--figure", required=True)
+    p.add_argument("--table", required=True, help="m_i, m_g per net and iteration .tsv")
+    p.add_argument("--figure", required=True, help="m_i curves .png")
     add_runtime_args(p)
     p.set_defaults(func=cmd_fully_connected)
 
     p = commands.add_parser("conditioning", help="condition numbers of composed random layers")
-    p.add_argument("--width", type=int, required=True)
+    p.add_argument("--width", type=int, required=True, help="side of each square random layer")
     p.add_argument("--depth", type=int, required=True, help="deepest composition")
-    p.add_argument("--schemes", nargs="+", required=True)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--table", required=True)
-    p.add_argument("--spectra", required=True)
-    p.add_argument("--figure", required=True)
+    p.add_argument(
+        "--schemes",
+        nargs="+",
+        required=True,
+        help="init schemes: default, xavier, kaiming, orthogonal",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the random layers")
+    p.add_argument("--table", required=True, help="condition numbers .tsv")
+    p.add_argument("--spectra", required=True, help="every singular value .tsv")
+    p.add_argument("--figure", required=True, help="condition number against depth, spectra .png")
     p.set_defaults(func=cmd_conditioning)
 
     p = commands.add_parser("invertible", help="exact inversion and random output neighbours")
-    p.add_argument("--photos", required=True)
-    p.add_argument("--names", nargs="+", required=True)
-    p.add_argument("--size", type=int, default=29)
-    p.add_argument("--depth", type=int, default=4)
+    p.add_argument("--photos", required=True, help="photos .safetensors")
+    p.add_argument("--names", nargs="+", required=True, help="photos to invert")
+    p.add_argument("--size", type=int, default=29, help="side of the downscaled photos")
+    p.add_argument("--depth", type=int, default=4, help="square linear layers")
     p.add_argument("--neighbours", type=int, required=True, help="random neighbours per photo")
     p.add_argument("--output-std", type=float, default=1 / 1000, help="O(a'') = O(a) + N(0, s^2)")
-    p.add_argument("--reference-std", type=float, default=1 / 25)
+    p.add_argument("--reference-std", type=float, default=1 / 25, help="a' = a + N(0, std^2)")
     _add_descent_args(p, "gradient-descent iterations for a_g")
     p.add_argument("--invertible", required=True, help="reconstruction errors .tsv")
     p.add_argument("--neighbours-table", required=True, help="input distances .tsv")
-    p.add_argument("--summary", required=True)
-    p.add_argument("--figure", required=True)
+    p.add_argument("--summary", required=True, help="medians and the percentile of |a_g - a| .tsv")
+    p.add_argument("--figure", required=True, help="neighbour distances .png")
     add_runtime_args(p)
     p.set_defaults(func=cmd_invertible)
 
     p = commands.add_parser("mnist-training", help="layer autoencoding while a CNN trains")
     p.add_argument("--train-images", type=int, default=50000, help="first N training images")
-    p.add_argument("--epochs", type=int, required=True)
+    p.add_argument("--epochs", type=int, required=True, help="training epochs")
     p.add_argument("--train-batch", type=int, default=64, help="SGD batch (changes results)")
-    p.add_argument("--train-lr", type=float, default=0.01)
+    p.add_argument("--train-lr", type=float, default=0.01, help="SGD learning rate (momentum 0.9)")
     p.add_argument(
         "--checkpoints", type=float, nargs="+", required=True,
         help="fractions of training (0: untrained, 1: the end)",
     )  # fmt: skip
     p.add_argument("--digits", type=int, default=8, help="test digits autoencoded")
-    p.add_argument("--layers", nargs="+", default=["conv1", "conv2", "fc1", "fc2"])
-    p.add_argument("--priors", type=json_object, default={})
-    p.add_argument("--reference-std", type=float, default=1 / 25)
+    p.add_argument(
+        "--layers", nargs="+", default=["conv1", "conv2", "fc1", "fc2"], help="layers autoencoded"
+    )
+    p.add_argument("--priors", type=json_object, default={}, help='JSON, e.g. {"blur": {}}')
+    p.add_argument("--reference-std", type=float, default=1 / 25, help="a' = a + N(0, std^2)")
     _add_descent_args(p, "autoencoding iterations per layer and checkpoint")
-    p.add_argument("--metrics", required=True)
-    p.add_argument("--figure", required=True)
-    p.add_argument("--grid", required=True)
+    p.add_argument("--metrics", required=True, help="metrics .tsv")
+    p.add_argument("--figure", required=True, help="accuracy and m_g during training .png")
+    p.add_argument("--grid", required=True, help="recovered digits .png")
     add_runtime_args(p)
     p.set_defaults(func=cmd_mnist_training)

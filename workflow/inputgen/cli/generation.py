@@ -430,7 +430,13 @@ def register(commands) -> None:
     p = commands.add_parser("represent", help="generate one image per class (chunk of a job)")
     p.add_argument("--name", required=True, help="the model's name in the config")
     p.add_argument("--model", type=model_spec, required=True, help="model spec as JSON")
-    p.add_argument("--classes", type=int, nargs="+", required=True)
+    p.add_argument(
+        "--classes",
+        type=int,
+        nargs="+",
+        required=True,
+        help="ImageNet class indices (0..999), one image each",
+    )
     p.add_argument(
         "--objective",
         choices=("target", "minimum"),
@@ -443,21 +449,23 @@ def register(commands) -> None:
         required=True,
         help="generation settings as JSON (see config/README.md, generation)",
     )
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="master seed")
     p.add_argument("--out", required=True, help="chunk .safetensors")
     add_runtime_args(p)
     p.set_defaults(func=cmd_represent)
 
     p = commands.add_parser("summarise", help="gather representation chunks and rate them")
-    p.add_argument("--name", required=True)
-    p.add_argument("--model", type=model_spec, required=True)
+    p.add_argument("--name", required=True, help="the model's name in the config")
+    p.add_argument("--model", type=model_spec, required=True, help="the generator's spec as JSON")
     p.add_argument(
         "--evaluators",
         type=json_object,
         required=True,
         help="JSON map of the other models: name -> spec",
     )
-    p.add_argument("--chunks", nargs="+", required=True)
+    p.add_argument(
+        "--chunks", nargs="+", required=True, help="represent chunks .safetensors, in class order"
+    )
     p.add_argument("--images", required=True, help="gathered .safetensors")
     p.add_argument("--summary", required=True, help="per-class .tsv")
     p.add_argument("--quality", required=True, help="self and transfer recognition .tsv")
@@ -466,17 +474,22 @@ def register(commands) -> None:
     p.set_defaults(func=cmd_summarise)
 
     p = commands.add_parser("opposites", help="label minimised-class images by the model")
-    p.add_argument("--name", required=True)
-    p.add_argument("--model", type=model_spec, required=True)
-    p.add_argument("--chunks", nargs="+", required=True)
+    p.add_argument("--name", required=True, help="the model's name in the config")
+    p.add_argument("--model", type=model_spec, required=True, help="model spec as JSON")
+    p.add_argument(
+        "--chunks",
+        nargs="+",
+        required=True,
+        help="represent --objective minimum chunks .safetensors",
+    )
     p.add_argument(
         "--settings",
         type=json_object,
         required=True,
         help="generation settings as JSON (to find the opposites' opposites)",
     )
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--images", required=True)
+    p.add_argument("--seed", type=int, default=0, help="master seed (as the chunks were made with)")
+    p.add_argument("--images", required=True, help="gathered minimised images .safetensors")
     p.add_argument("--table", required=True, help="opposites .tsv")
     p.add_argument("--commutativity", required=True, help="commutativity .tsv")
     p.add_argument("--graph", required=True, help="opposite relation .graphml")
@@ -507,27 +520,60 @@ def register(commands) -> None:
     p.add_argument("--channels", type=int, nargs="+", required=True, help="channel indices")
 
     p = commands.add_parser("pair", help="combined (+) or difference (-) objective of 2 models")
-    p.add_argument("--first-name", required=True)
+    p.add_argument("--first-name", required=True, help="the first model's name in the config")
     p.add_argument("--first", type=model_spec, required=True, help="model spec as JSON")
-    p.add_argument("--second-name", required=True)
+    p.add_argument("--second-name", required=True, help="the second model's name in the config")
     p.add_argument("--second", type=model_spec, required=True, help="model spec as JSON")
-    p.add_argument("--operation", choices=("+", "-"), required=True)
-    p.add_argument("--weights", type=float, nargs=2, default=(1.0, 1.0), metavar=("D", "E"))
-    p.add_argument("--classes", type=int, nargs="+", required=True)
-    p.add_argument("--settings", type=json_object, required=True)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--images", required=True)
-    p.add_argument("--table", required=True)
-    p.add_argument("--grid", required=True)
+    p.add_argument(
+        "--operation",
+        choices=("+", "-"),
+        required=True,
+        help="+: d*O1 + e*O2 (combined, g'); -: d*O1 - e*O2 (difference, g'')",
+    )
+    p.add_argument(
+        "--weights",
+        type=float,
+        nargs=2,
+        default=(1.0, 1.0),
+        metavar=("D", "E"),
+        help="weights d and e of the first and second model's logits",
+    )
+    p.add_argument(
+        "--classes",
+        type=int,
+        nargs="+",
+        required=True,
+        help="ImageNet class indices (0..999), one image each",
+    )
+    p.add_argument(
+        "--settings", type=json_object, required=True, help="generation settings as JSON"
+    )
+    p.add_argument("--seed", type=int, default=0, help="master seed")
+    p.add_argument("--images", required=True, help="images .safetensors")
+    p.add_argument(
+        "--table", required=True, help="how each model and the pair classify the images .tsv"
+    )
+    p.add_argument("--grid", required=True, help="image grid .png")
     add_runtime_args(p)
     p.set_defaults(func=cmd_pair)
 
     p = commands.add_parser("ablation", help="quality of representations per prior setting")
-    p.add_argument("--name", required=True)
-    p.add_argument("--model", type=model_spec, required=True)
-    p.add_argument("--evaluators", type=json_object, required=True)
-    p.add_argument("--runs", nargs="+", required=True, metavar="CONFIG=PATH")
-    p.add_argument("--table", required=True)
-    p.add_argument("--figure", required=True)
+    p.add_argument("--name", required=True, help="the model's name in the config")
+    p.add_argument("--model", type=model_spec, required=True, help="the generator's spec as JSON")
+    p.add_argument(
+        "--evaluators",
+        type=json_object,
+        required=True,
+        help="JSON map of the other models: name -> spec",
+    )
+    p.add_argument(
+        "--runs",
+        nargs="+",
+        required=True,
+        metavar="CONFIG=PATH",
+        help="prior configuration name = its represent .safetensors, one per row",
+    )
+    p.add_argument("--table", required=True, help="one quality row per configuration .tsv")
+    p.add_argument("--figure", required=True, help="one image row per configuration .png")
     add_runtime_args(p)
     p.set_defaults(func=cmd_ablation)

@@ -174,7 +174,12 @@ def register(commands) -> None:
 
     p = commands.add_parser("graphs", help="nearest-neighbour class graphs and their coherence")
     p.add_argument("--outputs", required=True, help="outputs .safetensors")
-    p.add_argument("--metric", choices=("euclidean", "cosine"), default="euclidean")
+    p.add_argument(
+        "--metric",
+        choices=("euclidean", "cosine"),
+        default="euclidean",
+        help="distance of the metric relation (nearest other class point)",
+    )
     p.add_argument("--permutations", type=int, default=10_000, help="baseline permutations")
     p.add_argument("--seed", type=int, default=0, help="seed of the permutations")
     p.add_argument("--max-components", type=int, default=40, help="components drawn per half")
@@ -192,8 +197,14 @@ def register(commands) -> None:
     p.set_defaults(func=cmd_pca)
 
     p = commands.add_parser("compare", help="per class: how far apart models' outputs lie")
-    p.add_argument("--generator", required=True)
-    p.add_argument("--outputs", nargs="+", required=True, metavar="EVALUATOR=PATH")
+    p.add_argument("--generator", required=True, help="the generator's name in the config")
+    p.add_argument(
+        "--outputs",
+        nargs="+",
+        required=True,
+        metavar="EVALUATOR=PATH",
+        help="each evaluator's outputs .safetensors on the generator's images",
+    )
     p.add_argument("--table", required=True, help="comparison .tsv")
     p.add_argument("--figure", required=True, help="heatmap .png")
     p.set_defaults(func=cmd_compare)

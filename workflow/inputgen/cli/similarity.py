@@ -257,14 +257,18 @@ def cmd_cka_layers(args: argparse.Namespace) -> None:
 
 def register(commands) -> None:
     p = commands.add_parser("invert", help="a representation-inversion dataset of one model")
-    p.add_argument("--name", required=True)
-    p.add_argument("--model", type=model_spec, required=True)
+    p.add_argument("--name", required=True, help="the model's name in the config")
+    p.add_argument("--model", type=model_spec, required=True, help="model spec as JSON")
     p.add_argument("--natural", required=True, help="natural images .safetensors")
     p.add_argument("--pairs", type=int, required=True, help="(seed, target) pairs to invert")
     p.add_argument("--steps", type=int, required=True, help="iterations (the paper: 2000)")
-    p.add_argument("--step-size", type=float, default=1 / 8)
-    p.add_argument("--momentum", type=float, default=0.9)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--step-size", type=float, default=1 / 8, help="L2 length of one step (the paper: 1/8)"
+    )
+    p.add_argument(
+        "--momentum", type=float, default=0.9, help="momentum of the L2-normalised steps"
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the pairs and of the descent")
     p.add_argument("--show", type=int, default=8, help="pairs in the figure")
     p.add_argument("--out", required=True, help="inverted .safetensors")
     p.add_argument("--summary", required=True, help="per-model summary .tsv")
@@ -280,9 +284,17 @@ def register(commands) -> None:
     p.add_argument("--debiased", action="store_true", help="the debiased (unbiased HSIC) CKA")
     p.add_argument("--natural", required=True, help="natural images .safetensors")
     p.add_argument("--images", type=int, default=None, help="use the first N (default: all)")
-    p.add_argument("--inverted", nargs="+", required=True, metavar="MODEL=PATH")
-    p.add_argument("--natural-table", required=True)
-    p.add_argument("--inverted-table", required=True)
+    p.add_argument(
+        "--inverted",
+        nargs="+",
+        required=True,
+        metavar="MODEL=PATH",
+        help="each model's inverted .safetensors",
+    )
+    p.add_argument("--natural-table", required=True, help="CKA on the natural images .tsv")
+    p.add_argument(
+        "--inverted-table", required=True, help="CKA on each model's inverted images .tsv"
+    )
     p.add_argument("--summary", required=True, help="mean off-diagonal CKA .tsv")
     p.add_argument("--figure", required=True, help="heatmaps .png")
     add_runtime_args(p)
@@ -293,7 +305,7 @@ def register(commands) -> None:
     p.add_argument("--layers", type=json_object, required=True, help="JSON name -> [layers]")
     p.add_argument("--natural", required=True, help="natural images .safetensors")
     p.add_argument("--images", type=int, default=None, help="use the first N (default: all)")
-    p.add_argument("--table", required=True)
-    p.add_argument("--figure", required=True)
+    p.add_argument("--table", required=True, help="layer x layer CKA .tsv")
+    p.add_argument("--figure", required=True, help="heatmap .png")
     add_runtime_args(p)
     p.set_defaults(func=cmd_cka_layers)

@@ -249,18 +249,29 @@ def _pair_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--target-images", required=True, help="theta2's class representations .safetensors"
     )
-    p.add_argument("--classes", type=int, nargs="+", required=True)
+    p.add_argument(
+        "--classes",
+        type=int,
+        nargs="+",
+        required=True,
+        help="ImageNet classes whose theta2 images are matched",
+    )
     p.add_argument(
         "--settings", type=json_object, required=True, help="generation settings as JSON"
     )
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="master seed")
 
 
 def register(commands) -> None:
     p = commands.add_parser("vectorise", help="theta1 draws theta2's pictures (and photos)")
     _pair_args(p)
     p.add_argument("--photos", required=True, help="photos .safetensors")
-    p.add_argument("--photo-names", nargs="+", required=True)
+    p.add_argument(
+        "--photo-names",
+        nargs="+",
+        required=True,
+        help="photos (names in --photos) whose theta1 outputs are also matched",
+    )
     p.add_argument("--out", required=True, help="vectorised images .safetensors")
     p.add_argument("--table", required=True, help="distances and recognition .tsv")
     p.add_argument("--figure", required=True, help="own | theirs | vectorised .png")

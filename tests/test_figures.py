@@ -1,0 +1,459 @@
+"""Every figure the library draws, from small inputs shaped like the tiny run's: each is
+rendered and read through matplotlib's artists (not pixels). A visible axes has both axis
+labels, a figure has a title, every legend entry has a text matplotlib shows (labels starting
+with "_" are silently dropped), and every labelled line or collection is in a legend."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+import yaml  # noqa: E402
+from inputgen import depth_plots, graphs, output_plots, plots, similarity_plots  # noqa: E402
+from inputgen.imagenet_groups import groups_of  # noqa: E402
+from inputgen.models import imagenet_class_names  # noqa: E402
+from matplotlib.legend import Legend  # noqa: E402
+from matplotlib.text import Annotation  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+MODULES = (plots, depth_plots, output_plots, similarity_plots, graphs)
+LITE0_LAYERS = ["_blocks.1", "_blocks.4", "_blocks.10", "_blocks.15"]  # config/config.yaml
+RNG = np.random.default_rng(0)
+
+
+def config_classes() -> list[int]:
+    return [int(c) for c in yaml.safe_load((REPO / "config/config.yaml").read_text())["classes"]]
+
+
+def clustered_outputs(classes: list[int], seed: int = 0) -> np.ndarray:
+    """Logits in which classes of one coarse group look alike, as a trained model's do."""
+    rng = np.random.default_rng(seed)
+    groups = [g or f"none {c}" for c, g in zip(range(1000), groups_of(range(1000)), strict=True)]
+    centres = {g: rng.normal(size=32) for g in sorted(set(groups))}
+    embedding = np.array([centres[g] + rng.normal(size=32) for g in groups])
+    logits = embedding @ embedding.T / 8 + rng.normal(size=(1000, 1000))
+    return logits[classes]
+
+
+def nearest_graph(classes: list[int]):
+    return graphs.nearest_graph(clustered_outputs(classes), classes, imagenet_class_names())
+
+
+# --- small inputs, built as the CLI builds them (workflow/inputgen/cli/*.py) -----------------
+
+
+def autoencoding_metrics(layers=LITE0_LAYERS, steps=20) -> pd.DataFrame:
+    return pd.concat(
+        pd.DataFrame(
+            {
+                "layer": layer,
+                "iteration": range(steps + 1),
+                "m_g": np.geomspace(10, 0.1 * (i + 1), steps + 1),
+                "m_i": np.linspace(80, 20 + 10 * i, steps + 1),
+                "m_r": 0.5 * (i + 1),
+            }
+        )
+        for i, layer in enumerate(layers)
+    )
+
+
+def fully_connected_table() -> pd.DataFrame:
+    kept = [0, 1, 3, 10, 30, 100]
+    return pd.DataFrame(
+        [
+            {"net": net, "photo": photo, "iteration": it, "m_i": 50 / (1 + it) + d, "m_g": 1.0}
+            for d, net in enumerate(["64", "64-64", "64-16-64"])
+            for photo in ("chelsea", "coffee")
+            for it in kept
+        ]
+    )
+
+
+def conditioning_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
+    schemes, depths, width = ["default", "xavier", "kaiming", "orthogonal"], [1, 2, 3], 8
+    table = pd.DataFrame(
+        [
+            {"scheme": s, "depth": d, "condition_number": 10.0**d, "sigma_max": 1, "sigma_min": 1}
+            for s in schemes
+            for d in depths
+        ]
+    )
+    spectra = pd.DataFrame(
+        [
+            {"scheme": s, "depth": d, "index": i, "singular_value": 2.0 ** (-i * d)}
+            for s in schemes
+            for d in depths
+            for i in range(width)
+        ]
+    )
+    return table, spectra
+
+
+def training_table() -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "step": step,
+                "test_accuracy": 0.1 + step / 200,
+                "layer": layer,
+                "digit": digit,
+                "m_g": 1.0 + i,
+                "m_r": 2.0,
+                "m_i": 10.0 - step / 20,
+            }  # fmt: skip
+            for step in (0, 50, 100)
+            for i, layer in enumerate(["conv1", "conv2", "fc1", "fc2"])
+            for digit in range(2)
+        ]
+    )
+
+
+def comparison_table(models=("lite0", "mobilenet_v2", "resnet18_random")) -> pd.DataFrame:
+    names = imagenet_class_names()
+    return pd.DataFrame(
+        [
+            {
+                "model_a": a,
+                "model_b": b,
+                "class": c,
+                "name": names[c],
+                "correlation_distance": float(RNG.uniform(0, 1.5)),
+            }  # fmt: skip
+            for i, a in enumerate(models)
+            for b in models[i + 1 :]
+            for c in config_classes()
+        ]
+    )
+
+
+def coherence_table() -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "generator": g,
+                "evaluator": e,
+                "relation": relation,
+                "observed": 0.6,
+                "baseline_mean": 0.15,
+                "ci_low": 0.05,
+                "ci_high": 0.3,
+                "p_value": 0.01,
+            }  # fmt: skip
+            for g in ("lite0", "mobilenet_v2")
+            for e in ("lite0", "resnet18_random")
+            for relation in ("nearest", "metric")
+        ]
+    )
+
+
+def cka_table(models=("lite0", "mobilenet_v2", "resnet18_random")) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"model_a": a, "model_b": b, "cka": 1.0 if a == b else float(RNG.uniform(0.2, 0.9))}
+            for a in models
+            for b in models
+        ]
+    )
+
+
+def layer_table() -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"layer_a": a, "layer_b": b, "cka": float(RNG.uniform(0, 1))}
+            for a in [*LITE0_LAYERS, "penultimate"]
+            for b in ["layer1", "layer2", "layer3", "layer4"]
+        ]
+    )
+
+
+def trajectory_table() -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "element": f"chelsea -> {target}",
+                "start_class": "tabby",
+                "step": step,
+                "target_logit": step / 2,
+                "start_logit": 10 - step / 3,
+            }  # fmt: skip
+            for target in ("tench", "goldfish", "jaguar")
+            for step in range(10)
+        ]
+    )
+
+
+def pca_inputs():
+    classes = config_classes()
+    names = imagenet_class_names()
+    coordinates = RNG.normal(size=(len(classes), 2))  # output_space.pca: two components
+    ratios = np.sort(RNG.uniform(size=len(classes)))[::-1]
+    ratios /= ratios.sum()
+    return coordinates, ratios, [names[c] for c in classes], [g or "" for g in groups_of(classes)]
+
+
+# One case per figure-making function: "module.function" -> a call returning its figure.
+FIGURES = {
+    "plots.image_grid": lambda: plots.image_grid(
+        torch.rand(5, 3, 16, 16),
+        [f"class {i}\ntop-1 {i}" for i in range(5)],
+        columns=3,
+        stretch=True,
+        title="lite0: class representations",
+    ),  # fmt: skip
+    "plots.labelled_scatter": lambda: plots.labelled_scatter(
+        RNG.normal(size=6),
+        RNG.normal(size=6),
+        [f"class {i}" for i in range(6)],
+        xlabel="_blocks.10 feature 3 (mean activation)",
+        ylabel="_blocks.10 feature 7 (mean activation)",
+        title="lite0: embedded",
+    ),  # fmt: skip
+    "plots.trajectories": lambda: plots.trajectories(trajectory_table()),
+    "depth_plots.autoencoding_curves": lambda: depth_plots.autoencoding_curves(
+        autoencoding_metrics(), title="lite0: autoencoding chelsea (64 px) from each layer"
+    ),
+    "depth_plots.fully_connected_figure": lambda: depth_plots.fully_connected_figure(
+        fully_connected_table(), title="Fully connected (linear)", reference=3.0
+    ),
+    "depth_plots.conditioning_figure": lambda: depth_plots.conditioning_figure(
+        *conditioning_tables()
+    ),
+    "depth_plots.neighbours_figure": lambda: depth_plots.neighbours_figure(
+        RNG.uniform(10, 100, size=200),
+        shifted=5.0,
+        descent=40.0,
+        errors=pd.DataFrame(
+            {"dtype": ["float32", "float64"], "median_relative_error": [1e-2, 1e-12]}
+        ),
+        note="chelsea: 4 square linear layers",
+    ),  # fmt: skip
+    "depth_plots.training_figure": lambda: depth_plots.training_figure(training_table()),
+    "output_plots.component_drawing": lambda: output_plots.component_drawing(
+        nearest_graph(config_classes()), title="lite0 images as lite0 sees them"
+    ),
+    "output_plots.pca_figure": lambda: output_plots.pca_figure(
+        *pca_inputs(), title="PCA of the output space"
+    ),
+    "output_plots.comparison_heatmap": lambda: output_plots.comparison_heatmap(
+        comparison_table(), title="How differently the models see lite0's class images"
+    ),
+    "output_plots.coherence_figure": lambda: output_plots.coherence_figure(
+        coherence_table(), title="Do nearest-neighbour edges join classes of one coarse group?"
+    ),
+    "output_plots.loss_curve": lambda: output_plots.loss_curve(
+        list(np.geomspace(100, 1, 30)), title="lite0 -> mobilenet_v2", ylabel="mean RSS"
+    ),
+    "similarity_plots.cka_heatmaps": lambda: similarity_plots.cka_heatmaps(
+        cka_table(), cka_table(), note="8 images"
+    ),
+    "similarity_plots.layer_heatmap": lambda: similarity_plots.layer_heatmap(
+        layer_table(), "lite0", "resnet18_random", batches=3
+    ),
+}
+
+
+def makes_a_figure(function) -> bool:
+    """Returns a figure by its annotation, or creates one in its body."""
+    returns = inspect.signature(function).return_annotation
+    source = inspect.getsource(function)
+    creates = any(f"plt.{name}(" in source for name in ("subplots", "figure", "subplot_mosaic"))
+    return "Figure" in str(returns) or creates
+
+
+def figure_functions() -> set[str]:
+    found = set()
+    for module in MODULES:
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if not name.startswith("_") and function.__module__ == module.__name__:
+                if makes_a_figure(function):
+                    found.add(f"{module.__name__.removeprefix('inputgen.')}.{name}")
+    return found
+
+
+def test_every_figure_function_has_a_case_here():
+    found = figure_functions()
+    assert found, "the scan found no figure functions"
+    assert found - FIGURES.keys() == set(), "figure functions without a case in FIGURES"
+    assert FIGURES.keys() - found == set(), "cases in FIGURES for functions that are gone"
+
+
+# --- what every figure must satisfy -----------------------------------------------------------
+
+
+def legends(figure) -> list[Legend]:
+    found = list(figure.legends)
+    for ax in figure.axes:
+        found += [a for a in ax.get_children() if isinstance(a, Legend)]  # ax.legend_ too
+    return found
+
+
+def is_colorbar(ax) -> bool:
+    return ax.get_label() == "<colorbar>"
+
+
+# Labels matplotlib gives unlabelled artists, or that mean "keep out of the legend".
+AUTOMATIC = re.compile(r"_(child|line|collection|patch|container)\d*$|_nolegend_$")
+
+
+def shown(label) -> bool:
+    """Whether an artist's label is meant for a legend. A label that begins with "_" but is
+    none of matplotlib's own (e.g. EfficientNet's "_blocks.1") was meant to show and would
+    silently not: it counts as shown, and so fails the legend check."""
+    return bool(label) and not AUTOMATIC.match(str(label))
+
+
+def check_figure(figure) -> None:
+    figure.canvas.draw()  # renders: a figure that cannot be saved fails here
+    suptitle = figure.get_suptitle()
+    content = [ax for ax in figure.axes if ax.axison and not is_colorbar(ax)]
+    titled = all(
+        any(ax.get_title(loc=loc) for loc in ("left", "center", "right")) for ax in content
+    )
+    assert suptitle or (content and titled), "no suptitle, and an axes without a title"
+    for ax in figure.axes:
+        if is_colorbar(ax):  # its one axis carries the colour scale's label
+            assert ax.get_ylabel().strip() or ax.get_xlabel().strip(), "colour bar without label"
+        elif ax.axison:  # image grids and graph drawings turn their axes off
+            assert ax.get_xlabel().strip(), f"no x label on {ax.get_title() or ax}"
+            assert ax.get_ylabel().strip(), f"no y label on {ax.get_title() or ax}"
+    texts = []
+    for legend in legends(figure):
+        entries = [text.get_text() for text in legend.get_texts()]
+        assert entries, "an empty legend"
+        for entry in entries:
+            assert entry.strip(), f"an empty legend entry in {entries}"
+            assert not entry.startswith("_"), f"matplotlib hides {entry!r}"
+        texts += entries
+    for ax in figure.axes:
+        for artist in (*ax.lines, *ax.collections, *ax.containers, *ax.patches):
+            label = artist.get_label()
+            if shown(label):
+                assert label in texts, f"{label!r} is labelled but in no legend"
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_figure_is_labelled(name):
+    figure = FIGURES[name]()
+    try:
+        assert isinstance(figure, plt.Figure)
+        check_figure(figure)
+    finally:
+        plt.close(figure)
+
+
+def test_check_figure_catches_a_hidden_legend_label():
+    figure, ax = plt.subplots()
+    ax.plot([0, 1], label="_blocks.1")
+    ax.plot([1, 0], label="shown")
+    ax.set(xlabel="x", ylabel="y", title="t")
+    ax.legend()
+    with pytest.raises(AssertionError, match="_blocks.1"):
+        check_figure(figure)
+    plt.close(figure)
+
+
+# --- the figures the issue named -----------------------------------------------------------
+
+
+def test_efficientnet_layers_are_in_the_autoencoding_legend():
+    figure = FIGURES["depth_plots.autoencoding_curves"]()
+    entries = [t.get_text() for legend in legends(figure) for t in legend.get_texts()]
+    assert entries == ["blocks.1", "blocks.4", "blocks.10", "blocks.15"]
+    plt.close(figure)
+    figure = depth_plots.training_figure(training_table().replace({"conv1": "_conv1"}))
+    entries = [t.get_text() for legend in legends(figure) for t in legend.get_texts()]
+    assert entries == ["conv1", "conv2", "fc1", "fc2"]
+    plt.close(figure)
+
+
+def name_boxes(ax, renderer) -> np.ndarray:
+    names = [text for text in ax.texts if isinstance(text, Annotation)]
+    return np.array([text.get_window_extent(renderer).extents for text in names]).reshape(-1, 4)
+
+
+def marker_boxes(ax) -> np.ndarray:
+    centres = np.concatenate([c.get_offsets() for c in ax.collections if len(c.get_offsets())])
+    xy = ax.transData.transform(centres)
+    radius = np.sqrt(output_plots._NODE_SIZE) / 2 * ax.figure.dpi / 72
+    return np.hstack([xy - radius + 1, xy + radius - 1])
+
+
+def overlapping(first: np.ndarray, second: np.ndarray, tolerance: float = 0.5) -> np.ndarray:
+    return (
+        (first[:, None, 0] < second[None, :, 2] - tolerance)
+        & (second[None, :, 0] < first[:, None, 2] - tolerance)
+        & (first[:, None, 1] < second[None, :, 3] - tolerance)
+        & (second[None, :, 1] < first[:, None, 3] - tolerance)
+    )
+
+
+def check_names_apart(figure) -> tuple[int, int]:
+    """Drawn at the dpi write_figure saves with: no two names overlap, and no name covers a
+    node. Returns (names drawn, nodes drawn)."""
+    figure.set_dpi(120)
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    names = nodes = 0
+    for ax in figure.axes:
+        boxes = name_boxes(ax, renderer)
+        if not len(boxes):
+            continue
+        clash = overlapping(boxes, boxes)
+        np.fill_diagonal(clash, False)
+        assert not clash.any(), f"{clash.sum() // 2} pairs of names overlap"
+        markers = marker_boxes(ax)
+        assert not overlapping(boxes, markers).any(), "a name covers a node"
+        names, nodes = names + len(boxes), nodes + len(markers)
+    return names, nodes
+
+
+def legend_entries(figure) -> dict[str, str]:
+    """Legend text -> the marker of its handle."""
+    return {
+        text.get_text(): getattr(handle, "get_marker", lambda: "")()
+        for legend in legends(figure)
+        for text, handle in zip(legend.get_texts(), legend.legend_handles, strict=True)
+    }
+
+
+def test_graph_drawing_explains_its_markers_and_names_every_node_of_40_classes():
+    graph = nearest_graph(config_classes())
+    assert not all(graph.nodes[n]["generated"] for n in graph)  # squares to explain
+    figure = output_plots.component_drawing(graph, title="nearest")
+    markers = legend_entries(figure)
+    assert {"o", "s"} <= set(markers.values())
+    assert any("not generated" in text for text, marker in markers.items() if marker == "s")
+    assert any("generated" in text for text, marker in markers.items() if marker == "o")
+    assert "coarse group" in [legend.get_title().get_text() for legend in legends(figure)]
+    names, nodes = check_names_apart(figure)
+    assert nodes >= graph.number_of_nodes()  # a neighbour in the other half is drawn twice
+    assert names == nodes  # 40 classes: room for every name
+    check_figure(figure)
+    plt.close(figure)
+
+
+def test_graph_drawing_of_1000_classes_keeps_names_apart():
+    graph = graphs.metric_graph(
+        clustered_outputs(list(range(1000))), list(range(1000)), names=imagenet_class_names()
+    )
+    figure = output_plots.component_drawing(graph, title="metric", max_components=40)
+    markers = legend_entries(figure)
+    assert "s" not in markers.values()  # every node of a metric graph was generated
+    names, nodes = check_names_apart(figure)
+    assert nodes > 400 and names >= 0.85 * nodes
+    titles = " ".join(ax.get_title(loc="left") for ax in figure.axes)
+    assert "40 largest" in titles
+    if names < nodes:
+        assert f"{nodes - names} of" in titles or "names left out" in titles
+    check_figure(figure)
+    plt.close(figure)
