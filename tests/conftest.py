@@ -54,3 +54,17 @@ def make_photos(directory: Path, names=("chelsea", "rocket"), crops=4, size=96) 
     )
     assert code == 0
     return directory
+
+
+def split_comment(line: str) -> tuple[str, str | None]:
+    """(code, comment or None): a comment starts at a `#` outside quotes that begins a word
+    (YAML's and the shell's rule)."""
+    quote = None
+    for i, char in enumerate(line):
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and (i == 0 or line[i - 1].isspace()):
+            return line[:i], line[i + 1 :]
+    return line, None

@@ -22,7 +22,7 @@ from collections import Counter
 
 import pytest
 import yaml
-from conftest import REPO
+from conftest import REPO, split_comment
 from inputgen.models import imagenet_class_names
 
 CONFIGS = ["config/config.yaml", "config/paper.yaml"]
@@ -69,19 +69,6 @@ def class_values(node, section: str | None = None):
     elif isinstance(node, list):
         for item in node:
             yield from class_values(item, section)
-
-
-def split_comment(line: str) -> tuple[str, str | None]:
-    """(code, comment text or None): a YAML comment starts at '#' after whitespace, unquoted."""
-    quote = None
-    for i, char in enumerate(line):
-        if quote:
-            quote = None if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char == "#" and (i == 0 or line[i - 1].isspace()):
-            return line[:i], line[i + 1 :]
-    return line, None
 
 
 def split_top(text: str, separator: str) -> list[str]:

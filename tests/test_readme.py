@@ -20,7 +20,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, split_comment
 from inputgen import cli
 from test_workflow import snakemake
 
@@ -74,19 +74,6 @@ IGNORED = shutil.ignore_patterns(
 )
 
 
-def split_comment(line: str) -> tuple[str, str]:
-    """(command, comment): the comment starts at a `#` outside quotes that begins a word."""
-    quote = None
-    for i, char in enumerate(line):
-        if quote:
-            quote = None if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char == "#" and (i == 0 or line[i - 1].isspace()):
-            return line[:i].strip(), line[i + 1 :].strip()
-    return line.strip(), ""
-
-
 def shell_commands() -> list[tuple[str, str, str]]:
     """(document, command, comment) for every line of every ```sh block of DOCS."""
     found = []
@@ -98,8 +85,8 @@ def shell_commands() -> list[tuple[str, str, str]]:
                 block = None if block is not None else fence.group(1)
             elif block in ("sh", "bash", "shell") and line.strip():
                 command, comment = split_comment(line)
-                if command:
-                    found.append((doc, shlex.join(shlex.split(command)), comment))
+                if command.strip():
+                    found.append((doc, shlex.join(shlex.split(command)), (comment or "").strip()))
     return found
 
 

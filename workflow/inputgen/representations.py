@@ -14,7 +14,7 @@ import networkx as nx
 import pandas as pd
 import torch
 
-from inputgen.models import ZooModel
+from inputgen.models import ZooModel, capture
 from inputgen.objectives import FeatureMean, InputL1, LogitMinimum, LogitTarget, Term
 from inputgen.optimize import Result, build_priors, optimize, scaled_random_init
 
@@ -128,8 +128,6 @@ def head_logits(
     zoo: ZooModel, images: torch.Tensor, layer: str, head: str, batch_size: int
 ) -> torch.Tensor:
     """The auxiliary head's logits on images, ``batch_size`` at a time, on the CPU."""
-    from inputgen.models import capture
-
     device = zoo.preprocess.mean.device
     module = zoo.model.get_submodule(head)
     outputs = []
