@@ -31,6 +31,7 @@ include: "workflow/rules/arithmetic.smk"
 include: "workflow/rules/output_space.smk"
 include: "workflow/rules/similarity.smk"
 include: "workflow/rules/depth.smk"
+include: "workflow/rules/findings.smk"
 
 
 rule all:
@@ -73,3 +74,4 @@ rule all:
         rules.conditioning.output if CONDITIONING else [],
         rules.invertible.output if INVERTIBLE else [],
         rules.mnist_training.output if MNIST else [],
+        rules.findings.output,

@@ -64,13 +64,30 @@ def main() -> None:
             torch.autograd.grad(loss, images)
 
     def engine(batch_classes, start):
-        return lambda: optimize({"m": zoo}, LogitTarget("m", batch_classes, 30.0), start,
-                                steps=args.steps, lr=0.01, priors=priors, octaves=(1.0,),
-                                ids=batch_classes, progress=None)
+        return lambda: optimize(
+            {"m": zoo},
+            LogitTarget("m", batch_classes, 30.0),
+            start,
+            steps=args.steps,
+            lr=0.01,
+            priors=priors,
+            octaves=(1.0,),
+            ids=batch_classes,
+            progress=None,
+        )
 
     def engine_octaves():
-        optimize({"m": zoo}, LogitTarget("m", classes, 30.0), init, steps=args.steps, lr=0.01,
-                 priors=priors, octaves=(0.5, 0.75, 1.0), ids=classes, progress=None)
+        optimize(
+            {"m": zoo},
+            LogitTarget("m", classes, 30.0),
+            init,
+            steps=args.steps,
+            lr=0.01,
+            priors=priors,
+            octaves=(0.5, 0.75, 1.0),
+            ids=classes,
+            progress=None,
+        )
 
     def one_at_a_time():
         for i, cls in enumerate(classes):
@@ -82,11 +99,15 @@ def main() -> None:
     t_octaves = timed(engine_octaves, device, args.repeats)
     t_single = timed(one_at_a_time, device, max(1, args.repeats - 2))
 
-    print(f"machine: {platform.node()} | {device} "
-          f"{torch.cuda.get_device_name(device) if device.type == 'cuda' else platform.processor()}"
-          f" | torch {torch.__version__} | {torch.get_num_threads()} threads")
-    print(f"model {args.model} at {size}px, batch {args.batch}, {args.steps} steps, best of "
-          f"{args.repeats}")
+    print(
+        f"machine: {platform.node()} | {device} "
+        f"{torch.cuda.get_device_name(device) if device.type == 'cuda' else platform.processor()}"
+        f" | torch {torch.__version__} | {torch.get_num_threads()} threads"
+    )
+    print(
+        f"model {args.model} at {size}px, batch {args.batch}, {args.steps} steps, best of "
+        f"{args.repeats}"
+    )
     print(f"{'what':44s} {'ms / image-step':>16s} {'ratio':>8s}")
     rows = [
         ("forward + backward only (floor)", t_floor, 1.0),

@@ -33,6 +33,17 @@ def torch_home(tmp_path, monkeypatch) -> Path:
     return checkpoints
 
 
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory) -> Path:
+    """One run of the tiny DAG (tests/config/tiny.yaml) that the whole session reads: minutes,
+    so tests/test_workflow.py and tests/test_findings.py share it."""
+    from test_workflow import snakemake
+
+    workdir = tmp_path_factory.mktemp("tiny")
+    snakemake(workdir)
+    return workdir
+
+
 def make_photos(directory: Path, names=("chelsea", "rocket"), crops=4, size=96) -> Path:
     """Run the photos stage into ``directory`` (p.safetensors, n.safetensors, p.png)."""
     code = cli.main(

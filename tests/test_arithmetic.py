@@ -85,6 +85,8 @@ def test_transfiguration_adds_the_control_and_keeps_frames(tmp_path):
         tmp_path / "trajectory.tsv",
         "--trajectory",
         tmp_path / "trajectory.png",
+        "--transfer",
+        tmp_path / "transfer.tsv",
     )
     table = pd.read_csv(tmp_path / "t.tsv", sep="\t")
     assert table["target"].tolist()[:2] == [251, 483]
@@ -130,6 +132,8 @@ def test_transfiguration_adds_the_control_and_keeps_frames(tmp_path):
                 str(tmp_path / "xt.tsv"),
                 "--trajectory",
                 str(tmp_path / "xt.png"),
+                "--transfer",
+                str(tmp_path / "xtransfer.tsv"),
             ]
         )
         == 2
@@ -159,6 +163,10 @@ def test_interpolation_writes_frames_table_and_an_animation(tmp_path):
         tmp_path / "i.png",
         "--gif",
         tmp_path / "i.gif",
+        "--probabilities",
+        tmp_path / "ip.png",
+        "--transfer",
+        tmp_path / "it.tsv",
     )
     table = pd.read_csv(tmp_path / "i.tsv", sep="\t")
     assert table["fraction"].tolist() == [0.0, 0.5, 1.0]
@@ -177,7 +185,8 @@ def test_interpolation_can_start_from_a_photo(tmp_path):
                          ("noise", [])):  # fmt: skip
         run(*common, *extra, *[f"--{k}" for k in ("out",)], tmp_path / f"{label}.safetensors",
             "--table", tmp_path / f"{label}.tsv", "--figure", tmp_path / f"{label}.png",
-            "--gif", tmp_path / f"{label}.gif")  # fmt: skip
+            "--gif", tmp_path / f"{label}.gif", "--probabilities", tmp_path / f"{label}p.png",
+            "--transfer", tmp_path / f"{label}t.tsv")  # fmt: skip
     photo = artifacts.load_tensors(tmp_path / "p.safetensors")[0]["images"][0]
     from_photo = artifacts.load_tensors(tmp_path / "photo.safetensors")[0]["frames"][0]
     from_noise = artifacts.load_tensors(tmp_path / "noise.safetensors")[0]["frames"][0]

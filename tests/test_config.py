@@ -44,7 +44,7 @@ BAD = {
     ),
     "class out of range": (
         lambda c: c["classes"].append(1000),
-        ["classes[40]", "1000", "maximum of 999"],
+        ["classes[28]", "1000", "maximum of 999"],
     ),
     "duplicate class": (
         lambda c: c["classes"].append(251),
@@ -153,7 +153,7 @@ def test_every_problem_is_reported_at_once():
 
     with pytest.raises(ConfigError) as error:
         validate(with_change(two_problems), SCHEMA)
-    assert "classes[40]" in str(error.value) and "photos.crops" in str(error.value)
+    assert "classes[28]" in str(error.value) and "photos.crops" in str(error.value)
 
 
 def test_snakemake_stops_before_any_job_on_a_bad_config(tmp_path):

@@ -210,6 +210,28 @@ FIGURES = {
         stretch=True,
         title="lite0: class representations",
     ),  # fmt: skip
+    "plots.grouped_grid": lambda: plots.grouped_grid(
+        torch.rand(5, 3, 16, 16),
+        [f"class {i}\nok 90%" for i in range(5)],
+        ["dogs", "dogs", None, "birds", "dogs"],
+        title="lite0: class representations",
+    ),
+    "plots.ablation_figure": lambda: plots.ablation_figure(
+        pd.DataFrame(
+            {
+                "config": ["none", "default"],
+                "classes": [16, 16],
+                **{
+                    f"{m}{end}": [0.2 + d, 0.7 + d]
+                    for m in ("self_top1", "transfer_top1", "transfer_top5")
+                    for end, d in (("", 0.0), ("_low", -0.1), ("_high", 0.1))
+                },
+            }
+        ),
+        torch.rand(2, 3, 16, 16),
+        "soccer ball",
+        title="lite0: prior ablation over 16 classes",
+    ),
     "plots.labelled_scatter": lambda: plots.labelled_scatter(
         RNG.normal(size=6),
         RNG.normal(size=6),
@@ -363,6 +385,23 @@ def test_check_figure_catches_a_hidden_legend_label():
 
 
 # --- the figures the issue named -----------------------------------------------------------
+
+
+def test_grouped_grid_has_one_row_per_group_and_shows_images_unstretched():
+    images = torch.full((5, 3, 4, 4), 0.5)
+    images[0, 0, 0, 0] = 0.52  # a faint perturbation must stay faint
+    figure = plots.grouped_grid(
+        images, list("abcde"), ["dogs", "dogs", None, "birds", "dogs"], title="t"
+    )
+    try:
+        rows = {ax.get_subplotspec().rowspan.start for ax in figure.axes if ax.images}
+        assert len(rows) == 3  # dogs, other, birds
+        labels = [t.get_text() for ax in figure.axes for t in ax.texts if t.get_rotation() == 90]
+        assert labels == ["dogs", "other", "birds"]
+        shown = figure.axes[0].images[0].get_array()
+        assert float(shown.max()) == pytest.approx(0.52) and float(shown.min()) == 0.5
+    finally:
+        plt.close(figure)
 
 
 def test_efficientnet_layers_are_in_the_autoencoding_legend():

@@ -76,6 +76,7 @@ def test_the_paper_dag_holds_every_study_at_full_scale(tmp_path):
         "conditioning": 1,
         "invertible": 1,
         "mnist_training": 1,
+        "findings": 1,
         "all": 1,
     }
     assert counts == expected
@@ -118,6 +119,7 @@ def test_the_paper_dag_runs_end_to_end_with_random_weights(smoke_run):
         "ablation/inception_v3/ablation.tsv",
         "autoencoding/grid.png",
         "mnist/metrics.tsv",
+        "findings.md",
     ]:
         assert (results / path).is_file(), path
     # Every job got random weights, and the studies kept their roles.

@@ -44,13 +44,6 @@ def job_counts(output: str) -> dict[str, int]:
     return counts
 
 
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("tiny")
-    snakemake(workdir)
-    return workdir
-
-
 def test_tiny_dag_makes_every_artifact_with_provenance(tiny_run):
     results = tiny_run / "results"
     photos, metadata = artifacts.load_tensors(results / "data/photos.safetensors")
@@ -96,7 +89,12 @@ def test_tiny_dag_runs_every_generation_study(tiny_run):
     ]:
         assert (results / path).is_file(), path
     ablation = pd.read_csv(results / "ablation/lite0/ablation.tsv", sep="\t")
-    assert ablation["config"].tolist() == ["none", "all"]
+    assert ablation["config"].tolist() == ["none", "all", "fourier"]
+    for metric in ("self_top1", "pixel_std", "spectrum_slope"):  # no other pretrained model
+        assert (ablation[f"{metric}_low"] <= ablation[metric]).all()
+        assert (ablation[metric] <= ablation[f"{metric}_high"]).all()
+    summary = pd.read_csv(results / "representations/lite0/summary.tsv", sep="\t")
+    assert summary["pixel_std"].between(0, 0.5).all()
 
 
 def test_tiny_dag_maps_the_output_space(tiny_run):

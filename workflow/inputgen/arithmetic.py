@@ -1,12 +1,18 @@
 """Vector arithmetic in a model's output space, done on the input (source articles 1 and 2):
 transfiguration of real photos toward a class, linear interpolation between two classes over
-the steps (husky -> dalmatian), and vector addition (merging) of two classes."""
+the steps (husky -> dalmatian), and vector addition (merging) of two classes.
+
+A picture that only the generating model recognises can be adversarial; whether the *other*
+pretrained models see the class too is the measure that the picture shows it (the
+representations' transfer). The tables below put every other model's view next to the
+generator's, from ``representations.recognition`` and the models' probabilities."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
+import pandas as pd
 import torch
 from torch.nn import functional as F
 
@@ -103,3 +109,200 @@ def add(
         seed,
         progress="vector addition",
     )
+
+
+# --- How other models see the generated images (transfer) -------------------------------------
+# ``seen`` maps a model's name to its ``representations.recognition`` of the images; "self" is
+# the generator (its columns are self_*, as in the representations' summary).
+
+
+def recognised(seen: pd.DataFrame) -> pd.DataFrame:
+    """``recognition``'s view as 0/1 flags per image: whether the image's class is the model's
+    top-1 (``top1``) and whether it is among its top-5 (``top5``)."""
+    return pd.DataFrame(
+        {
+            "top1": (seen["top1"] == seen["class"]).astype(int).to_numpy(),
+            "top5": [int(c in row) for c, row in zip(seen["class"], seen["top5"], strict=True)],
+        }
+    )
+
+
+def target_probabilities(probabilities: torch.Tensor, classes: Sequence[int]) -> list[float]:
+    """Row i's probability of ``classes[i]``, rounded to 4 places."""
+    index = torch.as_tensor(list(classes), dtype=torch.int64)[:, None]
+    return [round(float(p), 4) for p in probabilities.gather(1, index)[:, 0]]
+
+
+def transfer_columns(
+    seen: Mapping[str, pd.DataFrame], probabilities: Mapping[str, torch.Tensor] | None = None
+) -> pd.DataFrame:
+    """Per image and model: ``{model}_prob`` (its probability of the image's class, when
+    ``probabilities`` has the model), ``{model}_top1`` and ``{model}_top5`` (0/1)."""
+    columns = {}
+    for model, view in seen.items():
+        if probabilities is not None and model in probabilities:
+            columns[f"{model}_prob"] = target_probabilities(probabilities[model], view["class"])
+        flags = recognised(view)
+        columns[f"{model}_top1"] = flags["top1"].to_numpy()
+        columns[f"{model}_top5"] = flags["top5"].to_numpy()
+    return pd.DataFrame(columns)
+
+
+def transfer_summary(
+    table: pd.DataFrame, generator: str, evaluators: Sequence[str]
+) -> pd.DataFrame:
+    """Fractions of transfigured photos each model calls the target, separately for the real
+    targets and for the controls (the photo's own class): the generator (``self``: columns
+    ``self_top1``, ``self_top5``, ``end_prob``) and every other model (``transfer``)."""
+    rows = []
+    for elements, part in (
+        ("targets", table[~table["control"]]),
+        ("controls", table[table["control"]]),
+    ):
+        if part.empty:
+            continue
+        views = [(generator, "self", "self", "end_prob")]
+        views += [(e, "transfer", e, f"{e}_prob") for e in evaluators]
+        for evaluator, relation, prefix, prob in views:
+            rows.append(
+                {
+                    "elements": elements,
+                    "generator": generator,
+                    "evaluator": evaluator,
+                    "relation": relation,
+                    "images": len(part),
+                    "top1": part[f"{prefix}_top1"].mean(),
+                    "top5": part[f"{prefix}_top5"].mean(),
+                    "mean_prob": part[prob].mean(),
+                }
+            )
+    return pd.DataFrame(rows).round(4)
+
+
+def _interpolation_prefixes(model: str, generator: str) -> tuple[str, str]:
+    """(probability and name prefix, flag prefix) of a model's interpolation columns."""
+    return ("", "self_") if model == generator else (f"{model}_", f"{model}_")
+
+
+def interpolation_columns(
+    model: str,
+    generator: str,
+    seen: pd.DataFrame,
+    probabilities: torch.Tensor,
+    start: int,
+    end: int,
+    names: Sequence[str],
+) -> pd.DataFrame:
+    """Per frame, one model's view: its probabilities of the start and end classes, its top-1
+    name, and whether its top-1 is the start class / the end class (0/1). The generator's
+    columns keep their names (``prob_{start}``, ``prob_{end}``, ``top1_name``) and its flags
+    are ``self_top1_start`` / ``self_top1_end``; another model's are prefixed by its name."""
+    prefix, flags = _interpolation_prefixes(model, generator)
+    top1 = seen["top1"]
+    return pd.DataFrame(
+        {
+            f"{prefix}prob_{start}": [round(float(p), 4) for p in probabilities[:, start]],
+            f"{prefix}prob_{end}": [round(float(p), 4) for p in probabilities[:, end]],
+            f"{prefix}top1_name": [names[int(c)] for c in top1],
+            f"{flags}top1_start": (top1 == start).astype(int).to_numpy(),
+            f"{flags}top1_end": (top1 == end).astype(int).to_numpy(),
+        }
+    )
+
+
+def passage_table(
+    table: pd.DataFrame, generator: str, evaluators: Sequence[str], start: int, end: int
+) -> pd.DataFrame:
+    """Per model (the generator, then every other one): on how many frames its top-1 is the
+    start class and the end class, whether the frames pass through both (``passes``: top-1 =
+    start on some frame and top-1 = end on some frame), and each class's peak probability."""
+    rows = []
+    for model in [generator, *evaluators]:
+        prefix, flags = _interpolation_prefixes(model, generator)
+        start_frames = int(table[f"{flags}top1_start"].sum())
+        end_frames = int(table[f"{flags}top1_end"].sum())
+        rows.append(
+            {
+                "generator": generator,
+                "evaluator": model,
+                "relation": "self" if model == generator else "transfer",
+                "frames": len(table),
+                "start_frames": start_frames,
+                "end_frames": end_frames,
+                "passes": int(start_frames > 0 and end_frames > 0),
+                "peak_prob_start": table[f"{prefix}prob_{start}"].max(),
+                "peak_prob_end": table[f"{prefix}prob_{end}"].max(),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def interpolation_figure(
+    table: pd.DataFrame,
+    generator: str,
+    evaluators: Sequence[str],
+    start: int,
+    end: int,
+    names: Sequence[str],
+):
+    """One line per model and class over the frames: the start class's probability solid, the
+    end class's dashed, one colour per model (the generator's line thicker)."""
+    from inputgen.plots import legend_label, plt
+
+    figure, ax = plt.subplots(figsize=(7.5, 4.2))
+    colours = plt.get_cmap("tab10")
+    for i, model in enumerate([generator, *evaluators]):
+        prefix, _ = _interpolation_prefixes(model, generator)
+        width = 2.4 if model == generator else 1.3
+        label = legend_label(model) + (" (generator)" if model == generator else "")
+        for cls, style in ((start, "-"), (end, "--")):
+            ax.plot(
+                table["fraction"],
+                table[f"{prefix}prob_{cls}"],
+                style,
+                color=colours(i % 10),
+                linewidth=width,
+                marker="o",
+                markersize=3,
+                label=f"{label}: {names[cls]}",
+            )
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel(f"frame: fraction of the way from {names[start]} to {names[end]}")
+    ax.set_ylabel("probability")
+    ax.set_title(
+        f"{legend_label(generator)}'s interpolation seen by every model "
+        f"({names[start]} solid, {names[end]} dashed)",
+        fontsize=9,
+    )
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    figure.tight_layout()
+    return figure
+
+
+def addition_columns(
+    seen: Mapping[str, pd.DataFrame], seconds: Sequence[int], names: Sequence[str]
+) -> pd.DataFrame:
+    """Per added image and model: its top-1 name, and whether its top-5 holds the first class
+    and the second (0/1). ``seen`` is each model's ``recognition`` against the first classes."""
+    columns = {}
+    for model, view in seen.items():
+        columns[f"{model}_top1_name"] = [names[int(c)] for c in view["top1"]]
+        columns[f"{model}_top5_first"] = recognised(view)["top5"].to_numpy()
+        columns[f"{model}_top5_second"] = [
+            int(c in row) for c, row in zip(seconds, view["top5"], strict=True)
+        ]
+    return pd.DataFrame(columns)
+
+
+def agreement_columns(
+    opposites: Sequence[int], seen: Mapping[str, pd.DataFrame], names: Sequence[str]
+) -> pd.DataFrame:
+    """Per opposite image and other model: its top-1 name and whether that is the generator's
+    opposite (``{model}_agrees``, 0/1)."""
+    columns = {}
+    for model, view in seen.items():
+        columns[f"{model}_top1_name"] = [names[int(c)] for c in view["top1"]]
+        columns[f"{model}_agrees"] = [
+            int(int(c) == int(o)) for c, o in zip(view["top1"], opposites, strict=True)
+        ]
+    return pd.DataFrame(columns)

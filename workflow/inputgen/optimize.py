@@ -29,8 +29,9 @@ from tqdm.auto import tqdm
 
 from inputgen.models import ZooModel, capture
 from inputgen.objectives import Context, Term
+from inputgen.parameterisations import Parameterisation
 
-STEP_RULES = ("gradient", "sign", "normalized", "l2")
+STEP_RULES = ("gradient", "sign", "normalized", "l2", "adam")
 
 
 class OptimizationError(RuntimeError):
@@ -177,7 +178,47 @@ class ColourJitter(Prior):
         return images + (noise.to(images.device) * 2 - 1) * self.amount
 
 
-PRIORS = {"blur": Blur, "resize": ResizeJitter, "affine": AffineJitter, "colour": ColourJitter}
+@dataclass(frozen=True)
+class Robustness(Prior):
+    """Transformation robustness as the Distill article ("Feature Visualization", 2017) and
+    lucent's ``standard_transforms`` use it: pad by ``pad`` pixels of grey, then scale by a
+    factor in [low, high], rotate by up to ``degrees`` and shift by up to ``jitter`` pixels,
+    per element and step. The view keeps the padded size (the model resizes it)."""
+
+    until: float = 1.0
+    pad: int = 12
+    jitter: int = 12
+    low: float = 0.9
+    high: float = 1.1
+    degrees: float = 10.0
+
+    def apply(self, images, generators):
+        padded = F.pad(images - 0.5, [self.pad] * 4)  # grey padding; grid_sample fills zeros
+        side = padded.shape[-1]
+        rows = []
+        for generator in generators:
+            u = torch.rand(4, generator=generator, dtype=torch.float64, device=generator.device)
+            scale = self.low + (self.high - self.low) * float(u[0])
+            angle = math.radians(self.degrees * float(u[1] * 2 - 1))
+            # a shift of k pixels is 2k / side in affine_grid's [-1, 1] coordinates
+            shift = [2 * self.jitter * float(v * 2 - 1) / side for v in u[2:]]
+            cos, sin = math.cos(angle) / scale, math.sin(angle) / scale
+            rows.append([[cos, -sin, shift[0]], [sin, cos, shift[1]]])
+        theta = torch.tensor(rows, dtype=images.dtype, device=images.device)
+        grid = F.affine_grid(theta, list(padded.shape), align_corners=False)
+        moved = F.grid_sample(
+            padded, grid, mode="bilinear", padding_mode="zeros", align_corners=False
+        )
+        return moved + 0.5
+
+
+PRIORS = {
+    "blur": Blur,
+    "resize": ResizeJitter,
+    "affine": AffineJitter,
+    "colour": ColourJitter,
+    "robust": Robustness,
+}
 
 
 def build_priors(spec: Mapping[str, Mapping | None]) -> list[Prior]:
@@ -245,6 +286,7 @@ def optimize(
     progress: str | None = "optimising",
     momentum: float = 0.0,
     keep_best: bool = False,
+    parameterisation: Parameterisation | None = None,
 ) -> Result:
     """Minimise ``objective`` over the images, starting from ``init`` (B, 3, H, W) in [0, 1].
 
@@ -254,11 +296,15 @@ def optimize(
     spaced snapshots in ``history["frames"]`` (frames, B, 3, H, W). ``momentum`` averages the
     step directions (``m = momentum * m + (1 - momentum) * direction``); ``keep_best`` returns
     each element's lowest-loss iterate instead of the last (``history["best_loss"]``).
+    ``parameterisation`` says what is optimised (default: the pixels themselves); the step
+    rule ``adam`` is torch's Adam (per-element, so batching still changes nothing).
     """
     if rule not in STEP_RULES:
         raise ValueError(f"step rule {rule!r}; known: {', '.join(STEP_RULES)}")
     if not 0 <= momentum < 1:
         raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+    if rule == "adam" and momentum:
+        raise ValueError("adam has its own momentum: leave momentum at 0")
     if keep_best and len(octaves) > 1:
         raise ValueError("keep_best compares iterates of one resolution: use a single octave")
     if steps < 1:
@@ -274,6 +320,7 @@ def optimize(
     if len(ids) != batch:
         raise ValueError(f"{len(ids)} ids for a batch of {batch}")
     device = next(iter(models.values())).preprocess.mean.device
+    param = parameterisation or Parameterisation()
     view_priors = [p for p in priors if p.stage == "view"]
     image_priors = [p for p in priors if p.stage == "image"]
     generators = element_generators(seed, ids, "jitter", device)
@@ -283,26 +330,30 @@ def optimize(
     per_octave = [
         steps // len(sizes) + (1 if i < steps % len(sizes) else 0) for i in range(len(sizes))
     ]
+    size = sizes[0]
     images = init.detach().to(device, torch.float32).clamp(0, 1)
-    velocity = torch.zeros_like(images) if momentum else None
+    if images.shape[-1] != size:
+        images = _resize(images, size)
+    params = param.from_images(images)
     if keep_best:
         best_loss = torch.full((batch,), math.inf, device=device)
-        best = images.clone()
+        best = params.clone()
     history: dict[str, list[torch.Tensor]] = {"loss": []}
     snapshots = []
     snapshot_at = set(np.linspace(0, steps - 1, frames).round().astype(int).tolist())
     done = 0
     bar = tqdm(total=steps, desc=progress, leave=False, disable=None if progress else True)
     for size, count in zip(sizes, per_octave, strict=True):
-        if images.shape[-1] != size:
-            images = F.interpolate(
-                images, size=(size, size), mode="bilinear", align_corners=False
-            ).clamp(0, 1)
-            if velocity is not None:  # a new resolution starts without momentum
-                velocity = torch.zeros_like(images)
+        if done:  # a new resolution: resample the image, and start without momentum
+            with torch.no_grad():
+                resized = _resize(param.to_images(params, images.shape[-1]), size)
+                params = param.from_images(resized)
+        velocity = torch.zeros_like(params) if momentum else None
+        params.requires_grad_(True)
+        adam = torch.optim.Adam([params], lr=lr) if rule == "adam" else None
         for _ in range(count):
             fraction = done / steps
-            images.requires_grad_(True)
+            images = param.to_images(params, size)
             view = images
             for prior in view_priors:
                 if prior.active(fraction):
@@ -320,31 +371,39 @@ def optimize(
                     ctx.logits[name] = zoo.logits(view)
                 ctx.taps.update({(name, layer): value for layer, value in taps.items()})
             loss = objective(ctx)
-            (gradient,) = torch.autograd.grad(loss.sum(), images)
+            (gradient,) = torch.autograd.grad(loss.sum(), params)
             _check_finite(loss, gradient, done, ids)
             with torch.no_grad():
                 if keep_best:  # the loss was measured on these images, before the step
                     better = loss.detach() < best_loss
                     best_loss = torch.where(better, loss.detach(), best_loss)
-                    best[better] = images.detach()[better]
-                direction = _direction(gradient, rule)
-                if velocity is not None:
-                    velocity = momentum * velocity + (1 - momentum) * direction
-                    direction = velocity
-                images = images - step_size(lr, lr_end, fraction) * direction
-                for prior in image_priors:
-                    if prior.active(fraction):
-                        images = prior.apply(images, generators)
-                images = images.clamp(0, 1)
+                    best[better] = params.detach()[better]
+                rate = step_size(lr, lr_end, fraction)
+                if adam is not None:
+                    adam.param_groups[0]["lr"] = rate
+                    params.grad = gradient
+                    adam.step()
+                    params.grad = None
+                else:
+                    direction = _direction(gradient, rule)
+                    if velocity is not None:
+                        velocity = momentum * velocity + (1 - momentum) * direction
+                        direction = velocity
+                    params -= rate * direction
+                active = [p for p in image_priors if p.active(fraction)]
+                if active:
+                    changed = param.to_images(params, size)
+                    for prior in active:
+                        changed = prior.apply(changed, generators)
+                    params.copy_(param.from_images(changed))
+                params.copy_(param.project(params))
             history["loss"].append(loss.detach().cpu())
             for key, value in ctx.record.items():
                 history.setdefault(key, []).append(value.cpu())
             if done in snapshot_at:
-                snapshots.append(
-                    F.interpolate(
-                        images, size=(final_size, final_size), mode="bilinear", align_corners=False
-                    ).cpu()
-                )
+                with torch.no_grad():
+                    snapshot = _resize(param.to_images(params, size), final_size)
+                    snapshots.append(snapshot.detach().clone().cpu())  # params change in place
             done += 1
             bar.update()
     bar.close()
@@ -353,8 +412,18 @@ def optimize(
         stacked["frames"] = torch.stack(snapshots)
     if keep_best:
         stacked["best_loss"] = best_loss.cpu()
-        images = best
+        params = best
+    with torch.no_grad():
+        images = param.to_images(params.detach(), final_size)
     return Result(images=images.detach().cpu(), history=stacked)
+
+
+def _resize(images: torch.Tensor, size: int) -> torch.Tensor:
+    if images.shape[-1] == size:
+        return images
+    return F.interpolate(images, size=(size, size), mode="bilinear", align_corners=False).clamp(
+        0, 1
+    )
 
 
 def _check_finite(loss: torch.Tensor, gradient: torch.Tensor, step: int, ids: list[int]) -> None:

@@ -17,6 +17,7 @@ import torch
 from inputgen.models import ZooModel, capture
 from inputgen.objectives import FeatureMean, InputL1, LogitMinimum, LogitTarget, Term
 from inputgen.optimize import Result, build_priors, optimize, scaled_random_init
+from inputgen.parameterisations import Parameterisation
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class GenerationSettings:
     priors: Mapping[str, Mapping | None] = field(default_factory=dict)
     octaves: Sequence[float] = (1.0,)
     init_spread: float = 1 / 25
+    parameterisation: str = "pixels"
+    decorrelate: bool = False
 
     @classmethod
     def from_dict(cls, values: Mapping) -> GenerationSettings:
@@ -73,6 +76,7 @@ def run(
         seed=seed,
         frames=frames,
         progress=progress,
+        parameterisation=Parameterisation(settings.parameterisation, settings.decorrelate),
     )
 
 

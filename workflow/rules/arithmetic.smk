@@ -50,6 +50,7 @@ rule transfigure:
     input:
         photos="results/data/photos.safetensors",
         weights=weights_file,
+        evaluator_weights=evaluator_weights,
     output:
         tensors="results/transfiguration/{model}/transfiguration.safetensors",
         table=report(
@@ -71,6 +72,12 @@ rule transfigure:
             category="Transfiguration and arithmetic",
             subcategory="{model}",
         ),
+        transfer=report(
+            "results/transfiguration/{model}/transfer.tsv",
+            caption="../report/transfiguration_transfer.rst",
+            category="Transfiguration and arithmetic",
+            subcategory="{model}",
+        ),
     log:
         "results/logs/transfiguration/{model}.log",
     conda:
@@ -85,6 +92,7 @@ rule transfigure:
         photos=" ".join((config["transfiguration"] or {}).get("photos", [])),
         targets=" ".join(map(str, (config["transfiguration"] or {}).get("targets", []))),
         frames=(config["transfiguration"] or {}).get("frames"),
+        evaluators=evaluators,
         settings=GENERATION,
         seed=config["seed"],
     shell:
@@ -93,6 +101,7 @@ rule transfigure:
         " --frames {params.frames} --settings {params.settings:q} --seed {params.seed}"
         " --out {output.tensors} --table {output.table} --figure {output.figure}"
         " --trajectory-table {output.trajectory_table} --trajectory {output.trajectory}"
+        " --transfer {output.transfer} --evaluators {params.evaluators:q}"
         " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
         " 2> {log}"
 
@@ -101,6 +110,7 @@ rule interpolate:
     input:
         photos="results/data/photos.safetensors",
         weights=weights_file,
+        evaluator_weights=evaluator_weights,
     output:
         tensors="results/interpolation/{model}/frames.safetensors",
         table="results/interpolation/{model}/interpolation.tsv",
@@ -116,6 +126,13 @@ rule interpolate:
             category="Transfiguration and arithmetic",
             subcategory="{model}",
         ),
+        probabilities=report(
+            "results/interpolation/{model}/probabilities.png",
+            caption="../report/interpolation_probabilities.rst",
+            category="Transfiguration and arithmetic",
+            subcategory="{model}",
+        ),
+        transfer="results/interpolation/{model}/transfer.tsv",
     log:
         "results/logs/interpolation/{model}.log",
     conda:
@@ -131,6 +148,7 @@ rule interpolate:
         end=(config["interpolation"] or {}).get("end"),
         frames=(config["interpolation"] or {}).get("frames"),
         photo=interpolation_photo_args,
+        evaluators=evaluators,
         settings=GENERATION,
         seed=config["seed"],
     shell:
@@ -138,7 +156,8 @@ rule interpolate:
         " --start {params.start} --end {params.end} --frames {params.frames} {params.photo}"
         " --settings {params.settings:q} --seed {params.seed}"
         " --out {output.tensors} --table {output.table} --figure {output.figure}"
-        " --gif {output.gif}"
+        " --gif {output.gif} --probabilities {output.probabilities}"
+        " --transfer {output.transfer} --evaluators {params.evaluators:q}"
         " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
         " 2> {log}"
 
@@ -146,6 +165,7 @@ rule interpolate:
 rule add:
     input:
         weights=weights_file,
+        evaluator_weights=evaluator_weights,
     output:
         tensors="results/addition/{model}/addition.safetensors",
         table="results/addition/{model}/addition.tsv",
@@ -168,11 +188,13 @@ rule add:
         model=model_spec,
         firsts=" ".join(str(p[0]) for p in (config["addition"] or {}).get("pairs", [])),
         seconds=" ".join(str(p[1]) for p in (config["addition"] or {}).get("pairs", [])),
+        evaluators=evaluators,
         settings=GENERATION,
         seed=config["seed"],
     shell:
         "python -m inputgen add --name {wildcards.model} --model {params.model:q}"
         " --firsts {params.firsts} --seconds {params.seconds}"
+        " --evaluators {params.evaluators:q}"
         " --settings {params.settings:q} --seed {params.seed}"
         " --out {output.tensors} --table {output.table} --figure {output.figure}"
         " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"

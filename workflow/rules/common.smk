@@ -102,6 +102,16 @@ def evaluators(wildcards):
     return json.dumps({name: job_spec(name) for name in others}, sort_keys=True)
 
 
+def evaluator_weights(wildcards):
+    """The file: checkpoints of the other pretrained models that rate a study's images."""
+    return [
+        path
+        for name in PRETRAINED
+        if name != wildcards.model
+        for path in weights_of(name)
+    ]
+
+
 def study_outputs(section, *patterns):
     """The outputs of an optional study: none when its config section is null."""
     study = config[section]

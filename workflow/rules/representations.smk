@@ -94,6 +94,12 @@ rule opposites:
         ),
         representations="results/representations/{model}/images.safetensors",
         weights=weights_file,
+        evaluator_weights=lambda wildcards: [
+            path
+            for name in PRETRAINED
+            if name != wildcards.model
+            for path in weights_of(name)
+        ],
     output:
         images="results/opposites/{model}/images.safetensors",
         table=report(
@@ -127,6 +133,7 @@ rule opposites:
         batch_size=RUNTIME["batch_size"],
     params:
         model=model_spec,
+        evaluators=evaluators,
         settings=GENERATION,
         seed=config["seed"],
     shell:
@@ -135,6 +142,7 @@ rule opposites:
         " --images {output.images} --table {output.table}"
         " --commutativity {output.commutativity} --graph {output.graph} --grid {output.grid}"
         " --representations {input.representations} --naive {output.naive}"
+        " --evaluators {params.evaluators:q}"
         " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
         " 2> {log}"
 
@@ -188,9 +196,10 @@ rule ablation:
         runs=lambda wildcards, input: " ".join(
             f"{name}={path}" for name, path in zip(ABLATION["configs"], input.runs)
         ),
+        seed=config["seed"],
     shell:
         "python -m inputgen ablation --name {wildcards.model} --model {params.model:q}"
-        " --evaluators {params.evaluators:q} --runs {params.runs}"
+        " --evaluators {params.evaluators:q} --runs {params.runs} --seed {params.seed}"
         " --table {output.table} --figure {output.figure}"
         " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
         " 2> {log}"

@@ -15,6 +15,7 @@ from inputgen.cli import (
     audit,
     data,
     depth,
+    findings,
     generation,
     output_space,
     similarity,
@@ -36,7 +37,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--version", action="version", version=f"inputgen {version()}", help="print the version"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="STAGE")
-    stages = (data, generation, arithmetic, output_space, vectorisation, similarity, depth, audit)
+    stages = (
+        data,
+        generation,
+        arithmetic,
+        output_space,
+        vectorisation,
+        similarity,
+        depth,
+        audit,
+        findings,
+    )
     for module in stages:
         module.register(commands)
     return parser

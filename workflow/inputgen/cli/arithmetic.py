@@ -8,28 +8,40 @@ import torch
 
 from inputgen import artifacts, provenance
 from inputgen.cli.common import (
+    add_evaluators_arg,
     add_runtime_args,
     check_classes,
     generation_parser,
     generation_setup,
     model_spec,
     resize,
+    seen_by_others,
     select_photos,
     start_runtime,
 )
+
+
+def device_of(zoo) -> torch.device:
+    return zoo.preprocess.mean.device
 
 
 def cmd_transfigure(args: argparse.Namespace) -> None:
     import pandas as pd
 
     from inputgen import plots
-    from inputgen.arithmetic import transfigure
+    from inputgen.arithmetic import transfer_columns, transfer_summary, transfigure
+    from inputgen.representations import recognition
 
     check_classes(args.targets)
     zoo, settings, run = generation_setup(
         args,
         "transfigure",
-        {"photos": args.photo_names, "targets": args.targets, "frames": args.frames},
+        {
+            "photos": args.photo_names,
+            "targets": args.targets,
+            "frames": args.frames,
+            "evaluators": args.evaluators,
+        },
     )
     originals = select_photos(args.photos, args.photo_names, run)
     before = zoo.batched_logits(originals, args.batch_size).softmax(dim=1)
@@ -64,6 +76,21 @@ def cmd_transfigure(args: argparse.Namespace) -> None:
             "end_top1_name": [names[int(c)] for c in after.argmax(dim=1)],
         }
     )
+    # The generator's flags, then every other model's probability of the target and flags.
+    own = recognition(zoo, result.images, targets, args.batch_size)
+    seen, probabilities = seen_by_others(
+        args.name,
+        args.evaluators,
+        result.images,
+        targets,
+        args.batch_size,
+        run,
+        device_of(zoo),
+        True,
+    )
+    table = pd.concat(
+        [table, transfer_columns({"self": own}), transfer_columns(seen, probabilities)], axis=1
+    )
     record = run.record()
     artifacts.save_tensors(
         args.out,
@@ -77,6 +104,7 @@ def cmd_transfigure(args: argparse.Namespace) -> None:
         {"photos": args.photo_names},
     )
     artifacts.write_table(args.table, table, record)
+    artifacts.write_table(args.transfer, transfer_summary(table, args.name, list(seen)), record)
     size = result.images.shape[-1]
     rows, captions = [], []
     for i, (p, t, control) in enumerate(elements):
@@ -126,13 +154,25 @@ def cmd_interpolate(args: argparse.Namespace) -> None:
     import pandas as pd
 
     from inputgen import plots
-    from inputgen.arithmetic import interpolate
+    from inputgen.arithmetic import (
+        interpolate,
+        interpolation_columns,
+        interpolation_figure,
+        passage_table,
+    )
+    from inputgen.representations import recognition
 
     check_classes([args.start, args.end])
     zoo, settings, run = generation_setup(
         args,
         "interpolate",
-        {"start": args.start, "end": args.end, "frames": args.frames, "photo": args.photo},
+        {
+            "start": args.start,
+            "end": args.end,
+            "frames": args.frames,
+            "photo": args.photo,
+            "evaluators": args.evaluators,
+        },
     )
     photos = None
     if args.photo:
@@ -141,49 +181,71 @@ def cmd_interpolate(args: argparse.Namespace) -> None:
         zoo, [args.start], [args.end], settings, args.seed, args.frames, photos=photos
     )
     frames = result.history["frames"][:, 0]
-    probabilities = zoo.batched_logits(frames, args.batch_size).softmax(dim=1)
     names = zoo.class_names
-    table = pd.DataFrame(
-        {
-            "frame": range(1, args.frames + 1),
-            "fraction": [round(f, 4) for f in torch.linspace(0, 1, args.frames).tolist()],
-            f"prob_{args.start}": [round(v, 4) for v in probabilities[:, args.start].tolist()],
-            f"prob_{args.end}": [round(v, 4) for v in probabilities[:, args.end].tolist()],
-            "top1_name": [names[int(c)] for c in probabilities.argmax(dim=1)],
-        }
+    # Every model's view of every frame: the generator's first, then each other model's.
+    starts = [args.start] * len(frames)
+    seen, probabilities = seen_by_others(
+        args.name, args.evaluators, frames, starts, args.batch_size, run, device_of(zoo), True
+    )
+    seen = {args.name: recognition(zoo, frames, starts, args.batch_size), **seen}
+    probabilities = {
+        args.name: zoo.batched_logits(frames, args.batch_size).softmax(dim=1),
+        **probabilities,
+    }
+    evaluators = [model for model in seen if model != args.name]
+    table = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "frame": range(1, args.frames + 1),
+                    "fraction": [round(f, 4) for f in torch.linspace(0, 1, args.frames).tolist()],
+                }
+            ),
+            *(
+                interpolation_columns(
+                    model, args.name, seen[model], probabilities[model], args.start, args.end, names
+                )
+                for model in seen
+            ),
+        ],
+        axis=1,
     )
     record = run.record()
     artifacts.save_tensors(
         args.out, {"frames": frames}, record, {"start": args.start, "end": args.end}
     )
     artifacts.write_table(args.table, table, record)
+    passage = passage_table(table, args.name, evaluators, args.start, args.end)
+    artifacts.write_table(args.transfer, passage, record)
+    figure = interpolation_figure(table, args.name, evaluators, args.start, args.end, names)
+    artifacts.write_figure(args.probabilities, figure, record)
     captions = [
         f"{k}/{args.frames}: {row.top1_name[:18]}"
         for k, row in enumerate(table.itertuples(), start=1)
     ]
     origin = f"from the photo {args.photo!r}" if args.photo else "from noise"
     title = (
-        f"{args.name}: {names[args.start]} -> {names[args.end]} {origin} "
-        "(caption: what it sees; contrast stretched)"
+        f"{args.name}: {names[args.start]} -> {names[args.end]} {origin} (caption: what it sees)"
     )
-    figure = plots.image_grid(
-        frames, captions, columns=min(args.frames, 8), stretch=True, title=title
-    )
+    figure = plots.image_grid(frames, captions, columns=min(args.frames, 8), title=title)
     artifacts.write_figure(args.figure, figure, record)
-    artifacts.write_gif(args.gif, plots.stretch_contrast(frames), record)
+    artifacts.write_gif(args.gif, frames, record)
 
 
 def cmd_add(args: argparse.Namespace) -> None:
     import pandas as pd
 
     from inputgen import plots
-    from inputgen.arithmetic import add
+    from inputgen.arithmetic import add, addition_columns
+    from inputgen.representations import recognition
 
     if len(args.firsts) != len(args.seconds):
         raise ValueError(f"{len(args.firsts)} first classes for {len(args.seconds)} second ones")
     check_classes(args.firsts + args.seconds)
     zoo, settings, run = generation_setup(
-        args, "add", {"firsts": args.firsts, "seconds": args.seconds}
+        args,
+        "add",
+        {"firsts": args.firsts, "seconds": args.seconds, "evaluators": args.evaluators},
     )
     result = add(zoo, args.firsts, args.seconds, settings, args.seed)
     logits = zoo.batched_logits(result.images, args.batch_size)
@@ -205,6 +267,20 @@ def cmd_add(args: argparse.Namespace) -> None:
             ],
             "top1_name": [names[int(c)] for c in logits.argmax(dim=1)],
         }
+    )
+    # Whether each model's top-5 holds each class; the other models' top-1 names too.
+    own = recognition(zoo, result.images, args.firsts, args.batch_size)
+    generator = addition_columns({"self": own}, args.seconds, names)
+    seen, _ = seen_by_others(
+        args.name, args.evaluators, result.images, args.firsts, args.batch_size, run, device_of(zoo)
+    )
+    table = pd.concat(
+        [
+            table,
+            generator.drop(columns="self_top1_name"),  # the table's top1_name
+            addition_columns(seen, args.seconds, names),
+        ],
+        axis=1,
     )
     record = run.record()
     artifacts.save_tensors(
@@ -231,7 +307,6 @@ def cmd_add(args: argparse.Namespace) -> None:
         result.images,
         captions,
         columns=6,
-        stretch=True,
         title=f"{args.name}: vector addition (caption: the two classes' probabilities)",
     )
     artifacts.write_figure(args.figure, figure, record)
@@ -285,6 +360,12 @@ def register(commands) -> None:
     )
     p.add_argument("--trajectory-table", required=True, help="logits per step .tsv")
     p.add_argument("--trajectory", required=True, help="logits per step .png")
+    p.add_argument(
+        "--transfer",
+        required=True,
+        help="fractions of transfigured photos each model calls the target .tsv",
+    )
+    add_evaluators_arg(p)
 
     p = generation_parser(
         commands, "interpolate", "move the target from one class to another", cmd_interpolate
@@ -295,6 +376,17 @@ def register(commands) -> None:
     p.add_argument("--photo", help="start from this photo instead of noise (source article 1)")
     p.add_argument("--frames", type=int, default=8, help="frames from start to end")
     p.add_argument("--gif", required=True, help="animation .gif")
+    p.add_argument(
+        "--probabilities",
+        required=True,
+        help="the start and end classes' probabilities per frame, every model .png",
+    )
+    p.add_argument(
+        "--transfer",
+        required=True,
+        help="per model: frames seen as start / end, whether it passes through both .tsv",
+    )
+    add_evaluators_arg(p)
 
     p = generation_parser(commands, "add", "vector addition (merging) of class pairs", cmd_add)
     p.add_argument("--firsts", type=int, nargs="+", required=True, help="first class of each pair")
@@ -305,6 +397,7 @@ def register(commands) -> None:
         required=True,
         help="second class of each pair (as many as --firsts)",
     )
+    add_evaluators_arg(p)
 
     p = commands.add_parser("embed", help="two-feature embedding of class representations")
     p.add_argument("--name", required=True, help="the model's name in the config")

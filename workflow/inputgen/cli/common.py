@@ -125,8 +125,47 @@ def generation_parser(commands, name: str, help_text: str, func) -> argparse.Arg
 
 
 def write_grid(path, images, captions, title: str, record: dict, columns: int = 8) -> None:
-    """An image grid (contrast-stretched for display, as the title must say) and its sidecar."""
+    """An image grid of the images as saved (never contrast-stretched) and its sidecar."""
     from inputgen import plots
 
-    figure = plots.image_grid(images, captions, columns=columns, stretch=True, title=title)
+    figure = plots.image_grid(images, captions, columns=columns, title=title)
     artifacts.write_figure(path, figure, record)
+
+
+def seen_by_others(
+    generator: str,
+    specs: dict,
+    images: torch.Tensor,
+    classes: list[int],
+    batch_size: int,
+    run: provenance.Run,
+    device,
+    probabilities: bool = False,
+) -> tuple[dict, dict]:
+    """How every model other than ``generator`` (name -> spec) sees the images: ``recognition``
+    against ``classes`` and, with ``probabilities``, its softmax over the 1000 classes. One
+    model is loaded at a time; each one's weights go into the provenance."""
+    from inputgen import models
+    from inputgen.representations import recognition
+
+    for name in ("self", generator):  # "self" names the generator's columns
+        if name in specs:
+            raise ValueError(f"the other models (--evaluators) may not include {name!r}")
+    seen, probs = {}, {}
+    for name, spec in specs.items():
+        zoo = models.load_model(spec).to(device)
+        run.add_weights(zoo.weights_path)
+        seen[name] = recognition(zoo, images, classes, batch_size)
+        if probabilities:
+            probs[name] = zoo.batched_logits(images, batch_size).softmax(dim=1)
+        del zoo
+    return seen, probs
+
+
+def add_evaluators_arg(parser) -> None:
+    parser.add_argument(
+        "--evaluators",
+        type=json_object,
+        default={},
+        help="JSON map of the other models that rate the images: name -> spec (default: none)",
+    )

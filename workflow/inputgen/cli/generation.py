@@ -8,6 +8,7 @@ import torch
 
 from inputgen import artifacts, provenance
 from inputgen.cli.common import (
+    add_evaluators_arg,
     add_runtime_args,
     batches,
     check_classes,
@@ -16,6 +17,7 @@ from inputgen.cli.common import (
     json_object,
     load_generated,
     model_spec,
+    seen_by_others,
     select_classes,
     start_runtime,
     write_grid,
@@ -57,6 +59,8 @@ def cmd_represent(args: argparse.Namespace) -> None:
 def cmd_summarise(args: argparse.Namespace) -> None:
     """Gather chunks of class representations; how the generator and every other model see them."""
     from inputgen import models, plots
+    from inputgen.image_stats import image_statistics
+    from inputgen.imagenet_groups import groups_of
     from inputgen.representations import quality_table, recognition, summary_table
 
     device = start_runtime(args)
@@ -74,6 +78,8 @@ def cmd_summarise(args: argparse.Namespace) -> None:
     summary = summary_table(
         recognition(generator, images, classes.tolist(), args.batch_size), seen_by, names
     )
+    # whether each picture is an image or a perturbation of grey (photos: ~0.2 and ~-2)
+    summary = summary.join(image_statistics(images).round(4))
     record = run.record()
     artifacts.save_tensors(
         args.images, {"images": images, "classes": classes}, record, {"model": args.name}
@@ -81,24 +87,29 @@ def cmd_summarise(args: argparse.Namespace) -> None:
     artifacts.write_table(args.summary, summary, record)
     artifacts.write_table(args.quality, quality_table(summary, args.name, list(seen_by)), record)
     captions = [
-        f"{row.name[:24]}\n{'ok' if row.self_top1 else row.top1_name[:18]} {row.top1_prob:.0%}"
+        f"{row.name[:22]}\n{'ok' if row.self_top1 else row.top1_name[:18]} {row.top1_prob:.0%}"
         for row in summary.itertuples()
     ]
-    figure = plots.image_grid(
+    figure = plots.grouped_grid(
         images,
         captions,
-        columns=8,
-        stretch=True,
-        title=f"{args.name}: class representations (caption: class, "
-        "then 'ok' or what the model sees, and its probability)",
+        grid_rows(groups_of(classes.tolist())),
+        title=f"{args.name}: class representations, one row per coarse group, as saved (caption: "
+        "class, then 'ok' or what the model sees, and its probability)",
     )
     artifacts.write_figure(args.grid, figure, record)
+
+
+def grid_rows(groups: list[str | None]) -> list[str | None]:
+    """Groups with one member share the "other" row rather than each taking a row."""
+    return [g if groups.count(g) > 1 else None for g in groups]
 
 
 def cmd_opposites(args: argparse.Namespace) -> None:
     import pandas as pd
 
     from inputgen import models, plots
+    from inputgen.arithmetic import agreement_columns
     from inputgen.representations import (
         GenerationSettings,
         commutativity,
@@ -109,7 +120,12 @@ def cmd_opposites(args: argparse.Namespace) -> None:
     )
 
     device = start_runtime(args)
-    config = {"name": args.name, "model": args.model, "settings": args.settings}
+    config = {
+        "name": args.name,
+        "model": args.model,
+        "settings": args.settings,
+        "evaluators": args.evaluators,
+    }
     run = provenance.Run("opposites", config, seed=args.seed, device=str(device))
     images, classes = load_generated(args.chunks, run)
     zoo = models.load_model(args.model).to(device)
@@ -139,6 +155,12 @@ def cmd_opposites(args: argparse.Namespace) -> None:
         lowest = zoo.batched_logits(representations, args.batch_size).argmin(dim=1).tolist()
         table["naive_opposite"] = lowest
         table["naive_opposite_name"] = [zoo.class_names[c] for c in lowest]
+    # How every other pretrained model sees each opposite image, and whether it agrees.
+    others, _ = seen_by_others(
+        args.name, args.evaluators, images, classes.tolist(), args.batch_size, run, device
+    )
+    agreement = agreement_columns(table["opposite"].tolist(), others, zoo.class_names)
+    table = pd.concat([table, agreement], axis=1)
     record = run.record()
     artifacts.save_tensors(
         args.images,
@@ -155,9 +177,7 @@ def cmd_opposites(args: argparse.Namespace) -> None:
         images,
         captions,
         columns=8,
-        stretch=True,
-        title=f"{args.name}: opposites (class -> what the model sees after minimising it; "
-        "contrast stretched)",
+        title=f"{args.name}: opposites (class -> what the model sees after minimising it)",
     )
     artifacts.write_figure(args.grid, figure, record)
     if args.naive:
@@ -174,7 +194,7 @@ def cmd_opposites(args: argparse.Namespace) -> None:
         ]
         title = (
             f"{args.name}: naive opposite (argmin of the output on the class image, left) next "
-            "to ours (the image that minimises the class, right); contrast stretched"
+            "to ours (the image that minimises the class, right)"
         )
         write_grid(args.naive, shown, captions, title, record)
 
@@ -230,16 +250,17 @@ def cmd_pair(args: argparse.Namespace) -> None:
         f"{args.first_name} {args.operation} {args.second_name} "
         f"(d={d}, e={e}): caption = class, then each model's top-1"
     )
-    figure = plots.image_grid(images, captions, columns=8, stretch=True, title=title)
+    figure = plots.image_grid(images, captions, columns=8, title=title)
     artifacts.write_figure(args.grid, figure, record)
 
 
 def cmd_ablation(args: argparse.Namespace) -> None:
-    """One quality row per prior configuration: which prior buys what."""
-    import pandas as pd
-
+    """One row per prior configuration, with bootstrap intervals over classes: which prior
+    buys what."""
     from inputgen import models, plots
-    from inputgen.representations import quality_table, recognition, summary_table
+    from inputgen.ablation import ablation_table, class_scores
+    from inputgen.image_stats import image_statistics
+    from inputgen.representations import recognition, summary_table
 
     device = start_runtime(args)
     runs = dict(item.split("=", 1) for item in args.runs)
@@ -249,14 +270,14 @@ def cmd_ablation(args: argparse.Namespace) -> None:
         "evaluators": args.evaluators,
         "configs": list(runs),
     }
-    run = provenance.Run("ablation", config, device=str(device))
+    run = provenance.Run("ablation", config, seed=args.seed, device=str(device))
     generator = models.load_model(args.model).to(device)
     evaluators = {
         name: models.load_model(spec).to(device) for name, spec in args.evaluators.items()
     }
     for zoo in [generator, *evaluators.values()]:
         run.add_weights(zoo.weights_path)
-    rows, grids, captions = [], [], []
+    scores, shown = {}, []
     for label, path in runs.items():
         images, classes = load_generated([path], run)
         classes = classes.tolist()
@@ -265,31 +286,17 @@ def cmd_ablation(args: argparse.Namespace) -> None:
             for name, zoo in evaluators.items()
         }
         own = recognition(generator, images, classes, args.batch_size)
-        summary = summary_table(own, seen, generator.class_names)
-        quality = quality_table(summary, args.name, list(evaluators))
-        transfer = quality[quality["relation"] == "transfer"]
-        rows.append(
-            {
-                "config": label,
-                "self_top1": quality["top1"].iloc[0],
-                "transfer_top1": round(transfer["top1"].mean(), 4),
-                "transfer_top5": round(transfer["top5"].mean(), 4),
-                **{
-                    f"{e}_top5": v
-                    for e, v in zip(transfer["evaluator"], transfer["top5"], strict=True)
-                },
-            }
-        )
-        grids.append(images)
-        captions += [f"{label}: {name[:18]}" for name in summary["name"]]
+        summary = summary_table(own, seen, generator.class_names).join(image_statistics(images))
+        scores[label] = class_scores(summary, list(evaluators))
+        shown.append(images[0])
+    table = ablation_table(scores, args.seed)
     record = run.record()
-    artifacts.write_table(args.table, pd.DataFrame(rows), record)
-    figure = plots.image_grid(
-        torch.cat(grids),
-        captions,
-        columns=len(grids[0]),
-        stretch=True,
-        title=f"{args.name}: one row per prior configuration",
+    artifacts.write_table(args.table, table, record)
+    figure = plots.ablation_figure(
+        table,
+        torch.stack(shown),
+        generator.class_names[classes[0]],
+        title=f"{args.name}: prior ablation over {len(classes)} classes",
     )
     artifacts.write_figure(args.figure, figure, record)
 
@@ -336,7 +343,7 @@ def cmd_starts(args: argparse.Namespace) -> None:
     ]
     title = (
         f"{args.name}: {args.starts} random starts per class (one row per class; caption: 'ok' "
-        "or what the model sees; contrast stretched)"
+        "or what the model sees)"
     )
     write_grid(args.figure, result.images, captions, title, record, columns=min(args.starts, 8))
 
@@ -384,7 +391,7 @@ def cmd_auxiliary(args: argparse.Namespace) -> None:
     ]
     title = (
         f"{args.name}: class images from the auxiliary head {args.head} (caption: class, then "
-        "what the main output sees; contrast stretched)"
+        "what the main output sees)"
     )
     write_grid(args.figure, result.images, captions, title, record)
 
@@ -421,7 +428,7 @@ def cmd_features(args: argparse.Namespace) -> None:
     captions = [f"channel {row.channel}\n{row.top1_name[:20]}" for row in table.itertuples()]
     title = (
         f"{args.name}: inputs that maximise channels of {args.layer} (caption: channel, the "
-        "model's top-1; contrast stretched)"
+        "model's top-1)"
     )
     write_grid(args.figure, result.images, captions, title, record)
 
@@ -499,6 +506,7 @@ def register(commands) -> None:
         help="the model's class representations .safetensors: adds the naive opposite (argmin)",
     )
     p.add_argument("--naive", help="naive vs minimised opposites figure .png")
+    add_evaluators_arg(p)
     add_runtime_args(p)
     p.set_defaults(func=cmd_opposites)
 
@@ -573,7 +581,12 @@ def register(commands) -> None:
         metavar="CONFIG=PATH",
         help="prior configuration name = its represent .safetensors, one per row",
     )
-    p.add_argument("--table", required=True, help="one quality row per configuration .tsv")
-    p.add_argument("--figure", required=True, help="one image row per configuration .png")
+    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap over classes")
+    p.add_argument(
+        "--table", required=True, help="one row per configuration, with 95%% intervals .tsv"
+    )
+    p.add_argument(
+        "--figure", required=True, help="one class per configuration and the intervals .png"
+    )
     add_runtime_args(p)
     p.set_defaults(func=cmd_ablation)

@@ -54,7 +54,6 @@ def side_by_side(columns: list[torch.Tensor], captions: list[str], title: str, s
         rows.flatten(0, 1),
         captions,
         columns=len(columns),
-        stretch=True,
         title=title,
         cell_inches=3 if len(columns) == 2 else 2.2,
     )

@@ -1,0 +1,315 @@
+"""How the *other* pretrained models see the images of transfiguration, interpolation, vector
+addition and opposites: the table functions on plain values, the CLI stages on two small
+untrained models (one generates, the other rates), and the workflow's rules on the tiny config
+with a second pretrained model."""
+
+import json
+
+import pandas as pd
+import pytest
+import torch
+from conftest import make_photos
+from inputgen import artifacts, cli
+from inputgen.arithmetic import (
+    addition_columns,
+    agreement_columns,
+    interpolation_columns,
+    interpolation_figure,
+    passage_table,
+    recognised,
+    target_probabilities,
+    transfer_columns,
+    transfer_summary,
+)
+from inputgen.models import imagenet_class_names, load_model
+from test_figures import check_figure
+from test_workflow import TINY, snakemake
+
+A = {"arch": "resnet18", "weights": "random", "seed": 0, "input_size": 64}
+B = {"arch": "resnet18", "weights": "random", "seed": 1, "input_size": 64}
+EVALUATORS = json.dumps({"b": B})
+SETTINGS = json.dumps({"steps": 3, "lr": 0.02, "priors": {"blur": {}, "affine": {}}})
+NAMES = imagenet_class_names()
+
+
+def run(*args):
+    assert cli.main([str(a) for a in args]) == 0
+
+
+def seen(classes, top5):
+    """A recognition() table: ``top5`` rows, the first entry the top-1."""
+    return pd.DataFrame({"class": classes, "top1": [row[0] for row in top5], "top5": top5})
+
+
+def probabilities_of(model: dict, images: torch.Tensor) -> torch.Tensor:
+    with torch.no_grad():
+        return load_model(model).logits(images).softmax(dim=1)
+
+
+# --- the table functions, on plain values -----------------------------------------------------
+
+
+def test_recognised_flags_top1_and_top5():
+    view = seen([1, 2, 3], [[1, 9, 8, 7, 6], [5, 2, 8, 7, 6], [9, 8, 7, 6, 5]])
+    flags = recognised(view)
+    assert flags["top1"].tolist() == [1, 0, 0]
+    assert flags["top5"].tolist() == [1, 1, 0]
+
+
+def test_target_probabilities_pick_each_rows_class():
+    probabilities = torch.tensor([[0.1, 0.9, 0.0], [0.7, 0.2, 0.1]])
+    assert target_probabilities(probabilities, [1, 0]) == [0.9, 0.7]
+
+
+def test_transfer_columns_and_the_summary_are_the_means_of_the_flags():
+    targets = [1, 2, 3, 4]
+    table = pd.DataFrame(
+        {
+            "target": targets,
+            "control": [False, False, False, True],
+            "end_prob": [0.9, 0.5, 0.1, 0.8],
+        }
+    )
+    own = seen(targets, [[1, 0, 0, 0, 0], [2, 0, 0, 0, 0], [9, 3, 0, 0, 0], [4, 0, 0, 0, 0]])
+    other = seen(targets, [[1, 0, 0, 0, 0], [7, 2, 0, 0, 0], [9, 8, 7, 6, 5], [4, 0, 0, 0, 0]])
+    probabilities = torch.zeros(4, 10)
+    probabilities[[0, 1, 2, 3], targets] = torch.tensor([0.6, 0.3, 0.0, 0.7])
+    table = pd.concat(
+        [
+            table,
+            transfer_columns({"self": own}),
+            transfer_columns({"b": other}, {"b": probabilities}),
+        ],
+        axis=1,
+    )
+    assert table["self_top1"].tolist() == [1, 1, 0, 1]
+    assert table["self_top5"].tolist() == [1, 1, 1, 1]
+    assert "self_prob" not in table  # the generator's probability is end_prob
+    assert table["b_prob"].tolist() == [0.6, 0.3, 0.0, 0.7]
+    assert table["b_top1"].tolist() == [1, 0, 0, 1]
+    assert table["b_top5"].tolist() == [1, 1, 0, 1]
+
+    summary = transfer_summary(table, "a", ["b"]).set_index(["elements", "evaluator"])
+    assert summary.loc[("targets", "a"), "relation"] == "self"
+    assert summary.loc[("targets", "b"), "relation"] == "transfer"
+    photos = table[~table["control"]]
+    for model, prefix, prob in (("a", "self", "end_prob"), ("b", "b", "b_prob")):
+        row = summary.loc[("targets", model)]
+        assert row["images"] == 3
+        assert row["top1"] == round(photos[f"{prefix}_top1"].mean(), 4)
+        assert row["top5"] == round(photos[f"{prefix}_top5"].mean(), 4)
+        assert row["mean_prob"] == round(photos[prob].mean(), 4)
+    assert summary.loc[("targets", "a"), "top1"] == round(2 / 3, 4)
+    assert summary.loc[("targets", "b"), "top1"] == round(1 / 3, 4)
+    assert summary.loc[("targets", "b"), "top5"] == round(2 / 3, 4)
+    assert summary.loc[("targets", "b"), "mean_prob"] == 0.3
+    controls = summary.loc["controls"]
+    assert controls["images"].tolist() == [1, 1] and controls["top1"].tolist() == [1.0, 1.0]
+
+
+def test_interpolation_columns_and_whether_the_frames_pass_through_both_classes():
+    start, end = 250, 251
+    frames = 3
+    own_p = torch.zeros(frames, 1000)
+    own_p[:, start] = torch.tensor([0.8, 0.3, 0.1])
+    own_p[:, end] = torch.tensor([0.1, 0.3, 0.85])
+    other_p = torch.zeros(frames, 1000)
+    other_p[:, start] = torch.tensor([0.5, 0.4, 0.45])
+    other_p[:, end] = torch.tensor([0.0, 0.1, 0.2])
+    own = seen([start] * 3, [[start], [7], [end]])  # start, then neither, then end
+    other = seen([start] * 3, [[start], [start], [start]])  # never the end class
+    table = pd.concat(
+        [
+            pd.DataFrame({"frame": [1, 2, 3], "fraction": [0.0, 0.5, 1.0]}),
+            interpolation_columns("a", "a", own, own_p, start, end, NAMES),
+            interpolation_columns("b", "a", other, other_p, start, end, NAMES),
+        ],
+        axis=1,
+    )
+    # The generator keeps its columns' names; the other model's are prefixed.
+    assert table["prob_250"].tolist() == [0.8, 0.3, 0.1]
+    assert table["top1_name"].tolist() == [NAMES[start], NAMES[7], NAMES[end]]
+    assert table["self_top1_start"].tolist() == [1, 0, 0]
+    assert table["self_top1_end"].tolist() == [0, 0, 1]
+    assert table["b_prob_251"].tolist() == [0.0, 0.1, 0.2]
+    assert table["b_top1_start"].tolist() == [1, 1, 1]
+    assert table["b_top1_end"].tolist() == [0, 0, 0]
+
+    passage = passage_table(table, "a", ["b"], start, end).set_index("evaluator")
+    assert passage.loc["a", "relation"] == "self" and passage.loc["b", "relation"] == "transfer"
+    assert passage.loc["a", ["start_frames", "end_frames", "passes"]].tolist() == [1, 1, 1]
+    assert passage.loc["b", ["start_frames", "end_frames", "passes"]].tolist() == [3, 0, 0]
+    for model, flags in (("a", "self_"), ("b", "b_")):
+        passes = table[f"{flags}top1_start"].any() and table[f"{flags}top1_end"].any()
+        assert passage.loc[model, "passes"] == int(passes)
+    assert passage.loc["a", "peak_prob_end"] == 0.85
+    assert passage.loc["b", "peak_prob_start"] == 0.5
+
+    figure = interpolation_figure(table, "a", ["b"], start, end, NAMES)
+    try:
+        check_figure(figure)
+        assert len(figure.axes[0].lines) == 2 * 2  # one line per model and class
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(figure)
+
+
+def test_addition_and_opposite_columns():
+    firsts, seconds = [1, 2], [3, 4]
+    view = seen(firsts, [[1, 3, 0, 0, 0], [9, 8, 7, 6, 4]])
+    columns = addition_columns({"b": view}, seconds, NAMES)
+    assert columns["b_top1_name"].tolist() == [NAMES[1], NAMES[9]]
+    assert columns["b_top5_first"].tolist() == [1, 0]
+    assert columns["b_top5_second"].tolist() == [1, 1]
+
+    opposites = [5, 6]
+    view = seen([10, 11], [[5, 0, 0, 0, 0], [7, 6, 0, 0, 0]])
+    columns = agreement_columns(opposites, {"b": view}, NAMES)
+    assert columns["b_top1_name"].tolist() == [NAMES[5], NAMES[7]]
+    assert columns["b_agrees"].tolist() == [1, 0]
+
+
+# --- the CLI stages: a generates, b rates ------------------------------------------------------
+
+
+def test_transfiguration_stage_rates_by_the_other_models(tmp_path):
+    make_photos(tmp_path, names=("chelsea", "coffee"), crops=1, size=64)
+    run("transfigure", "--name", "a", "--model", json.dumps(A), "--settings", SETTINGS,
+        "--photos", tmp_path / "p.safetensors", "--photo-names", "chelsea", "coffee",
+        "--targets", 251, 483, "--frames", 2, "--evaluators", EVALUATORS,
+        "--out", tmp_path / "t.safetensors", "--table", tmp_path / "t.tsv",
+        "--figure", tmp_path / "t.png", "--trajectory-table", tmp_path / "tt.tsv",
+        "--trajectory", tmp_path / "tt.png", "--transfer", tmp_path / "transfer.tsv")  # fmt: skip
+    table = pd.read_csv(tmp_path / "t.tsv", sep="\t")
+    images = artifacts.load_tensors(tmp_path / "t.safetensors")[0]["images"]
+    targets = torch.tensor(table["target"].tolist())
+    own = probabilities_of(A, images)
+    other = probabilities_of(B, images)
+    rows = torch.arange(len(table))
+    assert table["b_prob"].tolist() == pytest.approx(other[rows, targets].tolist(), abs=1e-4)
+    assert table["b_top1"].tolist() == (other.argmax(dim=1) == targets).int().tolist()
+    top5 = other.topk(5, dim=1).indices
+    assert table["b_top5"].tolist() == [
+        int(t in row) for t, row in zip(targets.tolist(), top5.tolist(), strict=True)
+    ]
+    assert table["self_top1"].tolist() == (own.argmax(dim=1) == targets).int().tolist()
+
+    transfer = pd.read_csv(tmp_path / "transfer.tsv", sep="\t")
+    photos = table[~table["control"]]
+    assert len(photos) == 4  # 2 photos x 2 targets; 2 controls
+    for elements, part in (("targets", photos), ("controls", table[table["control"]])):
+        rows_of = transfer[transfer["elements"] == elements].set_index("evaluator")
+        assert rows_of["relation"].to_dict() == {"a": "self", "b": "transfer"}
+        assert rows_of.loc["b", "top1"] == pytest.approx(part["b_top1"].mean(), abs=1e-4)
+        assert rows_of.loc["b", "top5"] == pytest.approx(part["b_top5"].mean(), abs=1e-4)
+        assert rows_of.loc["a", "top1"] == pytest.approx(part["self_top1"].mean(), abs=1e-4)
+        assert rows_of.loc["b", "mean_prob"] == pytest.approx(part["b_prob"].mean(), abs=1e-4)
+    record = artifacts.read_provenance(tmp_path / "transfer.tsv")
+    assert record["config"]["evaluators"] == {"b": B}
+    assert (tmp_path / "tt.tsv").is_file()  # the logit trajectory stays
+
+
+def test_interpolation_stage_rates_every_frame_by_the_other_models(tmp_path):
+    run("interpolate", "--name", "a", "--model", json.dumps(A), "--settings", SETTINGS,
+        "--start", 250, "--end", 251, "--frames", 3, "--evaluators", EVALUATORS,
+        "--out", tmp_path / "i.safetensors", "--table", tmp_path / "i.tsv",
+        "--figure", tmp_path / "i.png", "--gif", tmp_path / "i.gif",
+        "--probabilities", tmp_path / "p.png", "--transfer", tmp_path / "t.tsv")  # fmt: skip
+    table = pd.read_csv(tmp_path / "i.tsv", sep="\t")
+    frames = artifacts.load_tensors(tmp_path / "i.safetensors")[0]["frames"]
+    for prefix, flags, model in (("", "self_", A), ("b_", "b_", B)):
+        probabilities = probabilities_of(model, frames)
+        for cls in (250, 251):
+            assert table[f"{prefix}prob_{cls}"].tolist() == pytest.approx(
+                probabilities[:, cls].tolist(), abs=1e-4
+            )
+        top1 = probabilities.argmax(dim=1)
+        assert table[f"{prefix}top1_name"].tolist() == [NAMES[c] for c in top1]
+        assert table[f"{flags}top1_start"].tolist() == (top1 == 250).int().tolist()
+        assert table[f"{flags}top1_end"].tolist() == (top1 == 251).int().tolist()
+    passage = pd.read_csv(tmp_path / "t.tsv", sep="\t").set_index("evaluator")
+    assert passage.index.tolist() == ["a", "b"]
+    for model, flags in (("a", "self_"), ("b", "b_")):
+        assert passage.loc[model, "start_frames"] == table[f"{flags}top1_start"].sum()
+        assert passage.loc[model, "passes"] == int(
+            table[f"{flags}top1_start"].any() and table[f"{flags}top1_end"].any()
+        )
+    assert artifacts.read_provenance(tmp_path / "p.png")["stage"] == "interpolate"
+
+
+def test_addition_and_opposites_stages_rate_by_the_other_models(tmp_path):
+    run("add", "--name", "a", "--model", json.dumps(A), "--settings", SETTINGS,
+        "--firsts", 1, 250, "--seconds", 2, 251, "--evaluators", EVALUATORS,
+        "--out", tmp_path / "a.safetensors", "--table", tmp_path / "a.tsv",
+        "--figure", tmp_path / "a.png")  # fmt: skip
+    table = pd.read_csv(tmp_path / "a.tsv", sep="\t")
+    images = artifacts.load_tensors(tmp_path / "a.safetensors")[0]["images"]
+    for prefix, model in (("self", A), ("b", B)):
+        top5 = probabilities_of(model, images).topk(5, dim=1).indices.tolist()
+        for column, classes in (("first", [1, 250]), ("second", [2, 251])):
+            expected = [int(c in r) for c, r in zip(classes, top5, strict=True)]
+            assert table[f"{prefix}_top5_{column}"].tolist() == expected
+    top1 = probabilities_of(B, images).argmax(dim=1).tolist()
+    assert table["b_top1_name"].tolist() == [NAMES[c] for c in top1]
+    assert "self_top1_name" not in table  # the generator's is top1_name
+
+    chunk = tmp_path / "o.safetensors"
+    run("represent", "--name", "a", "--model", json.dumps(A), "--classes", 3, 7,
+        "--objective", "minimum", "--settings", SETTINGS, "--out", chunk)  # fmt: skip
+    run("opposites", "--name", "a", "--model", json.dumps(A), "--chunks", chunk,
+        "--settings", SETTINGS, "--images", tmp_path / "i.safetensors",
+        "--table", tmp_path / "t.tsv", "--commutativity", tmp_path / "c.tsv",
+        "--graph", tmp_path / "g.graphml", "--grid", tmp_path / "g.png",
+        "--evaluators", EVALUATORS)  # fmt: skip
+    table = pd.read_csv(tmp_path / "t.tsv", sep="\t")
+    images = artifacts.load_tensors(tmp_path / "i.safetensors")[0]["images"]
+    top1 = probabilities_of(B, images).argmax(dim=1).tolist()
+    assert table["b_top1_name"].tolist() == [NAMES[c] for c in top1]
+    assert table["b_agrees"].tolist() == [
+        int(c == o) for c, o in zip(top1, table["opposite"], strict=True)
+    ]
+    assert artifacts.read_provenance(tmp_path / "t.tsv")["config"]["evaluators"] == {"b": B}
+
+
+@pytest.mark.parametrize("name", ["self", "a"])
+def test_the_other_models_exclude_self_and_the_generator(tmp_path, name):
+    """The name "self" is the generator's columns, and the generator ("a") rates itself."""
+    code = cli.main(["add", "--name", "a", "--model", json.dumps(A), "--settings", SETTINGS,
+                     "--firsts", "1", "--seconds", "2", "--evaluators", json.dumps({name: B}),
+                     "--out", str(tmp_path / "a.safetensors"), "--table", str(tmp_path / "a.tsv"),
+                     "--figure", str(tmp_path / "a.png")])  # fmt: skip
+    assert code == 2
+    assert not (tmp_path / "a.tsv").exists()
+
+
+# --- the rules, on the tiny config with a second pretrained model ----------------------------
+
+
+def test_the_rules_rate_by_every_other_pretrained_model(tmp_path):
+    """tiny.yaml has one pretrained model: the overlay adds MobileNetV2, so lite0's studies have
+    one other model (the untrained controls never rate)."""
+    overlay = tmp_path / "second.yaml"
+    overlay.write_text("models:\n  mobilenet_v2: {arch: mobilenet_v2, weights: package}\n")
+    targets = [
+        "results/transfiguration/lite0/transfer.tsv",
+        "results/interpolation/lite0/transfer.tsv",
+        "results/addition/lite0/addition.tsv",
+        "results/opposites/lite0/opposites.tsv",
+    ]
+    snakemake(tmp_path, *targets, config=[TINY, overlay])
+    results = tmp_path / "results"
+    transfer = pd.read_csv(results / "transfiguration/lite0/transfer.tsv", sep="\t")
+    assert set(transfer["evaluator"]) == {"lite0", "mobilenet_v2"}
+    table = pd.read_csv(results / "transfiguration/lite0/transfiguration.tsv", sep="\t")
+    assert {"self_top1", "mobilenet_v2_prob", "mobilenet_v2_top1", "mobilenet_v2_top5"} <= set(
+        table.columns
+    )
+    assert not any(c.startswith("resnet18_random") for c in table.columns)
+    interpolation = pd.read_csv(results / "interpolation/lite0/transfer.tsv", sep="\t")
+    assert interpolation["evaluator"].tolist() == ["lite0", "mobilenet_v2"]
+    assert (results / "interpolation/lite0/probabilities.png").is_file()
+    addition = pd.read_csv(results / "addition/lite0/addition.tsv", sep="\t")
+    assert {"mobilenet_v2_top1_name", "mobilenet_v2_top5_second"} <= set(addition.columns)
+    opposites = pd.read_csv(results / "opposites/lite0/opposites.tsv", sep="\t")
+    assert {"mobilenet_v2_top1_name", "mobilenet_v2_agrees"} <= set(opposites.columns)

@@ -1,0 +1,458 @@
+"""What a run finds: each study's headline numbers as Markdown, drawn from the run's tables.
+
+Every function takes the studies' tables as ``{path: DataFrame}`` (the TSV a table was read
+from, and its rows) and returns Markdown text in which every number is a cell of a table that
+names its TSV: either a row of the TSV (the columns keep the TSV's names) or, where a header
+reads ``fn(column)``, that aggregate over the TSV's rows that match the row's other cells. So
+anyone can trace a number, and ``tests/test_findings.py`` checks each against its TSV. The
+prose holds no numbers. A study the config switched off (no tables) gets a line saying so.
+"""
+
+from __future__ import annotations
+
+import html
+import numbers
+import re
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+Tables = Mapping[str, pd.DataFrame]
+
+SIGNIFICANT = 4  # digits shown of a float: enough to compare runs, short enough to read
+ROWS = 12  # rows shown of a per-class table (paper.yaml's merging has 1000)
+AGGREGATES = {
+    "count": lambda values: len(values),
+    "sum": lambda values: values.sum(),
+    "mean": lambda values: values.mean(),
+    "median": lambda values: values.median(),
+    "min": lambda values: values.min(),
+    "max": lambda values: values.max(),
+}
+VARIATION_NOTE = (
+    "Numbers can differ in the last digits between machines (floating-point operations run in "
+    "another order on other CPUs)."
+)
+
+
+def fmt(value) -> str:
+    """One cell: booleans and strings as they are, integers whole, floats to SIGNIFICANT
+    digits, a missing value empty."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        value = float(value)
+        whole = value.is_integer() and abs(value) < 1e6
+        return str(int(value)) if whole else f"{value:.{SIGNIFICANT}g}"
+    return str(value).replace("|", "\\|")
+
+
+def numeric(series: pd.Series) -> pd.Series:
+    """A column as numbers: a flag column read back from TSV (True/False, empty where it does
+    not apply) counts as 1/0."""
+    if series.dtype == bool:
+        return series.astype(float)
+    flags = {"True": 1.0, "False": 0.0}
+    return pd.to_numeric(
+        series.map(lambda v: float(v) if isinstance(v, bool) else flags.get(v, v)),
+        errors="coerce",
+    )
+
+
+def _grid(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _source_line(paths: Sequence[str]) -> str:
+    return f"Source: `{paths[0]}`" if len(paths) == 1 else ""
+
+
+def rows_table(tables: Tables, columns: Sequence[str], limit: int | None = None) -> str:
+    """The tables' rows (the columns of ``columns`` they have) under the TSV they come from: a
+    ``Source:`` line for one TSV, a ``source`` column for several."""
+    paths = list(tables)
+    present = [c for c in columns if any(c in frame.columns for frame in tables.values())]
+    header = present if len(paths) == 1 else ["source", *present]
+    rows, more = [], False
+    for path, frame in tables.items():
+        shown = frame if limit is None else frame.head(limit)
+        more |= len(shown) < len(frame)
+        for i in range(len(shown)):  # by column, not iterrows: a row Series would upcast ints
+            cells = [fmt(shown[c].iloc[i]) if c in frame.columns else "" for c in present]
+            rows.append(cells if len(paths) == 1 else [f"`{path}`", *cells])
+    note = "\n\nFirst rows only: the aggregates above count them all." if more else ""
+    return "\n\n".join(filter(None, [_source_line(paths), _grid(header, rows)])) + note
+
+
+def aggregate_table(tables: Tables, by: Sequence[str], aggregates: Sequence[str]) -> str:
+    """One row per TSV and group of ``by``: each ``fn(column)`` of ``aggregates`` (``count(*)``
+    counts rows) over the group's rows."""
+    paths = list(tables)
+    header = [*by, *aggregates] if len(paths) == 1 else ["source", *by, *aggregates]
+    rows = []
+    for path, frame in tables.items():
+        groups = frame.groupby(list(by), sort=False, dropna=False) if by else [((), frame)]
+        for key, group in groups:
+            key = key if isinstance(key, tuple) else (key,)
+            cells = [fmt(k) for k in key]
+            for spec in aggregates:
+                fn, column = re.fullmatch(r"(\w+)\((.+)\)", spec).groups()
+                values = group.index if column == "*" else numeric(group[column]).dropna()
+                cells.append(fmt(AGGREGATES[fn](values)))
+            rows.append(cells if len(paths) == 1 else [f"`{path}`", *cells])
+    return "\n\n".join(filter(None, [_source_line(paths), _grid(header, rows)]))
+
+
+def section(title: str, reading: str, *bodies: str, off: str | None = None) -> str:
+    """A study's section: what its table says in words, then the tables; or, with no tables,
+    the line that says the config switched it off."""
+    if off is not None:
+        return f"## {title}\n\nNot in this run: {off}"
+    return "\n\n".join([f"## {title}", reading, *filter(None, bodies)])
+
+
+def _off(section_name: str) -> str:
+    return f"the config's `{section_name}` section is off, so it made no table."
+
+
+# ---------------------------------------------------------------------------------- studies
+
+
+def representations(quality: Tables) -> str:
+    return section(
+        "Class representations",
+        "How often each generator's class images are recognised: `self` by the generator, "
+        "`transfer` by each other pretrained model (`top1`, `top5`: fractions of the classes). "
+        "An adversarial pattern scores high on self and near zero on transfer.",
+        rows_table(quality, ["generator", "evaluator", "relation", "top1", "top5"]),
+        off=None if quality else _off("representations"),
+    )
+
+
+def ablation(tables: Tables) -> str:
+    """Self and transfer recognition per prior configuration, with the confidence limits
+    (``<metric>_low``, ``<metric>_high``) where the table has them, and any other metric that
+    has limits (such as image statistics)."""
+    metrics = ["self_top1", "transfer_top1", "transfer_top5"]
+    metrics += [
+        c
+        for frame in tables.values()
+        for c in frame.columns
+        if f"{c}_low" in frame.columns and c not in metrics
+    ]
+    columns = ["config", "classes"] + [
+        f"{m}{end}" for m in metrics for end in ("", "_low", "_high")
+    ]
+    return section(
+        "Prior ablation",
+        "Self and transfer recognition of the same classes generated under each prior "
+        "configuration (transfer: the mean over the other pretrained models). Columns ending "
+        "in `_low` and `_high` are the confidence limits of the column they extend (bootstrap "
+        "over classes), where the table has them.",
+        rows_table(tables, list(dict.fromkeys(columns))),
+        off=None if tables else _off("ablation"),
+    )
+
+
+def opposites(commutativity: Tables) -> str:
+    return section(
+        "Opposites",
+        "`rate`: the fraction of the `classes` whose opposite's opposite is the class itself "
+        "(the source found the relation close to, but not quite, commutative).",
+        rows_table(commutativity, ["rate", "classes"]),
+        off=None if commutativity else _off("opposites"),
+    )
+
+
+def transfiguration(tables: Tables) -> str:
+    columns = ["photo", "target_name", "control", "start_prob", "end_prob", "end_top1_name"]
+    return section(
+        "Transfiguration",
+        "Each photo pushed toward each target class, and toward its own class as the control: "
+        "the generator's probability of the target before and after, and its top class at the end.",
+        rows_table(tables, [*columns, "self_top1"]),
+        off=None if tables else _off("transfiguration"),
+    )
+
+
+def coherence(tables: Tables) -> str:
+    columns = ["generator", "evaluator", "relation", "observed", "baseline_mean"]
+    return section(
+        "Coherence of the class graphs",
+        "The fraction of class-graph edges that join two classes of one coarse group "
+        "(`observed`) against the label-permutation baseline (its mean, the limits of its "
+        "central interval, and the p-value of the observed fraction). Pretrained evaluators "
+        "should lie above their baseline; untrained controls should not.",
+        rows_table(tables, [*columns, "ci_low", "ci_high", "p_value"]),
+        off=None if tables else "no class graphs were made.",
+    )
+
+
+def vectorisation(tables: Tables) -> str:
+    """How far the output distance fell, and whether the other model recognises the images
+    and sees them move toward its own pictures (class targets; photo targets have no such
+    picture)."""
+    classes = {path: frame[frame["kind"] == "class"] for path, frame in tables.items()}
+    columns = ["kind", "target", "name", "start_distance", "end_distance", "reduction"]
+    return section(
+        "Vectorisation",
+        "A model's images driven toward another model's outputs on that model's class images "
+        "(and on photos): the drop of the output distance, whether the other model recognises "
+        "the class, and whether the image moved toward the other model's picture.",
+        aggregate_table(
+            classes,
+            ["kind"],
+            ["count(*)", "mean(reduction)", "sum(toward_recognises)", "sum(moved_toward)"],
+        ),
+        rows_table(tables, [*columns, "toward_top1", "toward_recognises", "moved_toward"]),
+        off=None if tables else _off("vectorisation"),
+    )
+
+
+def merging(tables: Tables) -> str:
+    columns = ["class", "name", "rss_before", "rss_after", "rss_reduction"]
+    return section(
+        "Merging by parameters",
+        "A model trained by SGD toward another model's outputs, then made to generate its "
+        "classes again: the drop of the residual sum of squares, and whether the other model "
+        "recognises the regenerated images or sees them move toward its own pictures.",
+        aggregate_table(
+            tables,
+            [],
+            [
+                "count(*)",
+                "mean(rss_reduction)",
+                "min(rss_reduction)",
+                "max(rss_reduction)",
+                "sum(toward_recognises_after)",
+                "sum(moved_toward)",
+            ],
+        ),
+        rows_table(tables, [*columns, "toward_top1_after", "moved_toward"], limit=ROWS),
+        off=None if tables else _off("merging"),
+    )
+
+
+def similarity(cka: Tables, inversion: Tables) -> str:
+    columns = ["model", "pairs", "steps", "label_source", "median_start_distance"]
+    return section(
+        "Model similarity",
+        "Mean off-diagonal linear CKA between the models on natural images and on the "
+        "inverted images (the source reports high similarity on the first, low on the "
+        "second); then how far each model's inversions got and how often it labels them as "
+        "the target.",
+        rows_table(cka, ["data", "mean_off_diagonal_cka", "samples"]),
+        rows_table(inversion, [*columns, "median_distance", "labelled_as_target"])
+        if inversion
+        else "",
+        off=None if cka else "no CKA table was made.",
+    )
+
+
+def depth(
+    claims: Tables,
+    fully_connected: Tables,
+    conditioning: Tables,
+    invertible: Tables,
+    neighbours: Tables,
+    mnist: Tables,
+) -> str:
+    """The depth studies (source article 3): each study's table, or the line that it is off."""
+    parts = [
+        "## Depth",
+        "### Layer autoencoding\n\n"
+        + (
+            "The source's claims as numbers, one row per claim and model; `holds` "
+            "says whether the claim holds in this run.\n\n"
+            + rows_table(claims, ["model", "trained", "claim", "value", "measure", "holds"])
+            if claims
+            else "Not in this run: " + _off("autoencoding")
+        ),
+    ]
+    if fully_connected:
+        # Each net's last recorded iteration, averaged over the photos recovered together.
+        last = {
+            path: frame[frame["iteration"] == frame.groupby("net")["iteration"].transform("max")]
+            for path, frame in fully_connected.items()
+        }
+        body = (
+            "The input distance `m_i` and output distance `m_g` after each net's last "
+            "iteration, averaged over the photos.\n\n"
+            + aggregate_table(
+                last,
+                ["net", "depth", "narrowest", "iteration"],
+                ["count(*)", "mean(m_i)", "mean(m_g)"],
+            )
+        )
+    else:
+        body = "Not in this run: " + _off("fully_connected")
+    parts.append("### Fully connected nets\n\n" + body)
+    if conditioning:
+        ends = {
+            path: frame[frame["depth"].isin([frame["depth"].min(), frame["depth"].max()])]
+            for path, frame in conditioning.items()
+        }
+        body = (
+            "Condition number of products of random square layers, one layer against the "
+            "most, per init scheme.\n\n"
+            + rows_table(ends, ["scheme", "depth", "condition_number", "sigma_max", "sigma_min"])
+        )
+    else:
+        body = "Not in this run: " + _off("conditioning")
+    parts.append("### Conditioning\n\n" + body)
+    if invertible:
+        body = (
+            "Exact layer-by-layer inversion of a square linear net (relative error per photo "
+            "and precision), then its random output neighbours against the small input shift "
+            "and gradient descent (medians; `descent_percentile`: where descent's point lies "
+            "among the neighbours).\n\n"
+            + rows_table(invertible, ["photo", "dtype", "relative_error"])
+            + "\n\n"
+            + rows_table(
+                neighbours,
+                [
+                    "photo",
+                    "median_random",
+                    "shifted",
+                    "descent",
+                    "descent_percentile",
+                    "random_output_distance",
+                    "descent_output_distance",
+                ],
+            )
+        )
+    else:
+        body = "Not in this run: " + _off("invertible")
+    parts.append("### Invertible linear net\n\n" + body)
+    if mnist:
+        body = (
+            "Layer autoencoding of test digits while a small network trains: test accuracy "
+            "and the mean input distance `m_i` over the digits, per checkpoint and layer.\n\n"
+            + aggregate_table(
+                mnist,
+                ["step", "test_accuracy", "layer"],
+                ["count(*)", "mean(m_i)", "mean(m_g)"],
+            )
+        )
+    else:
+        body = "Not in this run: " + _off("mnist")
+    parts.append("### Training\n\n" + body)
+    return "\n\n".join(parts)
+
+
+# ---------------------------------------------------------------------------------- document
+
+
+def header(config: str, config_files: Sequence[str], date: str, machine: Mapping) -> str:
+    """Where the numbers come from: the config, the date and the machine. ``machine`` holds
+    ``platform``, ``cpus``, ``torch`` (this job's) and ``made_on`` (what the tables'
+    provenance records say: devices, torch versions, hosts, code)."""
+    files = ", ".join(f"`{name}`" for name in config_files) or "the embedded default"
+    return "\n".join(
+        [
+            "# Findings of this run",
+            "",
+            "Written by `inputgen findings` from the run's tables; nothing here is typed by "
+            "hand. Each table names the TSV its numbers come from; a header `fn(column)` is "
+            "that aggregate over the TSV's rows that match the row's other cells. Floats are "
+            f"rounded to {SIGNIFICANT} significant digits. {VARIATION_NOTE}",
+            "",
+            f"- config: `{config}` (resolved from {files})",
+            f"- date: {date}",
+            f"- machine: {machine['platform']}, {machine['cpus']} CPUs, torch {machine['torch']}",
+            f"- tables made on: {machine.get('made_on') or 'unknown (no provenance records)'}",
+        ]
+    )
+
+
+def document(
+    tables: Mapping[str, Tables],
+    *,
+    config: str,
+    config_files: Sequence[str],
+    date: str,
+    machine: Mapping,
+) -> str:
+    """The whole findings page; ``tables`` maps each kind of table (the CLI's flag names, with
+    underscores) to its ``{path: DataFrame}``; a kind that is absent counts as switched off."""
+
+    def get(kind: str) -> Tables:
+        return tables.get(kind) or {}
+
+    sections = [
+        header(config, config_files, date, machine),
+        representations(get("quality")),
+        ablation(get("ablation")),
+        opposites(get("commutativity")),
+        transfiguration(get("transfiguration")),
+        coherence(get("coherence")),
+        vectorisation(get("vectorisation")),
+        merging(get("merging")),
+        similarity(get("cka"), get("inversion")),
+        depth(
+            get("claims"),
+            get("fully_connected"),
+            get("conditioning"),
+            get("invertible"),
+            get("neighbours"),
+            get("mnist"),
+        ),
+    ]
+    return "\n\n".join(sections) + "\n"
+
+
+def to_html(markdown: str, title: str = "Findings") -> str:
+    """The Markdown this module writes (headings, paragraphs, lists, tables, `code`) as an HTML
+    page, so the Snakemake report can show it (it offers other text files for download)."""
+
+    def inline(text: str) -> str:
+        text = html.escape(text.replace("\\|", "|"), quote=False)
+        return re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
+
+    out, paragraph, items, table = [], [], [], []
+
+    def flush() -> None:
+        if paragraph:
+            out.append(f"<p>{inline(' '.join(paragraph))}</p>")
+        if items:
+            out.append("<ul>" + "".join(f"<li>{inline(i)}</li>" for i in items) + "</ul>")
+        if table:
+            cells = [re.split(r"(?<!\\)\|", row.strip())[1:-1] for row in table]
+            head = "".join(f"<th>{inline(c.strip())}</th>" for c in cells[0])
+            body = "".join(
+                "<tr>" + "".join(f"<td>{inline(c.strip())}</td>" for c in row) + "</tr>"
+                for row in cells[2:]
+            )
+            out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        paragraph.clear(), items.clear(), table.clear()
+
+    for line in markdown.splitlines():
+        heading = re.match(r"(#+) (.*)", line)
+        if heading or not line.strip():
+            flush()
+            if heading:
+                level = len(heading.group(1))
+                out.append(f"<h{level}>{inline(heading.group(2))}</h{level}>")
+        elif line.startswith("|"):
+            table.append(line)
+        elif line.startswith("- "):
+            items.append(line[2:])
+        else:
+            paragraph.append(line)
+    flush()
+    style = (
+        "body{font-family:sans-serif;max-width:70em;margin:1em auto;padding:0 1em}"
+        "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;"
+        "padding:.2em .5em;text-align:left}code{background:#f4f4f4}"
+    )
+    return (
+        f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<style>{style}</style></head><body>\n" + "\n".join(out) + "\n</body></html>\n"
+    )
