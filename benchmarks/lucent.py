@@ -6,14 +6,16 @@ One run, one generator, the same classes and the same number of steps for every 
   Fourier parameterisation in decorrelated colour), the standard transforms, Adam at 0.05,
   maximising each class's logit;
 * ``default``: our engine with config/config.yaml's ``generation`` section, as the default run
-  uses it;
-* ``pixels``, ``fourier``, ``fourier_decorrelated``: our engine, the default's objective,
-  priors and step rule, with each image parameterisation.
+  uses it; ``previous``: the pixel recipe it replaced (the ablation's ``pixels`` row);
+* ``pixels`` (decorrelated colour, sigmoid), ``fourier`` (RGB): our engine with the default's
+  objective, priors and step rule and another image parameterisation (the default itself is
+  ``fourier`` with decorrelated colour).
 
 Per method: self top-1, transfer top-1 / top-5 under every other pretrained model (images
 resized to each model's size by its preprocessing), ms per image-step against a bare forward
 and backward of the same batch, and the images' pixel standard deviation and power-spectrum
-slope (the shipped photos are the reference). Writes ``<out>/lucent.tsv`` and a grid.
+slope (the shipped photos are the reference). Writes ``<out>/lucent_<generator>.tsv`` and
+``.png`` (one row of images per method).
 
     .venv/bin/python benchmarks/lucent.py [--generator lite0] [--steps 512] [--classes 16]
 """
@@ -102,16 +104,20 @@ def lucent_images(zoo: ZooModel, classes, steps: int, seed: int) -> torch.Tensor
     return torch.from_numpy(arrays[-1]).permute(0, 3, 1, 2).float()
 
 
-def default_settings() -> dict:
-    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-    return config["generation"]
+def default_config() -> dict:
+    return yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
 
 
 def method_settings(steps: int) -> dict[str, dict]:
-    base = {**default_settings(), "steps": steps}
+    config = default_config()
+    base = {**config["generation"], "steps": steps}
     return {
         "default": base,
-        "pixels": {**base, "parameterisation": "pixels", "decorrelate": False},
+        # the ablation's row for the previous default: sign steps on pixels, every prior, octaves
+        "previous": {**base, **config["ablation"]["configs"]["pixels"]},
+        # pixels behind the sigmoid and colour mixing (lucent's fft=False): Adam's steps of 0.1
+        # on raw pixels would only clip
+        "pixels": {**base, "parameterisation": "pixels", "decorrelate": True},
         "fourier": {**base, "parameterisation": "fourier", "decorrelate": False},
         "fourier_decorrelated": {**base, "parameterisation": "fourier", "decorrelate": True},
     }
@@ -156,7 +162,11 @@ def main() -> None:
     parser.add_argument("--generator", default="lite0", choices=sorted(MODELS))
     parser.add_argument("--steps", type=int, default=512)
     parser.add_argument("--classes", type=int, default=16, help="the first N of 16 classes")
-    parser.add_argument("--methods", default="lucent,default,pixels,fourier,fourier_decorrelated")
+    parser.add_argument(
+        "--methods",
+        default="lucent,default,previous,pixels,fourier",
+        help="comma-separated: lucent and the names of method_settings",
+    )
     parser.add_argument("--extra", default=None, help="YAML map name -> settings overrides")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto")

@@ -141,6 +141,35 @@ def hand_made() -> dict[str, dict[str, pd.DataFrame]]:
                 }
             )
         },
+        "transfiguration_transfer": {
+            "results/transfiguration/lite0/transfer.tsv": pd.DataFrame(
+                {
+                    "elements": ["targets", "targets"],
+                    "generator": ["lite0", "lite0"],
+                    "evaluator": ["lite0", "lite1"],
+                    "relation": ["self", "transfer"],
+                    "images": [2, 2],
+                    "top1": [1.0, 0.5],
+                    "top5": [1.0, 0.5],
+                    "mean_prob": [0.9871, 0.3012],
+                }
+            )
+        },
+        "interpolation": {
+            "results/interpolation/lite0/transfer.tsv": pd.DataFrame(
+                {
+                    "generator": ["lite0", "lite0"],
+                    "evaluator": ["lite0", "lite1"],
+                    "relation": ["self", "transfer"],
+                    "frames": [8, 8],
+                    "start_frames": [3, 0],
+                    "end_frames": [5, 8],
+                    "passes": [1, 0],
+                    "peak_prob_start": [0.91, 0.02],
+                    "peak_prob_end": [0.99, 0.87],
+                }
+            )
+        },
         "coherence": {
             "results/graphs/coherence.tsv": pd.DataFrame(
                 {

@@ -25,6 +25,12 @@ rule findings:
         transfiguration=study_outputs(
             "transfiguration", "results/transfiguration/{model}/transfiguration.tsv"
         ),
+        transfiguration_transfer=study_outputs(
+            "transfiguration", "results/transfiguration/{model}/transfer.tsv"
+        ),
+        interpolation=study_outputs(
+            "interpolation", "results/interpolation/{model}/transfer.tsv"
+        ),
         coherence="results/graphs/coherence.tsv",
         vectorisation=study_outputs(
             "vectorisation", "results/vectorisation/{model}/vectorisation.tsv"
@@ -61,7 +67,9 @@ rule findings:
         "python -m inputgen findings --config {input.config}"
         " --config-files {params.config_files:q} --quality {input.quality}"
         " --ablation {input.ablation} --commutativity {input.commutativity}"
-        " --transfiguration {input.transfiguration} --coherence {input.coherence}"
+        " --transfiguration {input.transfiguration}"
+        " --transfiguration-transfer {input.transfiguration_transfer}"
+        " --interpolation {input.interpolation} --coherence {input.coherence}"
         " --vectorisation {input.vectorisation} --merging {input.merging}"
         " --cka {input.cka} --inversion {input.inversion} --claims {input.claims}"
         " --fully-connected {input.fully_connected} --conditioning {input.conditioning}"

@@ -15,6 +15,8 @@ TABLES = {
     "ablation": "prior ablation's ablation.tsv",
     "commutativity": "opposites' commutativity.tsv, one per model",
     "transfiguration": "transfiguration.tsv",
+    "transfiguration_transfer": "transfiguration's transfer.tsv (how the other models see it)",
+    "interpolation": "interpolation's transfer.tsv (which models the frames pass through)",
     "coherence": "results/graphs/coherence.tsv",
     "vectorisation": "vectorisation.tsv",
     "merging": "merging.tsv",

@@ -94,8 +94,8 @@ def cmd_summarise(args: argparse.Namespace) -> None:
         images,
         captions,
         grid_rows(groups_of(classes.tolist())),
-        title=f"{args.name}: class representations, one row per coarse group, as saved (caption: "
-        "class, then 'ok' or what the model sees, and its probability)",
+        title=f"{args.name}: class representations, one row per coarse group, as saved\n"
+        "(caption: class, then 'ok' or what the model sees, and its probability)",
     )
     artifacts.write_figure(args.grid, figure, record)
 
