@@ -521,3 +521,18 @@ def test_tiny_run_findings_quote_the_run_tables(tiny_run):
     assert "## Merging by parameters\n\nNot in this run" in markdown
     assert (tiny_run / "results/findings.html").is_file()
     assert artifacts.read_provenance(tiny_run / "results/findings.md")["stage"] == "findings"
+
+
+def test_readme_quotes_a_findings_page_with_its_date_and_machine():
+    """README.md's findings are a verbatim quote of a run's results/findings.md: the page's
+    header (date, machine) and its tables, each naming its TSV, not numbers typed by hand."""
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    quote = text.split("<!-- findings:start -->")[1].split("<!-- findings:end -->")[0]
+    assert re.search(r"^- date: \d{4}-\d\d-\d\d \d\d:\d\d UTC$", quote, re.M)
+    assert re.search(r"^- machine: .+, \d+ CPUs, torch ", quote, re.M)
+    tables = re.findall(r"((?:^\|.*\|\n)+)", quote, re.M)
+    assert len(tables) >= 5
+    for table in tables:
+        header = table.splitlines()[0]
+        before = quote[: quote.index(table)].rstrip().splitlines()[-1]
+        assert header.startswith("| source |") or before.startswith("Source: `results/"), header
