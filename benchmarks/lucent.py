@@ -229,15 +229,7 @@ def main() -> None:
         f"bare forward+backward: {bare:.1f} ms per image; generator {args.generator}, "
         f"{len(classes)} classes, {args.steps} steps\n"
     )
-    print(table.to_markdown(index=False) if _has_tabulate() else table.to_string(index=False))
-
-
-def _has_tabulate() -> bool:
-    try:
-        import tabulate  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    print(table.to_markdown(index=False))
 
 
 if __name__ == "__main__":

@@ -207,7 +207,6 @@ FIGURES = {
         torch.rand(5, 3, 16, 16),
         [f"class {i}\ntop-1 {i}" for i in range(5)],
         columns=3,
-        stretch=True,
         title="lite0: class representations",
     ),  # fmt: skip
     "plots.grouped_grid": lambda: plots.grouped_grid(

@@ -28,7 +28,8 @@ PARAMETERISATIONS = ("pixels", "fourier")
 _COLOUR_SQRT = torch.tensor(
     [[0.26, 0.09, 0.02], [0.27, 0.00, -0.05], [0.27, -0.09, 0.03]], dtype=torch.float64
 )
-COLOUR_MIX = (_COLOUR_SQRT / _COLOUR_SQRT.norm(dim=0).max()).float()
+_MIX = _COLOUR_SQRT / _COLOUR_SQRT.norm(dim=0).max()
+COLOUR_MIX, COLOUR_UNMIX = _MIX.float(), torch.linalg.inv(_MIX).float()
 # Lucent's "magic" divisor: keeps the initial sigmoid inputs small.
 FOURIER_GAIN = 4.0
 # Keeps the inverse sigmoid finite for saturated pixels (0 or 1).
@@ -72,8 +73,7 @@ class Parameterisation:
             return images.clamp(0, 1)
         signal = torch.logit(images.clamp(EPSILON, 1 - EPSILON))
         if self.decorrelate:
-            unmix = torch.linalg.inv(COLOUR_MIX.double()).float().to(signal.device)
-            signal = torch.einsum("bchw,dc->bdhw", signal, unmix)
+            signal = torch.einsum("bchw,dc->bdhw", signal, COLOUR_UNMIX.to(signal.device))
         return _rfft(signal, self.decay) if self.kind == "fourier" else signal
 
     def project(self, params: torch.Tensor) -> torch.Tensor:
@@ -101,12 +101,3 @@ def _rfft(signal: torch.Tensor, decay: float) -> torch.Tensor:
         raise ValueError(f"the Fourier parameterisation takes square images, got {signal.shape}")
     spectrum = torch.view_as_real(torch.fft.rfft2(signal * FOURIER_GAIN, norm="ortho"))
     return spectrum / frequency_scale(size, decay, signal.device)[..., None]
-
-
-def build(spec: dict | str | None) -> Parameterisation:
-    """``"fourier"`` or ``{"kind": "fourier", "decorrelate": true}`` -> a Parameterisation."""
-    if spec is None:
-        return Parameterisation()
-    if isinstance(spec, str):
-        return Parameterisation(kind=spec)
-    return Parameterisation(**spec)

@@ -20,28 +20,19 @@ def legend_label(name: object) -> str:
     return text.lstrip("_") or "(unnamed)"
 
 
-def stretch_contrast(images: torch.Tensor, spread: float = 3.0) -> torch.Tensor:
-    """For display only (never for analysis): per image, map mean +- ``spread`` standard
-    deviations (over all pixels and channels, so colours keep their balance) to [0, 1]."""
-    flat = images.flatten(1)
-    mean = flat.mean(dim=1).view(-1, 1, 1, 1)
-    std = flat.std(dim=1).clamp_min(1e-8).view(-1, 1, 1, 1)
-    return ((images - mean) / (2 * spread * std) + 0.5).clamp(0, 1)
-
-
 def image_grid(
     images: torch.Tensor,
     captions: Sequence[str],
     *,
     columns: int = 6,
     title: str | None = None,
-    stretch: bool = False,
     cell_inches: float = 2.2,
 ) -> plt.Figure:
-    """A grid of (N,3,H,W) [0,1] images, each with a caption underneath."""
+    """A grid of (N,3,H,W) [0,1] images as they are (never contrast-stretched), each with a
+    caption underneath."""
     if len(captions) != len(images):
         raise ValueError(f"{len(captions)} captions for {len(images)} images")
-    shown = stretch_contrast(images) if stretch else images.clamp(0, 1)
+    shown = images.clamp(0, 1)
     columns = max(1, min(columns, len(images)))
     rows = max(1, math.ceil(len(images) / columns))
     lines = max((caption.count("\n") + 1 for caption in captions), default=1)
