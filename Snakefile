@@ -1,10 +1,15 @@
 # inputgen: input-space interpretability studies of image classifiers.
 # Thin rules; all work happens in the `inputgen` CLI (workflow/inputgen). See README.md.
+import sys
 from pathlib import Path
 
 from snakemake.utils import min_version
 
-from inputgen.config import validate as validate_config
+# The library beside this Snakefile, whatever else is installed: the jobs run it (common.smk),
+# and the code digests that rules pass as params must be of the same files.
+sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
+
+from inputgen.config import check_start, validate as validate_config
 
 min_version("9.0")
 
@@ -17,7 +22,17 @@ if not workflow.overwrite_configfiles:
     configfile: "config/config.yaml"
 
 
-validate_config(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
+validate_config(
+    config,
+    Path(workflow.basedir) / "workflow/schemas/config.schema.yaml",
+    configfiles=workflow.configfiles,  # re-read for the duplicate keys YAML drops
+)
+
+
+# A real run, before its first job: checks of this machine (a GPU for runtime.device: cuda
+# when the jobs run here, the photo folder). A dry run skips them.
+onstart:
+    check_start(config, workflow.dag.needrun_jobs(), local=workflow.local_exec)
 
 
 report: "workflow/report/workflow.rst"
@@ -75,3 +90,4 @@ rule all:
         rules.invertible.output if INVERTIBLE else [],
         rules.mnist_training.output if MNIST else [],
         rules.findings.output,
+        rules.run_summary.output,

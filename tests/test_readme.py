@@ -52,6 +52,7 @@ COMMANDS = {
         "artifact",
         "reads a run's",
     ),
+    ".venv/bin/inputgen verify": ("artifact", "checks the run's artifacts"),
     ".venv/bin/inputgen weights googlenet": ("run", "prints a path, downloads nothing"),
     ".venv/bin/inputgen weights resnet50": ("run", "prints a path, downloads nothing"),
     ".venv/bin/inputgen weights inception_v3": ("run", "prints a path, downloads nothing"),

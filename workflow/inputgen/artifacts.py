@@ -32,6 +32,8 @@ from safetensors.torch import save as serialise
 
 PROVENANCE_KEY = "provenance"
 DIGEST_KEY = "tensors_sha256"
+# A sidecar's digest of the file it describes (tensor files carry DIGEST_KEY instead).
+ARTIFACT_DIGEST_KEY = "artifact_sha256"
 SIDECAR_SUFFIX = ".prov.json"
 
 # safetensors' header length bound (its loader refuses larger headers as garbage).
@@ -152,6 +154,7 @@ def _write_with_sidecar(
     try:
         with atomic_path(path) as tmp:
             write(tmp)
+            digest = _file_sha256(tmp)
             # The old record describes the file about to be replaced: drop it first, so that a
             # kill before the new record lands leaves no record rather than a wrong one.
             sidecar.unlink(missing_ok=True)
@@ -159,7 +162,15 @@ def _write_with_sidecar(
         if not path.exists():  # a failed (re)run: no record of a file that is not there
             sidecar.unlink(missing_ok=True)
         raise
-    write_sidecar(path, provenance)
+    write_sidecar(path, {**provenance, ARTIFACT_DIGEST_KEY: digest})
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def tensors_digest(tensors: Mapping[str, torch.Tensor]) -> str:

@@ -1,18 +1,29 @@
 """Config validation with messages that name the key, the bad value and what is allowed.
 
-The Snakefile calls :func:`validate` before any job: the JSON schema (through
-``snakemake.utils.validate``, which also fills the schema's defaults) and then the
-cross-key checks a schema cannot express. Study code never sees the config file.
+The Snakefile calls :func:`validate` before any job: duplicate keys in the config files
+(which YAML loaders silently drop), the JSON schema (through ``snakemake.utils.validate``,
+which also fills the schema's defaults), then the checks a schema cannot express: names that
+refer to models, layer names against the architecture (built on the meta device), ``file:``
+checkpoints against it (their keys and shapes only), an image folder without images. Its
+``onstart`` calls :func:`check_start` once a real run has its jobs: a local run refuses a CUDA
+device this machine lacks, and a photos job a folder that is not there. Study code never sees
+the config file.
 """
 
 from __future__ import annotations
 
+import copy
+import difflib
 import json
-from collections.abc import Mapping
+import os
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import jsonschema
 import yaml
+
+# libyaml's loader where PyYAML has it: the schema is read at every snakemake invocation.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ConfigError(ValueError):
@@ -59,19 +70,43 @@ def schema_errors(config: Mapping, schema: Mapping) -> list[str]:
     return [_describe(error) for error in errors]
 
 
-def validate(config: dict, schema_path: str | Path) -> dict:
-    """Validate ``config`` in place (defaults filled) or raise ConfigError listing every problem."""
-    from snakemake.utils import validate as snakemake_validate
+def validate(
+    config: dict, schema_path: str | Path, configfiles: Sequence[str | os.PathLike] = ()
+) -> dict:
+    """Validate ``config`` in place (defaults filled) or raise ConfigError listing every problem.
 
-    schema = yaml.safe_load(Path(schema_path).read_text())
-    problems = schema_errors(config, schema)
+    ``configfiles``: the files ``config`` was read from (Snakemake's ``workflow.configfiles``),
+    re-read to find the duplicate keys that the YAML loader dropped.
+    """
+    schema = yaml.load(Path(schema_path).read_text(), Loader=_YAML_LOADER)
+    problems = duplicate_key_errors(configfiles) + schema_errors(config, schema)
     if not problems:
-        snakemake_validate(config, str(schema_path), set_default=True)
+        fill_defaults(config, schema)
         problems = reference_errors(config) + ablation_errors(config, schema)
+    if not problems:  # the names are right: check what they name
+        problems = layer_errors(config) + weights_file_errors(config) + photo_folder_errors(config)
     if problems:
         raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
     if config["classes"] == "all":
         config["classes"] = list(range(1000))
+    return config
+
+
+def fill_defaults(config: dict, schema: Mapping) -> dict:
+    """Fill the schema's defaults into ``config`` in place, as ``snakemake.utils.validate(...,
+    set_default=True)`` does (jsonschema's FAQ recipe), from the schema already read; each
+    default is a copy, never the schema's own object."""
+    base = jsonschema.validators.validator_for(schema)
+    check_properties = base.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, subschema):
+        if isinstance(instance, dict):
+            for name, property_schema in properties.items():
+                if "default" in property_schema:
+                    instance.setdefault(name, copy.deepcopy(property_schema["default"]))
+        yield from check_properties(validator, properties, instance, subschema)
+
+    jsonschema.validators.extend(base, {"properties": set_defaults})(schema).validate(config)
     return config
 
 
@@ -91,6 +126,7 @@ def reference_errors(config: Mapping) -> list[str]:
         problems.append(f"config key photos.crop_scale = [{low}, {high}]: low must not exceed high")
     for section in ("classify", "representations", "opposites"):
         problems += _model_list_errors(config, section)
+    problems += _photo_name_errors(config)
     studies = ("transfiguration", "interpolation", "addition", "embedding", "ablation", "starts")
     for section in studies + ("features",):
         if config.get(section):
@@ -216,6 +252,12 @@ def _similarity_errors(config: Mapping) -> list[str]:
             problems.append(f"config key cka.layer_pair.models: {name!r} is not a configured model")
         elif name not in pair["layers"]:
             problems.append(f"config key cka.layer_pair.layers: no layers for {name!r}")
+    problems += [
+        f"config key cka.layer_pair.layers.{name}: not one of cka.layer_pair.models "
+        f"({pair['models']})"
+        for name in pair.get("layers", {})
+        if name not in pair["models"]
+    ]
     return problems
 
 
@@ -239,6 +281,34 @@ def _autoencoding_errors(config: Mapping) -> list[str]:
         for name in layers
         if name not in study.get("models", [])
     ]
+    return problems
+
+
+# The keys that name photos of results/data/photos.safetensors (photos.names, else all shipped).
+_PHOTO_KEYS = (
+    ("transfiguration", "photos"),
+    ("interpolation", "photo"),
+    ("vectorisation", "photos"),
+    ("autoencoding", "photo"),
+    ("fully_connected", "photos"),
+    ("invertible", "photos"),
+)
+
+
+def _photo_name_errors(config: Mapping) -> list[str]:
+    from inputgen.photos import SAMPLE_PHOTOS
+
+    available = (config.get("photos") or {}).get("names") or list(SAMPLE_PHOTOS)
+    problems = []
+    for section, key in _PHOTO_KEYS:
+        named = (config.get(section) or {}).get(key)
+        for name in [named] if isinstance(named, str) else named or []:
+            if name not in available:
+                problems.append(
+                    f"config key {section}.{key}: photo {name!r} is not in "
+                    f"results/data/photos.safetensors, which holds photos.names: "
+                    f"{', '.join(available)}"
+                )
     return problems
 
 
@@ -271,10 +341,198 @@ def ablation_errors(config: Mapping, schema: Mapping) -> list[str]:
     problems = []
     for name, overrides in ablation["configs"].items():
         merged = {**config["generation"], **overrides}
+        where = f"config key ablation.configs.{name}"
         for problem in schema_errors(merged, generation_schema):
+            top = problem.startswith("config key (top level)")
+            problem = problem.replace("config key (top level)", where, 1)
+            problems.append(problem if top else problem.replace("config key ", f"{where}.", 1))
+    return problems
+
+
+# ------------------------------------------------------------------------ duplicate keys
+
+
+def duplicate_key_errors(paths: Iterable[str | os.PathLike]) -> list[str]:
+    """Keys given twice in one mapping of a config file (two models of one name, a section
+    twice): YAML loaders keep the last silently, so the files are re-read node by node."""
+    problems = []
+    for path in map(Path, paths):
+        try:
+            root = yaml.compose(path.read_text(), Loader=_YAML_LOADER)
+        except (OSError, yaml.YAMLError):
+            continue  # Snakemake read it already and reports what it cannot read
+        for key, line, first in _duplicates(root, ""):
             problems.append(
-                problem.replace("config key ", f"config key ablation.configs.{name}.", 1).replace(
-                    "(top level)", ""
-                )
+                f"config key {key} is given twice in {path} (lines {first} and {line}); "
+                "YAML would silently keep only the last: rename or remove one"
             )
     return problems
+
+
+def _duplicates(node, where: str, seen_nodes=None) -> Iterable[tuple[str, int, int]]:
+    seen_nodes = set() if seen_nodes is None else seen_nodes
+    if id(node) in seen_nodes:  # an alias of a node already walked
+        return
+    seen_nodes.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        lines: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # <<: *anchor
+                continue
+            name = str(key_node.value)
+            key = f"{where}.{name}" if where else name
+            line = key_node.start_mark.line + 1
+            if isinstance(key_node, yaml.ScalarNode) and name in lines:
+                yield key, line, lines[name]
+            lines.setdefault(name, line)
+            yield from _duplicates(value_node, key, seen_nodes)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _duplicates(item, f"{where}[{index}]", seen_nodes)
+
+
+# ------------------------------------------------------------- what the names refer to
+
+
+def _named_layers(config: Mapping) -> list[tuple[str, str, str, bool]]:
+    """Every layer name in the config: (config key, model name, layer, penultimate allowed)."""
+    named = [
+        (f"models.{name}.layers[{i}]", name, layer, False)
+        for name, spec in config.get("models", {}).items()
+        for i, layer in enumerate(spec.get("layers") or [])
+    ]
+    for section, keys in (("embedding", ["layer"]), ("features", ["layer"]),
+                          ("auxiliary", ["layer", "head"])):  # fmt: skip
+        study = config.get(section)
+        if study:
+            named += [(f"{section}.{key}", study["model"], study[key], False) for key in keys]
+    cka = config.get("cka") or {}
+    named += [
+        (f"cka.layers.{name}", name, layer, True)
+        for name, layer in (cka.get("layers") or {}).items()
+    ]
+    maps = {
+        "cka.layer_pair.layers": (cka.get("layer_pair") or {}).get("layers") or {},
+        "autoencoding.layers": (config.get("autoencoding") or {}).get("layers") or {},
+    }
+    for where, layers in maps.items():
+        named += [
+            (f"{where}.{name}[{i}]", name, layer, True)
+            for name, names in layers.items()
+            for i, layer in enumerate(names)
+        ]
+    return named
+
+
+def layer_errors(config: Mapping) -> list[str]:
+    """Layer names must be module names of their model's architecture (``named_modules``, or
+    ``penultimate`` where a study taps the input of the output layer). Only the architectures
+    that some layer names are built, once each, on the meta device."""
+    from inputgen.models import PENULTIMATE, arch_layer_names
+
+    models = config.get("models", {})
+    problems = []
+    for key, name, layer, penultimate in _named_layers(config):
+        if name not in models or (penultimate and layer == PENULTIMATE):
+            continue  # an unknown model is reported by the reference checks
+        arch = models[name]["arch"]
+        known = arch_layer_names(arch)
+        if layer not in known:
+            close = difflib.get_close_matches(layer, known, n=4)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            also = f" or {PENULTIMATE!r}" if penultimate else ""
+            problems.append(
+                f"config key {key} = {layer!r}: {arch} (model {name}) has no such layer; "
+                f"layers are module names as in named_modules(){also}{hint}"
+            )
+    return problems
+
+
+def weights_file_errors(config: Mapping) -> list[str]:
+    """A ``file:`` checkpoint must exist, be readable and fit its arch under a strict load (its
+    keys and shapes, read without its tensors). Skipped under ``weights_override``."""
+    if config.get("weights_override"):
+        return []
+    from inputgen.models import WeightsError, check_checkpoint
+
+    problems = []
+    for name, spec in config.get("models", {}).items():
+        weights = spec["weights"]
+        if not weights.startswith("file:"):
+            continue
+        path = Path(weights.removeprefix("file:")).expanduser()
+        try:
+            check_checkpoint(spec["arch"], path)
+        except WeightsError as error:
+            where = "" if path.is_absolute() else f" (relative to {Path.cwd()}, the workdir)"
+            problems.append(f"config key models.{name}.weights = {weights!r}{where}: {error}")
+    return problems
+
+
+def photo_folder_errors(config: Mapping) -> list[str]:
+    """``photos.folder``, where it exists, must be an ImageFolder tree with an image in each
+    class folder (what torchvision's ImageFolder demands). A missing folder is refused by
+    :func:`check_start` when the photos job is about to run (a dry run of a config whose folder
+    lives elsewhere still shows its DAG)."""
+    folder = (config.get("photos") or {}).get("folder")
+    if not folder or not os.path.exists(folder):
+        return []
+    where = f"config key photos.folder = {folder!r}"
+    if not os.path.isdir(folder):
+        return [f"{where}: not a folder; expected an ImageFolder tree root/<class>/<image>"]
+    from torchvision.datasets.folder import IMG_EXTENSIONS
+
+    classes = sorted(entry.name for entry in os.scandir(folder) if entry.is_dir())
+    empty = [name for name in classes if not _has_image(Path(folder, name), IMG_EXTENSIONS)]
+    if classes and not empty:
+        return []
+    layout = f"an ImageFolder tree root/<class>/<image> ({', '.join(IMG_EXTENSIONS)})"
+    if not classes:
+        return [f"{where}: no class folders, so no images; expected {layout}"]
+    shown = ", ".join(empty[:5]) + (f", ... ({len(empty) - 5} more)" if len(empty) > 5 else "")
+    return [f"{where}: class folders without images: {shown}; expected {layout}"]
+
+
+def _has_image(directory: Path, extensions: tuple[str, ...]) -> bool:
+    for _, _, files in os.walk(directory, followlinks=True):
+        if any(name.lower().endswith(extensions) for name in files):
+            return True
+    return False
+
+
+# ------------------------------------------------------------------ before the first job
+
+
+def check_start(config: Mapping, jobs: Iterable, local: bool) -> None:
+    """Checks of this machine before the first job of a real run (the Snakefile's ``onstart``;
+    a dry run runs nothing and checks nothing here). ``jobs``: the Snakemake jobs to run (their
+    ``rule.name`` and ``rule.resources`` are read); ``local``: Snakemake runs them here (no
+    cluster executor).
+
+    - ``runtime.device`` cuda/cuda:N on a machine without it, when jobs that take a device
+      would run here. On a cluster the head node may lack the GPU its nodes have: the job
+      checks there, failing at once (:func:`inputgen.runtime.resolve_device`).
+    - ``photos.folder`` missing when the photos job is to read it.
+    """
+    from inputgen import runtime
+
+    jobs = [(job.rule.name, set(job.rule.resources)) for job in jobs]
+    problems = []
+    device = config["runtime"]["device"]
+    on_device = sorted({rule for rule, resources in jobs if "device" in resources})
+    problem = runtime.cuda_problem(device) if local and on_device else None
+    if problem:
+        shown = ", ".join(on_device[:6]) + (", ..." if len(on_device) > 6 else "")
+        problems.append(
+            f"config key runtime.device = {device!r}: {problem}, and this Snakemake runs its "
+            f"jobs here (no cluster executor), {shown} among them; {runtime.ADVICE}, or run "
+            "with a cluster profile whose nodes have the GPU"
+        )
+    folder = config["photos"]["folder"]
+    if folder and any(rule == "photos" for rule, _ in jobs) and not os.path.isdir(folder):
+        problems.append(
+            f"config key photos.folder = {folder!r}: no such folder (relative to {Path.cwd()}, "
+            "the workdir); the photos job reads the natural images from it"
+        )
+    if problems:
+        raise ConfigError("cannot start:\n  " + "\n  ".join(problems))

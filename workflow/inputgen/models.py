@@ -275,16 +275,21 @@ def _random_init(name: str, seed: int) -> nn.Module:
         return _architecture(name)
 
 
-def _build(name: str, state_dict: dict[str, torch.Tensor], path: Path) -> nn.Module:
-    """``name`` with the weights of ``state_dict`` (read from ``path``), loaded strictly."""
+def _build(
+    name: str, state_dict: dict[str, torch.Tensor], path: Path, meta: bool = False
+) -> nn.Module:
+    """``name`` with the weights of ``state_dict`` (read from ``path``), loaded strictly (with
+    ``meta``, on the meta device: a check of keys and shapes, without any data)."""
     if name.startswith("densenet"):
         state_dict = {_OLD_DENSENET_KEY.sub(r"\1\2", key): v for key, v in state_dict.items()}
     has_aux = any(key.startswith(_AUX_PREFIXES) for key in state_dict)
-    model = _architecture(
-        name, aux_logits=has_aux if name in _TORCHVISION_BUILD else None, init=False
-    )
+    with _on_meta() if meta else contextlib.nullcontext():
+        model = _architecture(
+            name, aux_logits=has_aux if name in _TORCHVISION_BUILD else None, init=False
+        )
     try:
-        model.load_state_dict(state_dict, strict=True)
+        # meta: take the checkpoint's (meta) tensors as they are; there is nothing to copy
+        model.load_state_dict(state_dict, strict=True, assign=meta)
     except RuntimeError as error:
         raise WeightsError(
             f"weights in {path} do not fit {name} (strict load): "
@@ -317,9 +322,26 @@ def _mismatch(expected: Mapping[str, torch.Tensor], found: Mapping, shown: int =
     return "; ".join(part for part in parts if part)
 
 
-def _load_state_dict(path: Path) -> dict[str, torch.Tensor]:
+def check_checkpoint(name: str, path: str | os.PathLike) -> None:
+    """What :func:`load_model` checks of a ``file:`` checkpoint for arch ``name`` (readable,
+    a state dict, the keys and shapes of a strict load), without reading its tensors: they
+    load on the meta device (memory-mapped where the file is in torch's zip format). Raises
+    :class:`WeightsError` naming the file and the mismatch."""
+    path = Path(path)
+    if not path.is_file():
+        raise WeightsError(f"checkpoint for {name} not found: {path}")
+    _build(name, _load_state_dict(path, map_location="meta"), path, meta=True)
+
+
+def _load_state_dict(path: Path, map_location: str = "cpu") -> dict[str, torch.Tensor]:
     try:
-        loaded = torch.load(path, map_location="cpu", weights_only=True)
+        try:  # headers only (meta): memory-map, so that no tensor is read
+            mmap = map_location == "meta"
+            loaded = torch.load(path, map_location=map_location, weights_only=True, mmap=mmap)
+        except RuntimeError as error:  # a legacy (non-zip) file cannot be memory-mapped
+            if "mmap" not in str(error):
+                raise
+            loaded = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as error:  # noqa: BLE001 - any unpickling failure means a bad file
         raise WeightsError(
             f"cannot read checkpoint {path} (read with torch.load(weights_only=True), which "
@@ -424,6 +446,38 @@ def _torchvision_pretrained(arch: str, weights_name: str) -> tuple[nn.Module, Pa
 
 def layer_names(model: nn.Module) -> list[str]:
     return [name for name, _ in model.named_modules() if name]
+
+
+@functools.cache
+def arch_layer_names(arch: str) -> tuple[str, ...]:
+    """The module names of ``arch`` as :func:`load_model` builds it (torchvision's pretrained
+    variant: InceptionV3 with its AuxLogits head, GoogLeNet without aux heads), built on the
+    meta device without initialising it: no memory, no weights, a tenth of a second. Config
+    validation checks layer names with it at every snakemake invocation."""
+    with _on_meta():
+        return tuple(layer_names(_architecture(arch, init=False)))
+
+
+@contextlib.contextmanager
+def _on_meta() -> Iterator[None]:
+    """Build modules on the meta device, uninitialised (there is nothing to initialise)."""
+    with torch.device("meta"), _NoInit():
+        yield
+
+
+class _NoInit(torch.overrides.TorchFunctionMode):
+    """Skips weight initialisation (``torch.nn.init`` and the in-place random fills), which on
+    meta tensors computes nothing but still costs most of a model's construction."""
+
+    _FILLS = frozenset(
+        {torch.Tensor.normal_, torch.Tensor.uniform_, torch.Tensor.fill_, torch.Tensor.zero_}
+    )
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if func in self._FILLS or getattr(func, "__module__", None) == "torch.nn.init":
+            return args[0] if args else kwargs["tensor"]
+        return func(*args, **kwargs)
 
 
 def check_layer(model: nn.Module, name: str) -> nn.Module:

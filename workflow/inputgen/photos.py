@@ -67,6 +67,37 @@ SAMPLE_PHOTOS: dict[str, Callable[[], np.ndarray]] = {
 }
 
 
+# The file each shipped photo is read from, so a stage can record (and verify) its bytes.
+_SKIMAGE_FILES = {
+    "astronaut": "astronaut.png",
+    "chelsea": "chelsea.png",
+    "coffee": "coffee.png",
+    "rocket": "rocket.jpg",
+    "motorcycle": "motorcycle_left.png",
+    "hubble_deep_field": "hubble_deep_field.jpg",
+    "immunohistochemistry": "ihc.png",
+    "retina": "retina.jpg",
+    "camera": "camera.png",
+}
+
+
+def source_file(name: str) -> Path:
+    """The file inside its package that the shipped photo ``name`` is read from."""
+    if name in _SKIMAGE_FILES:
+        import skimage.data
+
+        return Path(skimage.data.__file__).parent / _SKIMAGE_FILES[name]
+    if name in ("china", "flower"):
+        import sklearn.datasets
+
+        return Path(sklearn.datasets.__file__).parent / "images" / f"{name}.jpg"
+    if name == "grace_hopper":
+        from matplotlib import cbook
+
+        return Path(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
+    raise KeyError(f"unknown sample photo {name!r}; known: {', '.join(SAMPLE_PHOTOS)}")
+
+
 def to_tensor(array: np.ndarray) -> torch.Tensor:
     """uint8 HxW or HxWxC (grey, RGB or RGBA) -> float32 (3, H, W) in [0, 1]."""
     if array.ndim == 2:

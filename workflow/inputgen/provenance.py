@@ -2,13 +2,17 @@
 
 A :class:`Run` is opened by the CLI for one stage; it collects the resolved config slice,
 input files and weight files, and produces the record that every artifact of the stage
-carries. :func:`lineage` walks the records of an artifact's inputs back to the weights.
+carries, with every argument the stage was called with and a digest of the code it ran
+(:func:`code_digest`). :func:`lineage` walks the records of an artifact's inputs back to the
+weights; :mod:`inputgen.verify` checks that they still match.
 """
 
 from __future__ import annotations
 
+import ast
 import functools
 import hashlib
+import json
 import os
 import platform
 import subprocess
@@ -20,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-from inputgen.artifacts import ArtifactError, read_provenance
+from inputgen.artifacts import ARTIFACT_DIGEST_KEY, ArtifactError, read_provenance
 
 # Packages whose versions can change a number in an artifact.
 TRACKED_PACKAGES = (
@@ -40,6 +44,8 @@ TRACKED_PACKAGES = (
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+PACKAGE_DIR = Path(__file__).resolve().parent
+SEAL_KEY = "record_sha256"
 
 
 @functools.lru_cache(maxsize=256)
@@ -86,6 +92,92 @@ def git_state(root: str = str(REPO_ROOT)) -> dict | None:
     return {"commit": commit, "dirty": bool(status.strip())}
 
 
+def _module_file(module: str) -> Path | None:
+    parts = module.split(".")
+    if parts[0] != "inputgen":
+        return None
+    base = PACKAGE_DIR.joinpath(*parts[1:])
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imports_of(module: str, source: Path) -> set[str]:
+    """The inputgen modules a module imports anywhere (also inside functions)."""
+    found = set()
+    for node in ast.walk(ast.parse(source.read_text(), str(source))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            # `from inputgen import models` names a module, not an attribute.
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return {name for name in found if name != module and _module_file(name) is not None}
+
+
+@functools.cache
+def module_closure(module: str) -> tuple[str, ...]:
+    """``module`` and every inputgen module it imports, transitively, sorted.
+
+    Read from the source (not by importing), so Snakemake can hash a stage's code cheaply.
+    A package's ``__init__`` counts only where it is imported by name, so the CLI's registry
+    of every command does not tie each stage to all the others.
+    """
+    if _module_file(module) is None:
+        raise ValueError(f"{module!r} is not a module of inputgen (looked under {PACKAGE_DIR})")
+    seen, todo = set(), [module]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(_imports_of(name, _module_file(name)))
+    return tuple(sorted(seen))
+
+
+@functools.cache
+def code_digest(module: str) -> str:
+    """sha256 over the source of ``module`` and of every inputgen module it imports.
+
+    Rules pass it as a param (so editing a study's code reruns that study's jobs, which
+    Snakemake's own code trigger, watching only the shell string, would miss), and the stage
+    records it, so the two can be compared.
+    """
+    digest = hashlib.sha256()
+    for name in module_closure(module):
+        digest.update(name.encode() + b"\n" + _module_file(name).read_bytes() + b"\n")
+    return digest.hexdigest()
+
+
+# What the process was called with, set once by the CLI (``inputgen.cli.main``) before the
+# stage runs, so every record carries every argument: nothing can be left out by hand.
+_invocation: dict = {}
+
+
+def set_invocation(arguments: dict, module: str | None) -> None:
+    """Record the parsed arguments and the code (by module) of this process's stage."""
+    _invocation.clear()
+    _invocation["arguments"] = json.loads(json.dumps(arguments, default=str))
+    _invocation["code"] = {"module": module, "sha256": code_digest(module)} if module else None
+
+
+def seal(record: dict) -> dict:
+    """The record with a digest of its own canonical JSON: a later edit of it shows."""
+    # The sidecar's digest of its file is added after the record is made, outside the seal.
+    body = {
+        key: value for key, value in record.items() if key not in (SEAL_KEY, ARTIFACT_DIGEST_KEY)
+    }
+    text = json.dumps(body, sort_keys=True, default=str, separators=(",", ":"))
+    return {**body, SEAL_KEY: hashlib.sha256(text.encode()).hexdigest()}
+
+
+def is_sealed(record: dict) -> bool | None:
+    """True when the record matches its seal, False when not, None for an unsealed record."""
+    if SEAL_KEY not in record:
+        return None
+    return seal(record)[SEAL_KEY] == record[SEAL_KEY]
+
+
 def determinism_flags() -> dict:
     return {
         "deterministic_algorithms": torch.are_deterministic_algorithms_enabled(),
@@ -105,37 +197,52 @@ class Run:
         self.device = device
         self.inputs: dict[str, str] = {}
         self.weights: dict[str, str] = {}
+        self.temporary: set[str] = set()
         self._start = time.perf_counter()
         self._created = datetime.now(UTC).isoformat(timespec="seconds")
 
-    def add_input(self, path: str | os.PathLike) -> None:
+    def add_input(self, path: str | os.PathLike, temporary: bool = False) -> None:
+        """An input file, by hash. A ``temporary`` one (a temp() chunk Snakemake deletes once
+        gathered) also hands its own inputs and weights on, so the lineage survives it."""
         if not os.path.isfile(path):
             raise FileNotFoundError(
                 f"input {path} does not exist: make it first, e.g. `snakemake {path}`"
             )
         self.inputs[str(path)] = sha256(path)
+        if temporary:
+            self.temporary.add(str(path))
+            record = read_provenance(path)
+            self.inputs.update({item["path"]: item["sha256"] for item in record["inputs"]})
+            self.weights.update({item["path"]: item["sha256"] for item in record["weights"]})
 
     def add_weights(self, path: str | os.PathLike | None) -> None:
         if path is not None:
             self.weights[str(path)] = sha256(path)
 
     def record(self) -> dict:
-        return {
-            "stage": self.stage,
-            "config": self.config,
-            "seed": self.seed,
-            "device": self.device,
-            "inputs": [{"path": p, "sha256": h} for p, h in self.inputs.items()],
-            "weights": [{"path": p, "sha256": h} for p, h in self.weights.items()],
-            "packages": package_versions(),
-            "git": git_state(),
-            "determinism": determinism_flags(),
-            "workdir": os.getcwd(),
-            "host": platform.node(),
-            "command": sys.argv,
-            "created": self._created,
-            "wall_time_s": round(time.perf_counter() - self._start, 3),
-        }
+        return seal(
+            {
+                "stage": self.stage,
+                "config": self.config,
+                "arguments": _invocation.get("arguments"),
+                "code": _invocation.get("code"),
+                "seed": self.seed,
+                "device": self.device,
+                "inputs": [
+                    {"path": p, "sha256": h, **({"temporary": True} if p in self.temporary else {})}
+                    for p, h in self.inputs.items()
+                ],
+                "weights": [{"path": p, "sha256": h} for p, h in self.weights.items()],
+                "packages": package_versions(),
+                "git": git_state(),
+                "determinism": determinism_flags(),
+                "workdir": os.getcwd(),
+                "host": platform.node(),
+                "command": sys.argv,
+                "created": self._created,
+                "wall_time_s": round(time.perf_counter() - self._start, 3),
+            }
+        )
 
 
 def _resolve(path: str, record_workdir: str | None) -> Path | None:

@@ -9,15 +9,19 @@ rule pair:
             caption="../report/pairs_table.rst",
             category="Two-model objectives",
             subcategory="{first}{op}{second}",
+            labels={"figure": "table", "model": "{first}{op}{second}"},
         ),
         grid=report(
             "results/pairs/{first}{op}{second}/grid.png",
             caption="../report/pairs.rst",
             category="Two-model objectives",
             subcategory="{first}{op}{second}",
+            labels={"figure": "class images", "model": "{first}{op}{second}"},
         ),
     log:
         "results/logs/pairs/{first}{op}{second}.log",
+    benchmark:
+        "results/benchmarks/pair/{first}{op}{second}.tsv"
     wildcard_constraints:
         first="[A-Za-z][A-Za-z0-9_]*",
         second="[A-Za-z][A-Za-z0-9_]*",
@@ -26,10 +30,12 @@ rule pair:
         ENV
     threads: 4
     resources:
+        **job_resources("pair"),
         gpu=1,
         device=RUNTIME["device"],
         batch_size=RUNTIME["batch_size"],
     params:
+        code=study_code("generation"),
         first=lambda wildcards: spec_of(wildcards.first),
         second=lambda wildcards: spec_of(wildcards.second),
         weights=" ".join(map(str, (config["pairs"] or {}).get("weights", []))),
@@ -58,12 +64,14 @@ rule transfigure:
             caption="../report/transfiguration_table.rst",
             category="Transfiguration and arithmetic",
             subcategory="{model}",
+            labels={"figure": "transfiguration: table", "model": "{model}"},
         ),
         figure=report(
             "results/transfiguration/{model}/frames.png",
             caption="../report/transfiguration.rst",
             category="Transfiguration and arithmetic",
             subcategory="{model}",
+            labels={"figure": "transfiguration: frames", "model": "{model}"},
         ),
         trajectory_table="results/transfiguration/{model}/trajectory.tsv",
         trajectory=report(
@@ -71,23 +79,29 @@ rule transfigure:
             caption="../report/transfiguration_trajectory.rst",
             category="Transfiguration and arithmetic",
             subcategory="{model}",
+            labels={"figure": "transfiguration: logits", "model": "{model}"},
         ),
         transfer=report(
             "results/transfiguration/{model}/transfer.tsv",
             caption="../report/transfiguration_transfer.rst",
             category="Transfiguration and arithmetic",
             subcategory="{model}",
+            labels={"figure": "transfiguration: transfer table", "model": "{model}"},
         ),
     log:
         "results/logs/transfiguration/{model}.log",
+    benchmark:
+        "results/benchmarks/transfigure/{model}.tsv"
     conda:
         ENV
     threads: 4
     resources:
+        **job_resources("transfigure"),
         gpu=1,
         device=RUNTIME["device"],
         batch_size=RUNTIME["batch_size"],
     params:
+        code=study_code("arithmetic"),
         model=model_spec,
         photos=" ".join((config["transfiguration"] or {}).get("photos", [])),
         targets=" ".join(map(str, (config["transfiguration"] or {}).get("targets", []))),
@@ -113,47 +127,67 @@ rule interpolate:
         evaluator_weights=evaluator_weights,
     output:
         tensors="results/interpolation/{model}/frames.safetensors",
-        table="results/interpolation/{model}/interpolation.tsv",
+        table=report(
+            "results/interpolation/{model}/interpolation.tsv",
+            caption="../report/interpolation.rst",
+            category="Transfiguration and arithmetic",
+            subcategory="{model}",
+            labels={"figure": "interpolation: table", "model": "{model}"},
+        ),
         figure=report(
             "results/interpolation/{model}/frames.png",
             caption="../report/interpolation.rst",
             category="Transfiguration and arithmetic",
             subcategory="{model}",
+            labels={"figure": "interpolation: frames", "model": "{model}"},
         ),
         gif=report(
             "results/interpolation/{model}/interpolation.gif",
             caption="../report/interpolation.rst",
             category="Transfiguration and arithmetic",
             subcategory="{model}",
+            labels={"figure": "interpolation: GIF", "model": "{model}"},
         ),
         probabilities=report(
             "results/interpolation/{model}/probabilities.png",
             caption="../report/interpolation_probabilities.rst",
             category="Transfiguration and arithmetic",
             subcategory="{model}",
+            labels={"figure": "interpolation: probabilities", "model": "{model}"},
         ),
-        transfer="results/interpolation/{model}/transfer.tsv",
+        transfer=report(
+            "results/interpolation/{model}/transfer.tsv",
+            caption="../report/interpolation_probabilities.rst",
+            category="Transfiguration and arithmetic",
+            subcategory="{model}",
+            labels={"figure": "interpolation: transfer table", "model": "{model}"},
+        ),
     log:
         "results/logs/interpolation/{model}.log",
+    benchmark:
+        "results/benchmarks/interpolate/{model}.tsv"
     conda:
         ENV
     threads: 4
     resources:
+        **job_resources("interpolate"),
         gpu=1,
         device=RUNTIME["device"],
         batch_size=RUNTIME["batch_size"],
     params:
+        code=study_code("arithmetic"),
         model=model_spec,
-        start=(config["interpolation"] or {}).get("start"),
-        end=(config["interpolation"] or {}).get("end"),
+        # With their flags, so that swapping start and end reruns (see rule add).
+        start=f"--start {(config['interpolation'] or {}).get('start')}",
+        end=f"--end {(config['interpolation'] or {}).get('end')}",
         frames=(config["interpolation"] or {}).get("frames"),
-        photo=interpolation_photo_args,
+        photo=interpolation_photo_args(),
         evaluators=evaluators,
         settings=GENERATION,
         seed=config["seed"],
     shell:
         "python -m inputgen interpolate --name {wildcards.model} --model {params.model:q}"
-        " --start {params.start} --end {params.end} --frames {params.frames} {params.photo}"
+        " {params.start} {params.end} --frames {params.frames} {params.photo}"
         " --settings {params.settings:q} --seed {params.seed}"
         " --out {output.tensors} --table {output.table} --figure {output.figure}"
         " --gif {output.gif} --probabilities {output.probabilities}"
@@ -168,32 +202,47 @@ rule add:
         evaluator_weights=evaluator_weights,
     output:
         tensors="results/addition/{model}/addition.safetensors",
-        table="results/addition/{model}/addition.tsv",
+        table=report(
+            "results/addition/{model}/addition.tsv",
+            caption="../report/addition.rst",
+            category="Transfiguration and arithmetic",
+            subcategory="{model}",
+            labels={"figure": "addition: table", "model": "{model}"},
+        ),
         figure=report(
             "results/addition/{model}/grid.png",
             caption="../report/addition.rst",
             category="Transfiguration and arithmetic",
             subcategory="{model}",
+            labels={"figure": "addition: images", "model": "{model}"},
         ),
     log:
         "results/logs/addition/{model}.log",
+    benchmark:
+        "results/benchmarks/add/{model}.tsv"
     conda:
         ENV
     threads: 4
     resources:
+        **job_resources("add"),
         gpu=1,
         device=RUNTIME["device"],
         batch_size=RUNTIME["batch_size"],
     params:
+        code=study_code("arithmetic"),
         model=model_spec,
-        firsts=" ".join(str(p[0]) for p in (config["addition"] or {}).get("pairs", [])),
-        seconds=" ".join(str(p[1]) for p in (config["addition"] or {}).get("pairs", [])),
+        # Each value carries its flag: Snakemake compares a job's params as a sorted list of
+        # values without names, so swapping the two classes would otherwise rerun nothing.
+        firsts="--firsts "
+        + " ".join(str(p[0]) for p in (config["addition"] or {}).get("pairs", [])),
+        seconds="--seconds "
+        + " ".join(str(p[1]) for p in (config["addition"] or {}).get("pairs", [])),
         evaluators=evaluators,
         settings=GENERATION,
         seed=config["seed"],
     shell:
         "python -m inputgen add --name {wildcards.model} --model {params.model:q}"
-        " --firsts {params.firsts} --seconds {params.seconds}"
+        " {params.firsts} {params.seconds}"
         " --evaluators {params.evaluators:q}"
         " --settings {params.settings:q} --seed {params.seed}"
         " --out {output.tensors} --table {output.table} --figure {output.figure}"
@@ -212,6 +261,7 @@ rule embed:
             caption="../report/embedding.rst",
             category="Class representations",
             subcategory="{model}",
+            labels={"figure": "two-feature embedding", "model": "{model}"},
         ),
     log:
         "results/logs/embedding/{model}.log",
@@ -222,6 +272,7 @@ rule embed:
         device=RUNTIME["device"],
         batch_size=RUNTIME["batch_size"],
     params:
+        code=study_code("arithmetic"),
         model=model_spec,
         layer=(config["embedding"] or {}).get("layer"),
         features=" ".join(map(str, (config["embedding"] or {}).get("features", []))),

@@ -3,12 +3,19 @@ rule classify:
         photos="results/data/photos.safetensors",
         weights=weights_file,
     output:
-        table="results/classify/{model}.tsv",
+        table=report(
+            "results/classify/{model}.tsv",
+            caption="../report/classify_table.rst",
+            category="Classification",
+            subcategory="{model}",
+            labels={"figure": "top-k table", "model": "{model}"},
+        ),
         figure=report(
             "results/classify/{model}.png",
             caption="../report/classify.rst",
             category="Classification",
             subcategory="{model}",
+            labels={"figure": "top-3 per photo", "model": "{model}"},
         ),
     log:
         "results/logs/classify/{model}.log",
@@ -19,6 +26,7 @@ rule classify:
         device=RUNTIME["device"],
         batch_size=RUNTIME["batch_size"],
     params:
+        code=study_code("data"),
         model=model_spec,
         topk=config["classify"]["topk"],
     shell:

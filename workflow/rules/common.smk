@@ -5,12 +5,21 @@ import sys
 from pathlib import Path
 
 from inputgen.models import resolve_spec
+from inputgen.provenance import code_digest
 
 MODELS = config["models"]
 PRETRAINED = [name for name, spec in MODELS.items() if spec["weights"] != "random"]
 CLASSIFY_MODELS = config["classify"]["models"] or PRETRAINED
 RUNTIME = config["runtime"]
 ENV = "../../envs/inputgen.yaml"
+
+
+def job_resources(rule):
+    """A gpu=1 rule's cluster request (mem_mb, runtime in minutes,
+    cpus_per_task) from runtime.resources, measured by benchmarks/resources.py;
+    none when the config names none (the profile's default-resources apply).
+    No command reads them: they never change a result."""
+    return dict(RUNTIME["resources"].get(rule, {}))
 
 
 wildcard_constraints:
@@ -21,6 +30,13 @@ wildcard_constraints:
 # run where the weight files are absent): the studies keep their roles, only the jobs' specs
 # change. Nothing such a run makes is a result.
 WEIGHTS_OVERRIDE = config["weights_override"]
+
+
+def study_code(cli_module):
+    """Digest of the code a job runs (its CLI module and what that imports). A param, so
+    editing a study's library code reruns its jobs; the stage records the same digest.
+    """
+    return code_digest(f"inputgen.cli.{cli_module}")
 
 
 def job_spec(name):
@@ -120,9 +136,12 @@ def study_outputs(section, *patterns):
     )
 
 
-def interpolation_photo_args(wildcards, input):
+def interpolation_photo_args():
+    """A plain string, not a function of the job's input: Snakemake's params trigger does not
+    compare params that are functions of input, so a changed photo would rerun nothing.
+    """
     photo = (config["interpolation"] or {}).get("photo")
-    return f"--photos {input.photos} --photo {photo}" if photo else ""
+    return f"--photos results/data/photos.safetensors --photo {photo}" if photo else ""
 
 
 STARTS = config["starts"] or {}
@@ -160,6 +179,10 @@ def graph_report(name, caption):
         caption=f"../report/{caption}.rst",
         category="Output space",
         subcategory="{generator} images, {model} outputs",
+        labels={
+            "figure": caption.replace("_", " "),
+            "model": "{generator} images, {model} outputs",
+        },
     )
 
 
@@ -218,3 +241,11 @@ def descent_args(section):
 
 
 MNIST = config["mnist"] or {}
+
+
+# The run's provenance page (findings.smk): made from every artifact of rule all but itself.
+RUN_SUMMARY = ["results/provenance.md", "results/provenance.html"]
+
+
+def run_artifacts(wildcards):
+    return list(dict.fromkeys(p for p in rules.all.input if p not in RUN_SUMMARY))

@@ -13,19 +13,24 @@ rule autoencode:
         figure=report(
             "results/autoencoding/{model}/curves.png",
             caption="../report/autoencoding_curves.rst",
-            category="Depth",
-            subcategory="layer autoencoding",
+            category="Layer autoencoding",
+            subcategory="{model}",
+            labels={"figure": "curves", "model": "{model}"},
         ),
     log:
         "results/logs/autoencoding/{model}.log",
+    benchmark:
+        "results/benchmarks/autoencode/{model}.tsv"
     conda:
         ENV
     threads: 4
     resources:
+        **job_resources("autoencode"),
         gpu=1,
         device=RUNTIME["device"],
         batch_size=RUNTIME["batch_size"],
     params:
+        code=study_code("depth"),
         model=model_spec,
         layers=autoencoding_layers,
         photo=AUTOENCODING.get("photo"),
@@ -55,24 +60,33 @@ rule autoencoding_summary:
             model=AUTOENCODING_MODELS,
         ),
     output:
-        summary="results/autoencoding/summary.tsv",
+        summary=report(
+            "results/autoencoding/summary.tsv",
+            caption="../report/autoencoding_summary.rst",
+            category="Layer autoencoding",
+            subcategory="all models",
+            labels={"figure": "summary table", "model": "all models"},
+        ),
         claims=report(
             "results/autoencoding/claims.tsv",
             caption="../report/autoencoding_claims.rst",
-            category="Depth",
-            subcategory="layer autoencoding",
+            category="Layer autoencoding",
+            subcategory="all models",
+            labels={"figure": "claims table", "model": "all models"},
         ),
         grid=report(
             "results/autoencoding/grid.png",
             caption="../report/autoencoding_grid.rst",
-            category="Depth",
-            subcategory="layer autoencoding",
+            category="Layer autoencoding",
+            subcategory="all models",
+            labels={"figure": "recovered inputs", "model": "all models"},
         ),
     log:
         "results/logs/autoencoding/summary.log",
     conda:
         ENV
     params:
+        code=study_code("depth"),
         models=lambda wildcards, input: " ".join(
             f"{name}={metrics},{images}"
             for name, metrics, images in zip(
@@ -90,23 +104,34 @@ rule fully_connected:
     input:
         photos="results/data/photos.safetensors",
     output:
-        table="results/fully_connected/{study}.tsv",
+        table=report(
+            "results/fully_connected/{study}.tsv",
+            caption="../report/fully_connected_table.rst",
+            category="Fully connected nets",
+            subcategory="{study} study",
+            labels={"figure": "table", "model": "nets of the {study} study"},
+        ),
         figure=report(
             "results/fully_connected/{study}.png",
             caption="../report/fully_connected.rst",
-            category="Depth",
-            subcategory="fully connected nets",
+            category="Fully connected nets",
+            subcategory="{study} study",
+            labels={"figure": "input distance", "model": "nets of the {study} study"},
         ),
     log:
         "results/logs/fully_connected/{study}.log",
+    benchmark:
+        "results/benchmarks/fully_connected/{study}.tsv"
     conda:
         ENV
     threads: 4
     resources:
+        **job_resources("fully_connected"),
         gpu=1,
         device=RUNTIME["device"],
         batch_size=RUNTIME["batch_size"],
     params:
+        code=study_code("depth"),
         nets=lambda wildcards: json.dumps(FC_STUDIES[wildcards.study]["nets"]),
         steps=lambda wildcards: FC_STUDIES[wildcards.study]["steps"],
         photos=FULLY_CONNECTED.get("photos"),
@@ -128,21 +153,24 @@ rule conditioning:
         table=report(
             "results/linear/conditioning.tsv",
             caption="../report/conditioning.rst",
-            category="Depth",
-            subcategory="conditioning",
+            category="Linear nets",
+            subcategory="random square layers",
+            labels={"figure": "conditioning table", "model": "random square layers"},
         ),
         spectra="results/linear/spectra.tsv",
         figure=report(
             "results/linear/conditioning.png",
             caption="../report/conditioning.rst",
-            category="Depth",
-            subcategory="conditioning",
+            category="Linear nets",
+            subcategory="random square layers",
+            labels={"figure": "conditioning figure", "model": "random square layers"},
         ),
     log:
         "results/logs/linear/conditioning.log",
     conda:
         ENV
     params:
+        code=study_code("depth"),
         width=CONDITIONING["width"] if CONDITIONING else None,
         depth=CONDITIONING["depth"] if CONDITIONING else None,
         schemes=CONDITIONING["schemes"] if CONDITIONING else [],
@@ -160,32 +188,39 @@ rule invertible:
         invertible=report(
             "results/linear/invertible.tsv",
             caption="../report/invertible.rst",
-            category="Depth",
-            subcategory="invertible linear net",
+            category="Linear nets",
+            subcategory="square linear net",
+            labels={"figure": "exact inversion table", "model": "square linear net"},
         ),
         neighbours="results/linear/neighbours.tsv",
         summary=report(
             "results/linear/neighbours_summary.tsv",
             caption="../report/neighbours.rst",
-            category="Depth",
-            subcategory="invertible linear net",
+            category="Linear nets",
+            subcategory="square linear net",
+            labels={"figure": "neighbours summary", "model": "square linear net"},
         ),
         figure=report(
             "results/linear/neighbours.png",
             caption="../report/neighbours.rst",
-            category="Depth",
-            subcategory="invertible linear net",
+            category="Linear nets",
+            subcategory="square linear net",
+            labels={"figure": "random neighbours", "model": "square linear net"},
         ),
     log:
         "results/logs/linear/invertible.log",
+    benchmark:
+        "results/benchmarks/invertible/invertible.tsv"
     conda:
         ENV
     threads: 4
     resources:
+        **job_resources("invertible"),
         gpu=1,
         device=RUNTIME["device"],
         batch_size=RUNTIME["batch_size"],
     params:
+        code=study_code("depth"),
         photos=INVERTIBLE.get("photos"),
         size=INVERTIBLE.get("size", 29),
         depth=INVERTIBLE.get("depth", 4),
@@ -208,29 +243,41 @@ rule invertible:
 
 rule mnist_training:
     output:
-        metrics="results/mnist/metrics.tsv",
+        metrics=report(
+            "results/mnist/metrics.tsv",
+            caption="../report/mnist_table.rst",
+            category="MNIST training",
+            subcategory="small CNN",
+            labels={"figure": "metrics table", "model": "small CNN"},
+        ),
         figure=report(
             "results/mnist/training.png",
             caption="../report/mnist.rst",
-            category="Depth",
-            subcategory="training",
+            category="MNIST training",
+            subcategory="small CNN",
+            labels={"figure": "training curves", "model": "small CNN"},
         ),
         grid=report(
             "results/mnist/grid.png",
             caption="../report/mnist.rst",
-            category="Depth",
-            subcategory="training",
+            category="MNIST training",
+            subcategory="small CNN",
+            labels={"figure": "recovered digits", "model": "small CNN"},
         ),
     log:
         "results/logs/mnist/training.log",
+    benchmark:
+        "results/benchmarks/mnist_training/mnist_training.tsv"
     conda:
         ENV
     threads: 4
     resources:
+        **job_resources("mnist_training"),
         gpu=1,
         device=RUNTIME["device"],
         batch_size=RUNTIME["batch_size"],
     params:
+        code=study_code("depth"),
         train_images=MNIST.get("train_images", 50000),
         epochs=MNIST.get("epochs"),
         train_batch=MNIST.get("train_batch", 64),

@@ -51,17 +51,22 @@ rule findings:
             "results/findings.md",
             caption="../report/findings.rst",
             category="Findings",
+            subcategory="all studies",
+            labels={"figure": "findings (Markdown)", "model": "all models"},
         ),
         html=report(
             "results/findings.html",
             caption="../report/findings.rst",
             category="Findings",
+            subcategory="all studies",
+            labels={"figure": "findings", "model": "all models"},
         ),
     log:
         "results/logs/findings.log",
     conda:
         ENV
     params:
+        code=study_code("findings"),
         config_files=CONFIG_FILES,
     shell:
         "python -m inputgen findings --config {input.config}"
@@ -75,3 +80,29 @@ rule findings:
         " --fully-connected {input.fully_connected} --conditioning {input.conditioning}"
         " --invertible {input.invertible} --neighbours {input.neighbours}"
         " --mnist {input.mnist} --out {output.markdown} --html {output.html} 2> {log}"
+
+
+# The run's provenance on one page: every artifact the run makes (rule all's targets, taken
+# when the DAG is built, so this job runs last) and what they were made from, each with its
+# stage, code commit, device, host, wall time and weights, read from its record.
+rule run_summary:
+    input:
+        run_artifacts,
+    output:
+        markdown=RUN_SUMMARY[0],
+        html=report(
+            RUN_SUMMARY[1],
+            caption="../report/provenance.rst",
+            category="Configuration and provenance",
+            subcategory="this run",
+            labels={"figure": "provenance of every artifact", "model": "all models"},
+        ),
+    log:
+        "results/logs/provenance.log",
+    conda:
+        ENV
+    params:
+        code=study_code("run_summary"),
+    shell:
+        "python -m inputgen run-summary --artifacts {input:q}"
+        " --out {output.markdown} --html {output.html} 2> {log}"

@@ -17,6 +17,7 @@ rule outputs:
         device=RUNTIME["device"],
         batch_size=RUNTIME["batch_size"],
     params:
+        code=study_code("output_space"),
         model=model_spec,
     shell:
         "python -m inputgen outputs --generator {wildcards.generator} --name {wildcards.model}"
@@ -40,6 +41,7 @@ rule graphs:
     conda:
         ENV
     params:
+        code=study_code("output_space"),
         metric=GRAPHS["metric"],
         permutations=GRAPHS["permutations"],
         max_components=GRAPHS["max_components"],
@@ -64,6 +66,8 @@ rule pca:
         "results/logs/pca/{generator}/{model}.log",
     conda:
         ENV
+    params:
+        code=study_code("output_space"),
     shell:
         "python -m inputgen pca --outputs {input} --table {output.table} --figure {output.figure}"
         " 2> {log}"
@@ -81,18 +85,28 @@ rule coherence:
             "results/graphs/coherence.tsv",
             caption="../report/coherence.rst",
             category="Output space",
-            subcategory="coherence of the class graphs",
+            subcategory="all generators and evaluators",
+            labels={
+                "figure": "coherence table",
+                "model": "all generators and evaluators",
+            },
         ),
         figure=report(
             "results/graphs/coherence.png",
             caption="../report/coherence.rst",
             category="Output space",
-            subcategory="coherence of the class graphs",
+            subcategory="all generators and evaluators",
+            labels={
+                "figure": "coherence figure",
+                "model": "all generators and evaluators",
+            },
         ),
     log:
         "results/logs/graphs/coherence.log",
     conda:
         ENV
+    params:
+        code=study_code("output_space"),
     shell:
         "python -m inputgen coherence --tables {input} --table {output.table}"
         " --figure {output.figure} 2> {log}"
@@ -109,19 +123,28 @@ rule compare:
             "results/comparison/{generator}/comparison.tsv",
             caption="../report/comparison.rst",
             category="Output space",
-            subcategory="cross-model comparison",
+            subcategory="{generator} images, all evaluators",
+            labels={
+                "figure": "comparison table",
+                "model": "{generator} images, all evaluators",
+            },
         ),
         figure=report(
             "results/comparison/{generator}/comparison.png",
             caption="../report/comparison.rst",
             category="Output space",
-            subcategory="cross-model comparison",
+            subcategory="{generator} images, all evaluators",
+            labels={
+                "figure": "comparison figure",
+                "model": "{generator} images, all evaluators",
+            },
         ),
     log:
         "results/logs/comparison/{generator}.log",
     conda:
         ENV
     params:
+        code=study_code("output_space"),
         outputs=lambda wildcards, input: " ".join(
             f"{name}={path}" for name, path in zip(OUTPUT_EVALUATORS, input)
         ),
@@ -144,29 +167,36 @@ rule vectorise:
             caption="../report/vectorisation_table.rst",
             category="Vectorisation and merging",
             subcategory="{model}",
+            labels={"figure": "vectorisation: table", "model": "{model}"},
         ),
         figure=report(
             "results/vectorisation/{model}/vectorised.png",
             caption="../report/vectorisation.rst",
             category="Vectorisation and merging",
             subcategory="{model}",
+            labels={"figure": "vectorisation: class images", "model": "{model}"},
         ),
         photo_figure=report(
             "results/vectorisation/{model}/photos.png",
             caption="../report/vectorisation_photos.rst",
             category="Vectorisation and merging",
             subcategory="{model}",
+            labels={"figure": "vectorisation: photos", "model": "{model}"},
         ),
     log:
         "results/logs/vectorisation/{model}.log",
+    benchmark:
+        "results/benchmarks/vectorise/{model}.tsv"
     conda:
         ENV
     threads: 4
     resources:
+        **job_resources("vectorise"),
         gpu=1,
         device=RUNTIME["device"],
         batch_size=RUNTIME["batch_size"],
     params:
+        code=study_code("vectorisation"),
         model=model_spec,
         toward_name=VECTORISATION.get("toward"),
         toward=lambda wildcards: spec_of(VECTORISATION["toward"]),
@@ -199,29 +229,36 @@ rule merge:
             caption="../report/merging_table.rst",
             category="Vectorisation and merging",
             subcategory="{model}",
+            labels={"figure": "merging: table", "model": "{model}"},
         ),
         figure=report(
             "results/merging/{model}/merged.png",
             caption="../report/merging.rst",
             category="Vectorisation and merging",
             subcategory="{model}",
+            labels={"figure": "merging: class images", "model": "{model}"},
         ),
         loss=report(
             "results/merging/{model}/loss.png",
             caption="../report/merging_loss.rst",
             category="Vectorisation and merging",
             subcategory="{model}",
+            labels={"figure": "merging: loss", "model": "{model}"},
         ),
     log:
         "results/logs/merging/{model}.log",
+    benchmark:
+        "results/benchmarks/merge/{model}.tsv"
     conda:
         ENV
     threads: 4
     resources:
+        **job_resources("merge"),
         gpu=1,
         device=RUNTIME["device"],
         batch_size=RUNTIME["batch_size"],
     params:
+        code=study_code("vectorisation"),
         model=model_spec,
         toward_name=MERGING.get("toward"),
         toward=lambda wildcards: spec_of(MERGING["toward"]),

@@ -8,16 +8,20 @@ rule represent_chunk:
         temp("results/representations/{model}/chunks/{chunk}.safetensors"),
     log:
         "results/logs/representations/{model}/{chunk}.log",
+    benchmark:
+        "results/benchmarks/represent_chunk/{model}/{chunk}.tsv"
     wildcard_constraints:
         chunk=r"\d+",
     conda:
         ENV
     threads: 4
     resources:
+        **job_resources("represent_chunk"),
         gpu=1,
         device=RUNTIME["device"],
         batch_size=RUNTIME["batch_size"],
     params:
+        code=study_code("generation"),
         model=model_spec,
         classes=chunk_classes(config["classes"]),
         objective="target",
@@ -41,18 +45,26 @@ rule represent_gather:
         weights=weights_file,
     output:
         images="results/representations/{model}/images.safetensors",
-        summary="results/representations/{model}/summary.tsv",
+        summary=report(
+            "results/representations/{model}/summary.tsv",
+            caption="../report/representations_table.rst",
+            category="Class representations",
+            subcategory="{model}",
+            labels={"figure": "summary table", "model": "{model}"},
+        ),
         quality=report(
             "results/representations/{model}/quality.tsv",
             caption="../report/quality.rst",
             category="Class representations",
             subcategory="{model}",
+            labels={"figure": "quality table", "model": "{model}"},
         ),
         grid=report(
             "results/representations/{model}/grid.png",
             caption="../report/representations.rst",
             category="Class representations",
             subcategory="{model}",
+            labels={"figure": "class images", "model": "{model}"},
         ),
     log:
         "results/logs/representations/{model}/summarise.log",
@@ -63,6 +75,7 @@ rule represent_gather:
         device=RUNTIME["device"],
         batch_size=RUNTIME["batch_size"],
     params:
+        code=study_code("generation"),
         model=model_spec,
         evaluators=evaluators,
     shell:
@@ -79,6 +92,13 @@ use rule represent_chunk as opposites_chunk with:
         temp("results/opposites/{model}/chunks/{chunk}.safetensors"),
     log:
         "results/logs/opposites/{model}/{chunk}.log",
+    benchmark:
+        "results/benchmarks/opposites_chunk/{model}/{chunk}.tsv"
+    resources:
+        **job_resources("opposites_chunk"),
+        gpu=1,
+        device=RUNTIME["device"],
+        batch_size=RUNTIME["batch_size"],
     params:
         model=model_spec,
         classes=chunk_classes(OPPOSITE_CLASSES),
@@ -107,31 +127,44 @@ rule opposites:
             caption="../report/opposites_table.rst",
             category="Opposites",
             subcategory="{model}",
+            labels={"figure": "opposites table", "model": "{model}"},
         ),
-        commutativity="results/opposites/{model}/commutativity.tsv",
+        commutativity=report(
+            "results/opposites/{model}/commutativity.tsv",
+            caption="../report/commutativity.rst",
+            category="Opposites",
+            subcategory="{model}",
+            labels={"figure": "commutativity table", "model": "{model}"},
+        ),
         graph="results/opposites/{model}/opposites.graphml",
         grid=report(
             "results/opposites/{model}/grid.png",
             caption="../report/opposites.rst",
             category="Opposites",
             subcategory="{model}",
+            labels={"figure": "opposite images", "model": "{model}"},
         ),
         naive=report(
             "results/opposites/{model}/naive.png",
             caption="../report/opposites_naive.rst",
             category="Opposites",
             subcategory="{model}",
+            labels={"figure": "naive and minimised opposites", "model": "{model}"},
         ),
     log:
         "results/logs/opposites/{model}/opposites.log",
+    benchmark:
+        "results/benchmarks/opposites/{model}.tsv"
     conda:
         ENV
     threads: 4
     resources:
+        **job_resources("opposites"),
         gpu=1,
         device=RUNTIME["device"],
         batch_size=RUNTIME["batch_size"],
     params:
+        code=study_code("generation"),
         model=model_spec,
         evaluators=evaluators,
         settings=GENERATION,
@@ -152,8 +185,15 @@ use rule represent_chunk as ablation_generate with:
         temp("results/ablation/{model}/{config}.safetensors"),
     log:
         "results/logs/ablation/{model}/{config}.log",
+    benchmark:
+        "results/benchmarks/ablation_generate/{model}/{config}.tsv"
     wildcard_constraints:
         config="|".join(ABLATION["configs"]) or "NONE",
+    resources:
+        **job_resources("ablation_generate"),
+        gpu=1,
+        device=RUNTIME["device"],
+        batch_size=RUNTIME["batch_size"],
     params:
         model=model_spec,
         classes=" ".join(map(str, ABLATION.get("classes", []))),
@@ -173,14 +213,16 @@ rule ablation:
         table=report(
             "results/ablation/{model}/ablation.tsv",
             caption="../report/ablation.rst",
-            category="Class representations",
-            subcategory="prior ablation",
+            category="Prior ablation",
+            subcategory="{model}",
+            labels={"figure": "table", "model": "{model}"},
         ),
         figure=report(
             "results/ablation/{model}/ablation.png",
             caption="../report/ablation.rst",
-            category="Class representations",
-            subcategory="prior ablation",
+            category="Prior ablation",
+            subcategory="{model}",
+            labels={"figure": "images and rates", "model": "{model}"},
         ),
     log:
         "results/logs/ablation/{model}/ablation.log",
@@ -191,6 +233,7 @@ rule ablation:
         device=RUNTIME["device"],
         batch_size=RUNTIME["batch_size"],
     params:
+        code=study_code("generation"),
         model=model_spec,
         evaluators=evaluators,
         runs=lambda wildcards, input: " ".join(
@@ -218,17 +261,22 @@ rule starts:
             caption="../report/starts.rst",
             category="Class representations",
             subcategory="{model}",
+            labels={"figure": "random starts", "model": "{model}"},
         ),
     log:
         "results/logs/starts/{model}.log",
+    benchmark:
+        "results/benchmarks/starts/{model}.tsv"
     conda:
         ENV
     threads: 4
     resources:
+        **job_resources("starts"),
         gpu=1,
         device=RUNTIME["device"],
         batch_size=RUNTIME["batch_size"],
     params:
+        code=study_code("generation"),
         model=model_spec,
         classes=" ".join(map(str, STARTS.get("classes", []))),
         starts=STARTS.get("starts"),
@@ -254,17 +302,22 @@ rule auxiliary:
             caption="../report/auxiliary.rst",
             category="Class representations",
             subcategory="{model}",
+            labels={"figure": "auxiliary-head images", "model": "{model}"},
         ),
     log:
         "results/logs/auxiliary/{model}.log",
+    benchmark:
+        "results/benchmarks/auxiliary/{model}.tsv"
     conda:
         ENV
     threads: 4
     resources:
+        **job_resources("auxiliary"),
         gpu=1,
         device=RUNTIME["device"],
         batch_size=RUNTIME["batch_size"],
     params:
+        code=study_code("generation"),
         model=model_spec,
         classes=" ".join(map(str, AUXILIARY.get("classes", []))),
         layer=AUXILIARY.get("layer"),
@@ -291,17 +344,22 @@ rule features:
             caption="../report/features.rst",
             category="Class representations",
             subcategory="{model}",
+            labels={"figure": "feature-map images", "model": "{model}"},
         ),
     log:
         "results/logs/features/{model}.log",
+    benchmark:
+        "results/benchmarks/features/{model}.tsv"
     conda:
         ENV
     threads: 4
     resources:
+        **job_resources("features"),
         gpu=1,
         device=RUNTIME["device"],
         batch_size=RUNTIME["batch_size"],
     params:
+        code=study_code("generation"),
         model=model_spec,
         layer=FEATURES.get("layer"),
         channels=" ".join(map(str, FEATURES.get("channels", []))),

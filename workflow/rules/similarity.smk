@@ -8,23 +8,34 @@ rule invert:
         weights=weights_file,
     output:
         images="results/inversion/{model}/inverted.safetensors",
-        summary="results/inversion/{model}/summary.tsv",
+        summary=report(
+            "results/inversion/{model}/summary.tsv",
+            caption="../report/inversion_table.rst",
+            category="Model similarity",
+            subcategory="{model}",
+            labels={"figure": "inversion summary", "model": "{model}"},
+        ),
         figure=report(
             "results/inversion/{model}/grid.png",
             caption="../report/inversion.rst",
             category="Model similarity",
-            subcategory="inverted datasets",
+            subcategory="{model}",
+            labels={"figure": "inverted pairs", "model": "{model}"},
         ),
     log:
         "results/logs/inversion/{model}.log",
+    benchmark:
+        "results/benchmarks/invert/{model}.tsv"
     conda:
         ENV
     threads: 4
     resources:
+        **job_resources("invert"),
         gpu=1,
         device=RUNTIME["device"],
         batch_size=RUNTIME["batch_size"],
     params:
+        code=study_code("similarity"),
         model=model_spec,
         pairs=INVERSION["pairs"],
         steps=INVERSION["steps"],
@@ -53,30 +64,49 @@ rule cka:
             caption="../report/cka_table.rst",
             category="Model similarity",
             subcategory="CKA between models",
+            labels={
+                "figure": "CKA table, natural images",
+                "model": ", ".join(CKA_MODELS),
+            },
         ),
         inverted=report(
             "results/cka/inverted.tsv",
             caption="../report/cka_table.rst",
             category="Model similarity",
             subcategory="CKA between models",
+            labels={
+                "figure": "CKA table, inverted images",
+                "model": ", ".join(CKA_MODELS),
+            },
         ),
-        summary="results/cka/summary.tsv",
+        summary=report(
+            "results/cka/summary.tsv",
+            caption="../report/cka_summary.rst",
+            category="Model similarity",
+            subcategory="CKA between models",
+            labels={"figure": "CKA summary", "model": ", ".join(CKA_MODELS)},
+        ),
         figure=report(
             "results/cka/heatmaps.png",
             caption="../report/cka_heatmaps.rst",
             category="Model similarity",
             subcategory="CKA between models",
+            labels={"figure": "CKA heatmaps", "model": ", ".join(CKA_MODELS)},
         ),
     log:
         "results/logs/cka/cka.log",
+    benchmark:
+        "results/benchmarks/cka/cka.tsv"
     conda:
         ENV
     threads: 4
     resources:
+        **job_resources("cka"),
         gpu=1,
         device=RUNTIME["device"],
         batch_size=RUNTIME["batch_size"],
     params:
+        code=study_code("similarity"),
         models=specs_of(CKA_MODELS),
         layers=json.dumps(CKA["layers"], sort_keys=True),
         debiased="--debiased" if CKA["debiased"] else "",
@@ -107,17 +137,25 @@ rule cka_layers:
             caption="../report/cka_layers.rst",
             category="Model similarity",
             subcategory="layer x layer CKA",
+            labels={
+                "figure": "layer x layer CKA",
+                "model": " vs ".join(LAYER_PAIR.get("models", [])),
+            },
         ),
     log:
         "results/logs/cka/layers.log",
+    benchmark:
+        "results/benchmarks/cka_layers/cka_layers.tsv"
     conda:
         ENV
     threads: 4
     resources:
+        **job_resources("cka_layers"),
         gpu=1,
         device=RUNTIME["device"],
         batch_size=RUNTIME["batch_size"],
     params:
+        code=study_code("similarity"),
         models=specs_of(LAYER_PAIR.get("models", [])),
         layers=json.dumps(LAYER_PAIR.get("layers", {}), sort_keys=True),
         images=CKA_IMAGES,

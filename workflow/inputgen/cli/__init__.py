@@ -10,6 +10,7 @@ import argparse
 import sys
 from importlib import metadata
 
+from inputgen import provenance
 from inputgen.cli import (
     arithmetic,
     audit,
@@ -18,6 +19,7 @@ from inputgen.cli import (
     findings,
     generation,
     output_space,
+    run_summary,
     similarity,
     vectorisation,
 )
@@ -47,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         depth,
         audit,
         findings,
+        run_summary,
     )
     for module in stages:
         module.register(commands)
@@ -63,6 +66,8 @@ def _user_error(error: Exception) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    arguments = {key: value for key, value in vars(args).items() if key != "func"}
+    provenance.set_invocation(arguments, args.func.__module__)
     try:
         args.func(args)
     except Exception as error:

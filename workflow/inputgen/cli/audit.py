@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from inputgen import artifacts, provenance
 from inputgen.cli.common import json_object
@@ -14,6 +15,23 @@ def cmd_provenance(args: argparse.Namespace) -> None:
         print(json.dumps(artifacts.read_provenance(args.path), indent=2, sort_keys=True))
     else:
         print("\n".join(provenance.lineage(args.path)))
+
+
+def cmd_verify(args: argparse.Namespace) -> None:
+    from inputgen.verify import verify_all
+
+    results = verify_all(args.paths)
+    if not results:
+        raise FileNotFoundError(f"no artifacts found under {' '.join(args.paths)}")
+    stale = [(path, broken) for path, broken in results if broken is not None]
+    for path, broken in stale:
+        print(f"STALE {path}\n  first broken link: {broken}")
+    print(
+        f"{len(results)} artifacts checked: {len(results) - len(stale)} match their lineage, "
+        f"{len(stale)} stale or tampered"
+    )
+    if stale:
+        sys.exit(1)
 
 
 def cmd_weights(args: argparse.Namespace) -> None:
@@ -57,6 +75,18 @@ def register(commands) -> None:
     p.add_argument("path", help="an artifact: .safetensors, or a file with a .prov.json sidecar")
     p.add_argument("--json", action="store_true", help="the raw record of this artifact only")
     p.set_defaults(func=cmd_provenance)
+
+    p = commands.add_parser(
+        "verify",
+        help="re-hash every recorded input of every artifact; exit 1 when any no longer matches",
+    )
+    p.add_argument(
+        "paths",
+        nargs="*",
+        default=["results"],
+        help="artifacts, or folders searched for them (default: results)",
+    )
+    p.set_defaults(func=cmd_verify)
 
     p = commands.add_parser("config", help="write the run's resolved config as YAML")
     p.add_argument("--config", type=json_object, required=True, help="the config as JSON")

@@ -24,10 +24,11 @@ def start_runtime(args: argparse.Namespace) -> torch.device:
     import torch's compiler stack, seconds that stages without models skip)."""
     if args.batch_size < 1:
         raise ValueError(f"--batch-size must be >= 1, got {args.batch_size}")
+    device = resolve_device(args.device)  # first: a missing GPU fails before anything loads
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     make_deterministic()
-    return resolve_device(args.device)
+    return device
 
 
 def json_object(text: str) -> dict:
@@ -59,7 +60,8 @@ def check_classes(classes: list[int]) -> None:
 def load_generated(paths: list[str], run: provenance.Run) -> tuple[torch.Tensor, torch.Tensor]:
     images, classes = [], []
     for path in paths:
-        run.add_input(path)
+        # Scattered chunks are temp(): deleted once gathered, so their lineage moves here.
+        run.add_input(path, temporary=True)
         tensors, _ = artifacts.load_tensors(path)
         images.append(tensors["images"])
         classes.append(tensors["classes"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 import torch
 
@@ -29,11 +30,15 @@ def cmd_photos(args: argparse.Namespace) -> None:
     # The named photos (transfiguration, autoencoding, ...) are always the shipped ones; a
     # folder replaces only the source of the natural set (CKA, inversion), with its labels.
     names, originals = photos.sample_photos(args.names)
+    for name in names:
+        run.add_input(photos.source_file(name))
     labels, class_names, label_space = None, None, None
     if args.folder:
         sources_names, sources_images, labels, class_names = photos.image_folder(args.folder)
         if not sources_names:
             raise ValueError(f"no images found under {args.folder}")
+        for name in sources_names:
+            run.add_input(os.path.join(args.folder, name))
         # True labels: ImageNet-1k indices where the class directories are ImageNet WordNet ids
         # or class names, else the folder's class indices (into class_names).
         mapped = photos.imagenet_indices(class_names)

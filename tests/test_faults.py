@@ -1,0 +1,237 @@
+"""Faults: a generation job killed mid-run through Snakemake, missing or damaged upstream
+artifacts given to a stage, and a configured GPU that is not there."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+from conftest import REPO, SNAKEMAKE
+from inputgen import artifacts, cli, models, runtime
+
+# One generation job that runs for some seconds on a CPU: ResNet18 at 32 px, many steps. The
+# weights are declared pretrained (representations need it) but every job gets seeded random
+# ones (weights_override), so nothing is read from the torch cache.
+SLOW = {
+    "weights_override": "random",
+    "runtime": {"device": "cpu", "batch_size": 1},
+    "models": {"r18": {"arch": "resnet18", "weights": "torchvision", "input_size": 32}},
+    "classes": [0],
+    "generation": {"steps": 150},
+    "representations": {"models": ["r18"], "chunk_size": 1},
+}
+CHUNK = "results/representations/r18/chunks/0.safetensors"
+LOG = "results/logs/representations/r18/0.log"
+TIMEOUT_S = 240
+
+
+def snakemake_command(workdir: Path, config: Path, *targets: str) -> list[str]:
+    return [
+        SNAKEMAKE,
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(config),
+        "--cores",
+        "1",  # one thread for the job: 2 contended threads are slower than one
+        *targets,
+    ]
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (from /proc: the job's shell, its python)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])  # the name may hold spaces
+        children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def command_line(pid: int) -> list[str]:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().decode().split("\0")
+    except OSError:
+        return []
+
+
+def generation_process(snakemake: subprocess.Popen, log: Path, deadline: float) -> int:
+    """The pid of the job's ``python -m inputgen represent``, once its log shows it started."""
+    while time.monotonic() < deadline:
+        assert snakemake.poll() is None, "Snakemake ended before the job ran"
+        jobs = [
+            pid
+            for pid in descendants(snakemake.pid)
+            if command_line(pid)[1:4] == ["-m", "inputgen", "represent"]
+        ]
+        if jobs and log.is_file() and "inputgen: running on cpu" in log.read_text():
+            (job,) = jobs
+            time.sleep(1.0)  # into the model load or the steps, well before the write
+            return job
+        time.sleep(0.1)
+    raise AssertionError("the generation job did not start in time")
+
+
+def test_a_killed_generation_job_leaves_no_output_and_reruns_whole(tmp_path):
+    deadline = time.monotonic() + TIMEOUT_S
+    config = tmp_path / "slow.yaml"
+    config.write_text(yaml.safe_dump(SLOW))
+    workdir = tmp_path / "work"
+    final = workdir / CHUNK
+    first = subprocess.Popen(
+        snakemake_command(workdir, config, CHUNK),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # a failed test kills the whole group, not strays
+    )
+    try:
+        job = generation_process(first, workdir / LOG, deadline)
+        os.kill(job, signal.SIGKILL)
+        output, _ = first.communicate(timeout=max(1.0, deadline - time.monotonic()))
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait()
+    assert first.returncode != 0, output[-3000:]
+    assert "Error in rule represent_chunk" in output, output[-3000:]
+    assert not final.exists()
+    # Nothing half-written: at most the job's own temporaries (the next write removes them).
+    temporary = re.compile(r"\.0\.[a-z0-9_]{8}\.safetensors")
+    left = [p.name for p in final.parent.iterdir()] if final.parent.exists() else []
+    assert all(temporary.fullmatch(name) for name in left), left
+
+    rerun = subprocess.run(
+        snakemake_command(workdir, config, CHUNK),
+        capture_output=True,
+        text=True,
+        timeout=max(1.0, deadline - time.monotonic()),
+    )
+    output = rerun.stdout + rerun.stderr
+    assert rerun.returncode == 0, output[-3000:]
+    assert "rule represent_chunk:" in output  # run again, not taken as done
+    tensors, metadata = artifacts.load_tensors(final)  # whole: the digest matches
+    assert tensors["images"].shape == (1, 3, 32, 32) and tensors["classes"].tolist() == [0]
+    assert metadata["provenance"]["stage"] == "represent:target"
+    assert [p.name for p in final.parent.iterdir()] == ["0.safetensors"]
+
+
+# ----------------------------------------------------------------- upstream artifacts
+
+RANDOM = json.dumps({"arch": "resnet18", "weights": "random", "input_size": 32})
+
+
+def summarise(tmp_path, chunk: Path) -> int:
+    args = ["summarise", "--name", "m", "--model", RANDOM, "--evaluators", "{}",
+            "--chunks", chunk, "--images", tmp_path / "i.safetensors",
+            "--summary", tmp_path / "s.tsv", "--quality", tmp_path / "q.tsv",
+            "--grid", tmp_path / "g.png", "--device", "cpu"]  # fmt: skip
+    return cli.main([str(a) for a in args])
+
+
+def classify(tmp_path, photos: Path) -> int:
+    args = ["classify", "--name", "m", "--model", RANDOM, "--photos", photos, "--topk", 2,
+            "--out", tmp_path / "c.tsv", "--figure", tmp_path / "c.png",
+            "--device", "cpu"]  # fmt: skip
+    return cli.main([str(a) for a in args])
+
+
+def _chunk(path: Path) -> Path:
+    images = torch.rand(1, 3, 32, 32)
+    artifacts.save_tensors(path, {"images": images, "classes": torch.tensor([0])}, {"stage": "x"})
+    return path
+
+
+def _missing(path: Path) -> Path:
+    return path
+
+
+def _truncated(path: Path) -> Path:
+    data = _chunk(path).read_bytes()
+    path.write_bytes(data[: len(data) - 100])
+    return path
+
+
+@pytest.mark.parametrize("stage", [summarise, classify])
+@pytest.mark.parametrize(
+    "damage, words",
+    [(_missing, "does not exist"), (_truncated, "is not a readable safetensors file")],
+)
+def test_a_stage_refuses_a_missing_or_damaged_upstream_artifact_by_name(
+    tmp_path, capsys, stage, damage, words
+):
+    (tmp_path / "upstream").mkdir()
+    upstream = damage(tmp_path / "upstream" / "0.safetensors")
+    assert stage(tmp_path, upstream) == 2
+    err = capsys.readouterr().err
+    assert f"inputgen {stage.__name__}: error: " in err
+    assert str(upstream) in err and words in err
+    assert "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["upstream"]  # no output at all
+
+
+# ----------------------------------------------------------------------- no GPU
+
+
+@pytest.fixture
+def no_cuda(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
+
+
+@pytest.mark.parametrize("device", ["cuda", "cuda:1"])
+def test_cuda_on_a_machine_without_it_fails_naming_the_key_and_the_way_out(no_cuda, device):
+    with pytest.raises(runtime.DeviceError) as caught:
+        runtime.resolve_device(device)
+    message = str(caught.value)
+    assert f"runtime.device (--device) is {device!r}" in message
+    assert "CUDA is not available on this machine" in message
+    assert "runtime.device: auto" in message and "or cpu" in message
+
+
+def test_a_missing_gpu_index_is_named(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    assert runtime.cuda_problem("cuda:0") is None
+    with pytest.raises(runtime.DeviceError, match=r"has 1 CUDA device\(s\), cuda:0..cuda:0"):
+        runtime.resolve_device("cuda:1")
+
+
+def test_auto_falls_back_to_the_cpu_and_says_so(no_cuda, capsys):
+    assert runtime.resolve_device("auto") == torch.device("cpu")
+    assert "runtime.device auto -> cpu (CUDA is not available)" in capsys.readouterr().err
+    assert runtime.resolve_device("cpu") == torch.device("cpu")
+
+
+def test_a_stage_on_a_missing_gpu_exits_2_before_loading_anything(
+    no_cuda, monkeypatch, tmp_path, capsys
+):
+    def never(*args, **kwargs):
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(models, "load_model", never)
+    args = ["represent", "--name", "m", "--model", RANDOM, "--classes", "0",
+            "--settings", "{}", "--out", tmp_path / "o.safetensors",
+            "--device", "cuda"]  # fmt: skip
+    assert cli.main([str(a) for a in args]) == 2
+    err = capsys.readouterr().err
+    assert "inputgen represent: error: runtime.device (--device) is 'cuda'" in err
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,209 @@
+"""`inputgen verify`: a finished run's artifacts against the lineage their records name."""
+
+import json
+import shutil
+import struct
+
+import numpy as np
+import pytest
+import torch
+from conftest import make_photos
+from inputgen import artifacts, cli, photos, provenance
+from inputgen.verify import verify_all
+from PIL import Image
+
+
+def verify(capsys, *paths) -> tuple[int, str]:
+    try:
+        code = cli.main(["verify", *map(str, paths)])
+    except SystemExit as stop:
+        code = stop.code
+    return code, capsys.readouterr().out
+
+
+@pytest.fixture
+def run_copy(tiny_run, tmp_path, monkeypatch):
+    """A copy of the finished tiny run to tamper with, as the working directory."""
+    shutil.copytree(tiny_run / "results", tmp_path / "results", symlinks=True)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def flip_a_tensor_byte(path):
+    """Change one byte of the tensor data, leaving the header (and its digest) as it was."""
+    data = bytearray(path.read_bytes())
+    header = struct.unpack("<Q", data[:8])[0]
+    data[8 + header + 5] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def stale_lines(out: str) -> dict[str, str]:
+    lines = out.splitlines()
+    return {
+        line.removeprefix("STALE "): lines[i + 1]
+        for i, line in enumerate(lines)
+        if line.startswith("STALE ")
+    }
+
+
+def test_an_untouched_run_verifies_clean(run_copy, capsys):
+    code, out = verify(capsys)  # default: results/
+    assert code == 0, out
+    checked = int(out.split(" artifacts checked")[0].split()[-1])
+    assert checked > 50 and "0 stale" in out
+
+
+def test_a_tampered_intermediate_tensor_is_named_and_everything_downstream_is_stale(
+    run_copy, capsys
+):
+    images = "results/representations/lite0/images.safetensors"
+    flip_a_tensor_byte(run_copy / images)
+    code, out = verify(capsys, "results")
+    stale = stale_lines(out)
+    assert code == 1
+    assert images in stale and "digest" in stale[images]
+    # Downstream: the output vectors of these images, through the link that broke.
+    outputs = "results/outputs/lite0/lite0.safetensors"
+    assert outputs in stale, sorted(stale)
+    assert images in stale[outputs] and "lineage" in stale[outputs]
+    # Upstream and unrelated artifacts still verify.
+    assert "results/data/photos.safetensors" not in stale
+    assert "results/linear/conditioning.tsv" not in stale
+
+
+def test_a_changed_source_photo_is_named(run_copy, capsys, monkeypatch):
+    """The shipped photo files are inputs of the photos stage: a changed one shows."""
+    record = artifacts.read_provenance(run_copy / "results/data/photos.safetensors")
+    chelsea = next(
+        item["path"] for item in record["inputs"] if item["path"].endswith("chelsea.png")
+    )
+    assert chelsea == str(photos.source_file("chelsea"))
+    # Stand in for the package file: a copy that we change, at the recorded path.
+    changed = run_copy / "chelsea.png"
+    shutil.copy(chelsea, changed)
+    record["inputs"] = [
+        {**item, "path": str(changed)} if item["path"] == chelsea else item
+        for item in record["inputs"]
+    ]
+    tensors, metadata = artifacts.load_tensors(run_copy / "results/data/photos.safetensors")
+    artifacts.save_tensors(
+        run_copy / "results/data/photos.safetensors",
+        tensors,
+        provenance.seal(record),
+        {"names": metadata["names"]},
+    )
+    assert verify(capsys, "results/data/photos.safetensors")[0] == 0
+    pixels = np.asarray(Image.open(changed)).copy()
+    pixels[0, 0] ^= 1
+    Image.fromarray(pixels).save(changed)
+    code, out = verify(capsys, "results/data")
+    assert code == 1
+    assert f"input {changed} changed after results/data/photos.safetensors" in out
+
+
+def test_a_changed_table_and_an_edited_record_are_named(run_copy, capsys):
+    table = run_copy / "results/linear/conditioning.tsv"
+    table.write_text(table.read_text().replace("\t", "\t1", 1))
+    sidecar = artifacts.sidecar_path(run_copy / "results/config.yaml")
+    record = json.loads(sidecar.read_text())
+    record["config"] = {"config": {"seed": 1}}
+    sidecar.write_text(json.dumps(record))
+    code, out = verify(capsys, "results")
+    stale = stale_lines(out)
+    assert code == 1
+    assert "changed after it was made" in stale["results/linear/conditioning.tsv"]
+    assert "record of results/config.yaml was edited" in stale["results/config.yaml"]
+
+
+def test_a_changed_weight_file_is_named(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    make_photos(tmp_path, names=("chelsea",), crops=2, size=64)
+    from torchvision.models import resnet18
+
+    checkpoint = tmp_path / "resnet18.pth"
+    torch.save(resnet18(num_classes=1000).state_dict(), checkpoint)
+    spec = {"arch": "resnet18", "weights": f"file:{checkpoint}"}
+    code = cli.main(
+        [
+            "classify",
+            "--name",
+            "r",
+            "--model",
+            json.dumps(spec),
+            "--photos",
+            str(tmp_path / "p.safetensors"),
+            "--out",
+            str(tmp_path / "r.tsv"),
+            "--figure",
+            str(tmp_path / "r.png"),
+        ]
+    )
+    assert code == 0
+    assert verify(capsys, tmp_path / "r.tsv")[0] == 0
+    state = torch.load(checkpoint, weights_only=True)
+    state["fc.bias"][0] += 1.0
+    torch.save(state, checkpoint)
+    code, out = verify(capsys, tmp_path / "r.tsv", tmp_path / "r.png")
+    assert code == 1
+    assert out.count(f"weights {checkpoint} changed after") == 2
+
+
+def test_a_deleted_upstream_artifact_is_named(run_copy, capsys):
+    (run_copy / "results/data/natural.safetensors").unlink()
+    results = dict(verify_all(["results/cka", "results/inversion"]))
+    broken = [str(b) for b in results.values() if b is not None]
+    assert len(broken) >= 4  # natural.tsv, inverted.tsv, summary.tsv, the heatmaps, ...
+    assert all("results/data/natural.safetensors is missing" in b for b in broken), broken
+    with pytest.raises(FileNotFoundError, match="results/similarity"):
+        verify_all(["results/similarity"])
+
+
+def test_gathered_chunks_hand_their_lineage_on(run_copy):
+    """The representation chunks are temp(): gone after gathering, yet the gathered file's
+    record still names the weights and the chunks' own inputs."""
+    record = artifacts.read_provenance("results/representations/lite0/images.safetensors")
+    chunks = [item for item in record["inputs"] if item.get("temporary")]
+    assert len(chunks) == 2 and not any((run_copy / c["path"]).exists() for c in chunks)
+    assert record["weights"], "the generator's weights are recorded"
+    assert verify_all(["results/representations/lite0/images.safetensors"])[0][1] is None
+
+
+def test_every_record_carries_its_arguments_and_code():
+    record = provenance.Run("x", {}).record()
+    assert provenance.is_sealed(record) is True
+    record["config"] = {"steps": 2}
+    assert provenance.is_sealed(record) is False
+    assert provenance.is_sealed({"stage": "old"}) is None
+
+
+def test_code_digest_follows_imports_and_changes_with_the_source(tmp_path, monkeypatch):
+    closure = provenance.module_closure("inputgen.cli.similarity")
+    assert "inputgen.cka" in closure and "inputgen.optimize" in closure  # imported, directly
+    assert "inputgen.graphs" not in closure  # or not at all
+    assert "inputgen.cli" not in closure  # the command registry ties nothing together
+    package = tmp_path / "inputgen"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("from inputgen import b\n")
+    (package / "b.py").write_text("X = 1\n")
+    (package / "c.py").write_text("Y = 1\n")
+    monkeypatch.setattr(provenance, "PACKAGE_DIR", package)
+    for cached in (provenance.module_closure, provenance.code_digest):
+        cached.cache_clear()
+    before = provenance.code_digest("inputgen.a")
+    (package / "c.py").write_text("Y = 2\n")
+    provenance.code_digest.cache_clear()
+    assert provenance.code_digest("inputgen.a") == before  # not imported by a
+    (package / "b.py").write_text("X = 2\n")
+    provenance.code_digest.cache_clear()
+    assert provenance.code_digest("inputgen.a") != before
+    for cached in (provenance.module_closure, provenance.code_digest):
+        cached.cache_clear()
+
+
+@pytest.mark.parametrize("name", sorted(photos.SAMPLE_PHOTOS))
+def test_each_shipped_photo_is_read_from_its_recorded_file(name):
+    _, (loaded,) = photos.sample_photos([name])
+    with Image.open(photos.source_file(name)) as image:
+        from_file = photos.to_tensor(np.asarray(image.convert("RGB")))
+    assert torch.equal(loaded, from_file)
