@@ -48,6 +48,9 @@ if [ "$FAKE_GPU" = 1 ]; then GRES_LINE="GresTypes=gpu"; NODE_GRES="Gres=gpu:h100
 # MinJobAge: the Snakemake plugin polls squeue (workflow/profiles/slurm): a finished job must stay
 # visible there for 3 x slurm-init-seconds-before-status-checks, or the plugin falls back to
 # sacct, which fails without accounting and makes Snakemake wait forever.
+# MessageTimeout: Snakemake's SLURM plugin runs `scontrol show config` when it is imported, by
+# every `snakemake` call; with this config left behind and the daemons stopped, the default 10 s
+# makes each call wait 9 s for the controller, 2 s makes it about 1 s.
 NEW=$(cat <<EOF
 ClusterName=ci
 SlurmctldHost=localhost
@@ -76,6 +79,7 @@ SlurmdTimeout=30
 InactiveLimit=0
 MinJobAge=300
 KillWait=5
+MessageTimeout=2
 $GRES_LINE
 NodeName=$NODE CPUs=$CPUS RealMemory=$MEM_MB $NODE_GRES State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
