@@ -11,6 +11,22 @@ SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))  # the one beside t
 CAT_CLASSES = set(range(281, 286))  # tabby, tiger cat, Persian, Siamese, Egyptian cat
 
 
+def snakemake_command(workdir, configs, *args, cores=2) -> list[str]:
+    """Snakemake on ``workdir`` with config files (merged in order), this repository's Snakefile."""
+    return [
+        SNAKEMAKE,
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        *map(str, configs),
+        "--cores",
+        str(cores),
+        *args,
+    ]
+
+
 @pytest.fixture(scope="session")
 def cat_photo() -> torch.Tensor:
     """skimage's chelsea, 224 x 224, as a batch of one."""

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
-from conftest import REPO, SNAKEMAKE
+from conftest import snakemake_command
 from inputgen import artifacts, cli, models, runtime
 
 # One generation job that runs for some seconds on a CPU: ResNet18 at 32 px, many steps. The
@@ -29,21 +29,6 @@ SLOW = {
 CHUNK = "results/representations/r18/chunks/0.safetensors"
 LOG = "results/logs/representations/r18/0.log"
 TIMEOUT_S = 240
-
-
-def snakemake_command(workdir: Path, config: Path, *targets: str) -> list[str]:
-    return [
-        SNAKEMAKE,
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(config),
-        "--cores",
-        "1",  # one thread for the job: 2 contended threads are slower than one
-        *targets,
-    ]
 
 
 def descendants(pid: int) -> list[int]:
@@ -96,8 +81,8 @@ def test_a_killed_generation_job_leaves_no_output_and_reruns_whole(tmp_path):
     config.write_text(yaml.safe_dump(SLOW))
     workdir = tmp_path / "work"
     final = workdir / CHUNK
-    first = subprocess.Popen(
-        snakemake_command(workdir, config, CHUNK),
+    first = subprocess.Popen(  # one core: two contended threads are slower than one
+        snakemake_command(workdir, [config], CHUNK, cores=1),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -120,7 +105,7 @@ def test_a_killed_generation_job_leaves_no_output_and_reruns_whole(tmp_path):
     assert all(temporary.fullmatch(name) for name in left), left
 
     rerun = subprocess.run(
-        snakemake_command(workdir, config, CHUNK),
+        snakemake_command(workdir, [config], CHUNK, cores=1),
         capture_output=True,
         text=True,
         timeout=max(1.0, deadline - time.monotonic()),

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
-from conftest import CAT_CLASSES, REPO, SNAKEMAKE, make_photos
+from conftest import CAT_CLASSES, REPO, SNAKEMAKE, make_photos, snakemake_command
 from inputgen import artifacts, cli
 
 TINY = REPO / "tests/config/tiny.yaml"
@@ -15,18 +15,7 @@ TINY = REPO / "tests/config/tiny.yaml"
 def snakemake(workdir, *args, config=TINY):
     """Run Snakemake on ``workdir`` with a config file (or a list, merged in order)."""
     configs = config if isinstance(config, list) else [config]
-    command = [
-        SNAKEMAKE,
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        *map(str, configs),
-        "--cores",
-        "2",
-        *args,
-    ]
+    command = snakemake_command(workdir, configs, *args)
     run = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     return run.stdout + run.stderr
