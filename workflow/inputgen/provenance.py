@@ -245,11 +245,12 @@ class Run:
         )
 
 
-def _resolve(path: str, record_workdir: str | None) -> Path | None:
+def resolve_recorded(path: str, record_workdir: str | None) -> Path | None:
+    """A file a record names, where it lies now: as given, else in the record's workdir."""
     candidates = [Path(path)]
     if record_workdir and not Path(path).is_absolute():
         candidates.append(Path(record_workdir) / path)
-    return next((c for c in candidates if c.exists()), None)
+    return next((c for c in candidates if c.is_file()), None)
 
 
 def lineage(path: str | os.PathLike, _depth: int = 0, _seen: set | None = None) -> list[str]:
@@ -272,7 +273,7 @@ def lineage(path: str | os.PathLike, _depth: int = 0, _seen: set | None = None) 
     for weight in record["weights"]:
         lines.append(f"{pad}  weights {weight['path']} sha256 {weight['sha256'][:16]}")
     for item in record["inputs"]:
-        found = _resolve(item["path"], record.get("workdir"))
+        found = resolve_recorded(item["path"], record.get("workdir"))
         if found is None:
             lines.append(f"{pad}  input {item['path']} (missing now)")
             continue

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from inputgen.artifacts import ArtifactError, read_provenance
+from inputgen.provenance import resolve_recorded
 
 SHA_SHOWN = 16  # hex digits of a sha256 shown: enough to tell two weight files apart
 COMMIT_SHOWN = 12
@@ -66,14 +67,6 @@ def _record_key(record: Mapping) -> str:
         sort_keys=True,
         default=str,
     )
-
-
-def _resolve(path: str, workdir: str | None) -> Path | None:
-    """An input path of a record, where it lies now (records keep paths as the job saw them)."""
-    candidates = [Path(path)]
-    if workdir and not Path(path).is_absolute():
-        candidates.append(Path(workdir) / path)
-    return next((candidate for candidate in candidates if candidate.is_file()), None)
 
 
 def _artifact(path: str, record: Mapping) -> Artifact:
@@ -131,7 +124,7 @@ def summarise(paths: Iterable[str | os.PathLike], follow_inputs: bool = True) ->
             packages.setdefault(package, Counter())[str(version)] += 1
         if follow_inputs:
             for item in record.get("inputs") or []:
-                found = _resolve(item["path"], record.get("workdir"))
+                found = resolve_recorded(item["path"], record.get("workdir"))
                 if found is not None:
                     todo.append(_display_path(found))
     artifacts.sort(key=lambda artifact: artifact.path)
