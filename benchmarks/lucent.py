@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 import torch
 import yaml
-from inputgen import plots
+from inputgen.figures import images as plots
 from inputgen.image_stats import image_statistics
 from inputgen.models import ZooModel, load_model
 from inputgen.photos import fit_square, sample_photos

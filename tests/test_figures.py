@@ -9,24 +9,28 @@ import inspect
 import re
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 import yaml  # noqa: E402
-from inputgen import depth_plots, graphs, output_plots, plots, similarity_plots  # noqa: E402
+from inputgen import graphs  # noqa: E402
+from inputgen.figures import (  # noqa: E402
+    arithmetic,
+    depth,
+    generation,
+    images,
+    output_space,
+    similarity,
+)
 from inputgen.imagenet_groups import groups_of  # noqa: E402
 from inputgen.models import imagenet_class_names  # noqa: E402
 from matplotlib.legend import Legend  # noqa: E402
 from matplotlib.text import Annotation  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-MODULES = (plots, depth_plots, output_plots, similarity_plots, graphs)
+MODULES = (images, generation, arithmetic, depth, output_space, similarity, graphs)
 LITE0_LAYERS = ["_blocks.1", "_blocks.4", "_blocks.10", "_blocks.15"]  # config/config.yaml
 RNG = np.random.default_rng(0)
 
@@ -176,6 +180,20 @@ def layer_table() -> pd.DataFrame:
     )
 
 
+def interpolation_table() -> pd.DataFrame:
+    """Two models' probabilities of husky (248) and dalmatian (251) over five frames."""
+    fraction = np.linspace(0, 1, 5)
+    return pd.DataFrame(
+        {
+            "fraction": fraction,
+            "prob_248": 1 - fraction,
+            "prob_251": fraction,
+            "lite1_prob_248": (1 - fraction) / 2,
+            "lite1_prob_251": fraction / 3,
+        }
+    )
+
+
 def trajectory_table() -> pd.DataFrame:
     return pd.DataFrame(
         [
@@ -203,19 +221,19 @@ def pca_inputs():
 
 # One case per figure-making function: "module.function" -> a call returning its figure.
 FIGURES = {
-    "plots.image_grid": lambda: plots.image_grid(
+    "figures.images.image_grid": lambda: images.image_grid(
         torch.rand(5, 3, 16, 16),
         [f"class {i}\ntop-1 {i}" for i in range(5)],
         columns=3,
         title="lite0: class representations",
     ),  # fmt: skip
-    "plots.grouped_grid": lambda: plots.grouped_grid(
+    "figures.images.grouped_grid": lambda: images.grouped_grid(
         torch.rand(5, 3, 16, 16),
         [f"class {i}\nok 90%" for i in range(5)],
         ["dogs", "dogs", None, "birds", "dogs"],
         title="lite0: class representations",
     ),
-    "plots.ablation_figure": lambda: plots.ablation_figure(
+    "figures.generation.ablation_figure": lambda: generation.ablation_figure(
         pd.DataFrame(
             {
                 "config": ["none", "default"],
@@ -231,7 +249,7 @@ FIGURES = {
         "soccer ball",
         title="lite0: prior ablation over 16 classes",
     ),
-    "plots.labelled_scatter": lambda: plots.labelled_scatter(
+    "figures.arithmetic.labelled_scatter": lambda: arithmetic.labelled_scatter(
         RNG.normal(size=6),
         RNG.normal(size=6),
         [f"class {i}" for i in range(6)],
@@ -239,17 +257,18 @@ FIGURES = {
         ylabel="_blocks.10 feature 7 (mean activation)",
         title="lite0: embedded",
     ),  # fmt: skip
-    "plots.trajectories": lambda: plots.trajectories(trajectory_table()),
-    "depth_plots.autoencoding_curves": lambda: depth_plots.autoencoding_curves(
+    "figures.arithmetic.trajectories": lambda: arithmetic.trajectories(trajectory_table()),
+    "figures.arithmetic.interpolation_figure": lambda: arithmetic.interpolation_figure(
+        interpolation_table(), "lite0", ["lite1"], 248, 251, imagenet_class_names()
+    ),
+    "figures.depth.autoencoding_curves": lambda: depth.autoencoding_curves(
         autoencoding_metrics(), title="lite0: autoencoding chelsea (64 px) from each layer"
     ),
-    "depth_plots.fully_connected_figure": lambda: depth_plots.fully_connected_figure(
+    "figures.depth.fully_connected_figure": lambda: depth.fully_connected_figure(
         fully_connected_table(), title="Fully connected (linear)", reference=3.0
     ),
-    "depth_plots.conditioning_figure": lambda: depth_plots.conditioning_figure(
-        *conditioning_tables()
-    ),
-    "depth_plots.neighbours_figure": lambda: depth_plots.neighbours_figure(
+    "figures.depth.conditioning_figure": lambda: depth.conditioning_figure(*conditioning_tables()),
+    "figures.depth.neighbours_figure": lambda: depth.neighbours_figure(
         RNG.uniform(10, 100, size=200),
         shifted=5.0,
         descent=40.0,
@@ -258,26 +277,26 @@ FIGURES = {
         ),
         note="chelsea: 4 square linear layers",
     ),  # fmt: skip
-    "depth_plots.training_figure": lambda: depth_plots.training_figure(training_table()),
-    "output_plots.component_drawing": lambda: output_plots.component_drawing(
+    "figures.depth.training_figure": lambda: depth.training_figure(training_table()),
+    "figures.output_space.component_drawing": lambda: output_space.component_drawing(
         nearest_graph(config_classes()), title="lite0 images as lite0 sees them"
     ),
-    "output_plots.pca_figure": lambda: output_plots.pca_figure(
+    "figures.output_space.pca_figure": lambda: output_space.pca_figure(
         *pca_inputs(), title="PCA of the output space"
     ),
-    "output_plots.comparison_heatmap": lambda: output_plots.comparison_heatmap(
+    "figures.output_space.comparison_heatmap": lambda: output_space.comparison_heatmap(
         comparison_table(), title="How differently the models see lite0's class images"
     ),
-    "output_plots.coherence_figure": lambda: output_plots.coherence_figure(
+    "figures.output_space.coherence_figure": lambda: output_space.coherence_figure(
         coherence_table(), title="Do nearest-neighbour edges join classes of one coarse group?"
     ),
-    "output_plots.loss_curve": lambda: output_plots.loss_curve(
+    "figures.output_space.loss_curve": lambda: output_space.loss_curve(
         list(np.geomspace(100, 1, 30)), title="lite0 -> mobilenet_v2", ylabel="mean RSS"
     ),
-    "similarity_plots.cka_heatmaps": lambda: similarity_plots.cka_heatmaps(
+    "figures.similarity.cka_heatmaps": lambda: similarity.cka_heatmaps(
         cka_table(), cka_table(), note="8 images"
     ),
-    "similarity_plots.layer_heatmap": lambda: similarity_plots.layer_heatmap(
+    "figures.similarity.layer_heatmap": lambda: similarity.layer_heatmap(
         layer_table(), "lite0", "resnet18_random", batches=3
     ),
 }
@@ -387,10 +406,10 @@ def test_check_figure_catches_a_hidden_legend_label():
 
 
 def test_grouped_grid_has_one_row_per_group_and_shows_images_unstretched():
-    images = torch.full((5, 3, 4, 4), 0.5)
-    images[0, 0, 0, 0] = 0.52  # a faint perturbation must stay faint
-    figure = plots.grouped_grid(
-        images, list("abcde"), ["dogs", "dogs", None, "birds", "dogs"], title="t"
+    faint = torch.full((5, 3, 4, 4), 0.5)
+    faint[0, 0, 0, 0] = 0.52  # a faint perturbation must stay faint
+    figure = images.grouped_grid(
+        faint, list("abcde"), ["dogs", "dogs", None, "birds", "dogs"], title="t"
     )
     try:
         rows = {ax.get_subplotspec().rowspan.start for ax in figure.axes if ax.images}
@@ -404,11 +423,11 @@ def test_grouped_grid_has_one_row_per_group_and_shows_images_unstretched():
 
 
 def test_efficientnet_layers_are_in_the_autoencoding_legend():
-    figure = FIGURES["depth_plots.autoencoding_curves"]()
+    figure = FIGURES["figures.depth.autoencoding_curves"]()
     entries = [t.get_text() for legend in legends(figure) for t in legend.get_texts()]
     assert entries == ["blocks.1", "blocks.4", "blocks.10", "blocks.15"]
     plt.close(figure)
-    figure = depth_plots.training_figure(training_table().replace({"conv1": "_conv1"}))
+    figure = depth.training_figure(training_table().replace({"conv1": "_conv1"}))
     entries = [t.get_text() for legend in legends(figure) for t in legend.get_texts()]
     assert entries == ["conv1", "conv2", "fc1", "fc2"]
     plt.close(figure)
@@ -422,7 +441,7 @@ def name_boxes(ax, renderer) -> np.ndarray:
 def marker_boxes(ax) -> np.ndarray:
     centres = np.concatenate([c.get_offsets() for c in ax.collections if len(c.get_offsets())])
     xy = ax.transData.transform(centres)
-    radius = np.sqrt(output_plots._NODE_SIZE) / 2 * ax.figure.dpi / 72
+    radius = np.sqrt(output_space._NODE_SIZE) / 2 * ax.figure.dpi / 72
     return np.hstack([xy - radius + 1, xy + radius - 1])
 
 
@@ -467,7 +486,7 @@ def legend_entries(figure) -> dict[str, str]:
 def test_graph_drawing_explains_its_markers_and_names_every_node_of_40_classes():
     graph = nearest_graph(config_classes())
     assert not all(graph.nodes[n]["generated"] for n in graph)  # squares to explain
-    figure = output_plots.component_drawing(graph, title="nearest")
+    figure = output_space.component_drawing(graph, title="nearest")
     markers = legend_entries(figure)
     assert {"o", "s"} <= set(markers.values())
     assert any("not generated" in text for text, marker in markers.items() if marker == "s")
@@ -484,7 +503,7 @@ def test_graph_drawing_of_1000_classes_keeps_names_apart():
     graph = graphs.metric_graph(
         clustered_outputs(list(range(1000))), list(range(1000)), names=imagenet_class_names()
     )
-    figure = output_plots.component_drawing(graph, title="metric", max_components=40)
+    figure = output_space.component_drawing(graph, title="metric", max_components=40)
     markers = legend_entries(figure)
     assert "s" not in markers.values()  # every node of a metric graph was generated
     names, nodes = check_names_apart(figure)

@@ -14,13 +14,13 @@ from inputgen.arithmetic import (
     addition_columns,
     agreement_columns,
     interpolation_columns,
-    interpolation_figure,
     passage_table,
     recognised,
     target_probabilities,
     transfer_columns,
     transfer_summary,
 )
+from inputgen.figures.arithmetic import interpolation_figure
 from inputgen.models import imagenet_class_names, load_model
 from test_figures import check_figure
 from test_workflow import TINY, snakemake

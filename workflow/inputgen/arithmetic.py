@@ -179,7 +179,7 @@ def transfer_summary(
     return pd.DataFrame(rows).round(4)
 
 
-def _interpolation_prefixes(model: str, generator: str) -> tuple[str, str]:
+def interpolation_prefix(model: str, generator: str) -> tuple[str, str]:
     """(probability and name prefix, flag prefix) of a model's interpolation columns."""
     return ("", "self_") if model == generator else (f"{model}_", f"{model}_")
 
@@ -197,7 +197,7 @@ def interpolation_columns(
     name, and whether its top-1 is the start class / the end class (0/1). The generator's
     columns keep their names (``prob_{start}``, ``prob_{end}``, ``top1_name``) and its flags
     are ``self_top1_start`` / ``self_top1_end``; another model's are prefixed by its name."""
-    prefix, flags = _interpolation_prefixes(model, generator)
+    prefix, flags = interpolation_prefix(model, generator)
     top1 = seen["top1"]
     return pd.DataFrame(
         {
@@ -218,7 +218,7 @@ def passage_table(
     start on some frame and top-1 = end on some frame), and each class's peak probability."""
     rows = []
     for model in [generator, *evaluators]:
-        prefix, flags = _interpolation_prefixes(model, generator)
+        prefix, flags = interpolation_prefix(model, generator)
         start_frames = int(table[f"{flags}top1_start"].sum())
         end_frames = int(table[f"{flags}top1_end"].sum())
         rows.append(
@@ -235,48 +235,6 @@ def passage_table(
             }
         )
     return pd.DataFrame(rows)
-
-
-def interpolation_figure(
-    table: pd.DataFrame,
-    generator: str,
-    evaluators: Sequence[str],
-    start: int,
-    end: int,
-    names: Sequence[str],
-):
-    """One line per model and class over the frames: the start class's probability solid, the
-    end class's dashed, one colour per model (the generator's line thicker)."""
-    from inputgen.plots import legend_label, plt
-
-    figure, ax = plt.subplots(figsize=(7.5, 4.2))
-    colours = plt.get_cmap("tab10")
-    for i, model in enumerate([generator, *evaluators]):
-        prefix, _ = _interpolation_prefixes(model, generator)
-        width = 2.4 if model == generator else 1.3
-        label = legend_label(model) + (" (generator)" if model == generator else "")
-        for cls, style in ((start, "-"), (end, "--")):
-            ax.plot(
-                table["fraction"],
-                table[f"{prefix}prob_{cls}"],
-                style,
-                color=colours(i % 10),
-                linewidth=width,
-                marker="o",
-                markersize=3,
-                label=f"{label}: {names[cls]}",
-            )
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel(f"frame: fraction of the way from {names[start]} to {names[end]}")
-    ax.set_ylabel("probability")
-    ax.set_title(
-        f"{legend_label(generator)}'s interpolation seen by every model "
-        f"({names[start]} solid, {names[end]} dashed)",
-        fontsize=9,
-    )
-    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
-    figure.tight_layout()
-    return figure
 
 
 def addition_columns(

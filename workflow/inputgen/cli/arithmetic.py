@@ -28,8 +28,9 @@ def device_of(zoo) -> torch.device:
 def cmd_transfigure(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from inputgen import plots
     from inputgen.arithmetic import transfer_columns, transfer_summary, transfigure
+    from inputgen.figures import arithmetic as arithmetic_figures
+    from inputgen.figures import images as plots
     from inputgen.representations import recognition
 
     check_classes(args.targets)
@@ -126,7 +127,7 @@ def cmd_transfigure(args: argparse.Namespace) -> None:
         result.history, labels, [names[c] for c in start_classes]
     )
     artifacts.write_table(args.trajectory_table, trajectory, record)
-    artifacts.write_figure(args.trajectory, plots.trajectories(trajectory), record)
+    artifacts.write_figure(args.trajectory, arithmetic_figures.trajectories(trajectory), record)
 
 
 def transfiguration_trajectory(history: dict, labels: list[str], start_names: list[str]):
@@ -153,13 +154,13 @@ def transfiguration_trajectory(history: dict, labels: list[str], start_names: li
 def cmd_interpolate(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from inputgen import plots
     from inputgen.arithmetic import (
         interpolate,
         interpolation_columns,
-        interpolation_figure,
         passage_table,
     )
+    from inputgen.figures import arithmetic as arithmetic_figures
+    from inputgen.figures import images as plots
     from inputgen.representations import recognition
 
     check_classes([args.start, args.end])
@@ -217,7 +218,9 @@ def cmd_interpolate(args: argparse.Namespace) -> None:
     artifacts.write_table(args.table, table, record)
     passage = passage_table(table, args.name, evaluators, args.start, args.end)
     artifacts.write_table(args.transfer, passage, record)
-    figure = interpolation_figure(table, args.name, evaluators, args.start, args.end, names)
+    figure = arithmetic_figures.interpolation_figure(
+        table, args.name, evaluators, args.start, args.end, names
+    )
     artifacts.write_figure(args.probabilities, figure, record)
     captions = [
         f"{k}/{args.frames}: {row.top1_name[:18]}"
@@ -235,8 +238,8 @@ def cmd_interpolate(args: argparse.Namespace) -> None:
 def cmd_add(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from inputgen import plots
     from inputgen.arithmetic import add, addition_columns
+    from inputgen.figures import images as plots
     from inputgen.representations import recognition
 
     if len(args.firsts) != len(args.seconds):
@@ -313,8 +316,9 @@ def cmd_add(args: argparse.Namespace) -> None:
 
 
 def cmd_embed(args: argparse.Namespace) -> None:
-    from inputgen import models, plots
+    from inputgen import models
     from inputgen.embedding import embedding_table, feature_means
+    from inputgen.figures import arithmetic as arithmetic_figures
 
     device = start_runtime(args)
     zoo = models.load_model(args.model).to(device)
@@ -329,7 +333,7 @@ def cmd_embed(args: argparse.Namespace) -> None:
     table = embedding_table(classes, zoo.class_names, means, args.features)
     record = run.record()
     artifacts.write_table(args.table, table, record)
-    figure = plots.labelled_scatter(
+    figure = arithmetic_figures.labelled_scatter(
         means[:, 0].numpy(),
         means[:, 1].numpy(),
         list(table["name"]),

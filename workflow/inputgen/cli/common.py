@@ -128,7 +128,7 @@ def generation_parser(commands, name: str, help_text: str, func) -> argparse.Arg
 
 def write_grid(path, images, captions, title: str, record: dict, columns: int = 8) -> None:
     """An image grid of the images as saved (never contrast-stretched) and its sidecar."""
-    from inputgen import plots
+    from inputgen.figures import images as plots
 
     figure = plots.image_grid(images, captions, columns=columns, title=title)
     artifacts.write_figure(path, figure, record)

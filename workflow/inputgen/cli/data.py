@@ -16,7 +16,8 @@ from inputgen.cli.common import (
 
 
 def cmd_photos(args: argparse.Namespace) -> None:
-    from inputgen import photos, plots
+    from inputgen import photos
+    from inputgen.figures import images as plots
 
     config = {
         "size": args.size,
@@ -72,7 +73,8 @@ def cmd_photos(args: argparse.Namespace) -> None:
 
 
 def cmd_classify(args: argparse.Namespace) -> None:
-    from inputgen import classify, models, plots
+    from inputgen import classify, models
+    from inputgen.figures import images as plots
 
     device = start_runtime(args)
     zoo = models.load_model(args.model)

@@ -40,7 +40,8 @@ def _run(args, stage: str, keys: tuple[str, ...], device, **extra) -> provenance
 def cmd_autoencode(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from inputgen import autoencoding, depth_plots, models
+    from inputgen import autoencoding, models
+    from inputgen.figures import depth as depth_plots
     from inputgen.optimize import build_priors
 
     device = start_runtime(args)
@@ -104,7 +105,7 @@ def cmd_autoencoding_summary(args: argparse.Namespace) -> None:
     import pandas as pd
     from scipy.stats import spearmanr
 
-    from inputgen import plots
+    from inputgen.figures import images as plots
 
     run = provenance.Run("autoencoding-summary", {"untrained": args.untrained})
     rows, cells, captions = [], [], []
@@ -201,7 +202,8 @@ def cmd_fully_connected(args: argparse.Namespace) -> None:
     import numpy as np
     import pandas as pd
 
-    from inputgen import dense, depth_plots
+    from inputgen import dense
+    from inputgen.figures import depth as depth_plots
 
     device = start_runtime(args)
     run = _run(args, "fully-connected", ("study", "nets", "relu", "names", "size"), device)
@@ -245,7 +247,8 @@ def cmd_fully_connected(args: argparse.Namespace) -> None:
 def cmd_conditioning(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from inputgen import dense, depth_plots
+    from inputgen import dense
+    from inputgen.figures import depth as depth_plots
 
     config = {"width": args.width, "depth": args.depth, "schemes": args.schemes}
     run = provenance.Run("conditioning", config, seed=args.seed)
@@ -284,7 +287,8 @@ def cmd_invertible(args: argparse.Namespace) -> None:
     import numpy as np
     import pandas as pd
 
-    from inputgen import autoencoding, dense, depth_plots
+    from inputgen import autoencoding, dense
+    from inputgen.figures import depth as depth_plots
 
     device = start_runtime(args)
     keys = ("names", "size", "depth", "neighbours", "output_std", "reference_std")
@@ -355,7 +359,9 @@ def cmd_invertible(args: argparse.Namespace) -> None:
 def cmd_mnist_training(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from inputgen import autoencoding, depth_plots, mnist, plots
+    from inputgen import autoencoding, mnist
+    from inputgen.figures import depth as depth_plots
+    from inputgen.figures import images as plots
     from inputgen.optimize import build_priors
 
     device = start_runtime(args)

@@ -58,7 +58,8 @@ def cmd_represent(args: argparse.Namespace) -> None:
 
 def cmd_summarise(args: argparse.Namespace) -> None:
     """Gather chunks of class representations; how the generator and every other model see them."""
-    from inputgen import models, plots
+    from inputgen import models
+    from inputgen.figures import images as plots
     from inputgen.image_stats import image_statistics
     from inputgen.imagenet_groups import groups_of
     from inputgen.representations import quality_table, recognition, summary_table
@@ -108,8 +109,9 @@ def grid_rows(groups: list[str | None]) -> list[str | None]:
 def cmd_opposites(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from inputgen import models, plots
+    from inputgen import models
     from inputgen.arithmetic import agreement_columns
+    from inputgen.figures import images as plots
     from inputgen.representations import (
         GenerationSettings,
         commutativity,
@@ -200,7 +202,8 @@ def cmd_opposites(args: argparse.Namespace) -> None:
 
 
 def cmd_pair(args: argparse.Namespace) -> None:
-    from inputgen import models, plots
+    from inputgen import models
+    from inputgen.figures import images as plots
     from inputgen.representations import GenerationSettings, pair, pair_table
 
     check_classes(args.classes)
@@ -257,8 +260,9 @@ def cmd_pair(args: argparse.Namespace) -> None:
 def cmd_ablation(args: argparse.Namespace) -> None:
     """One row per prior configuration, with bootstrap intervals over classes: which prior
     buys what."""
-    from inputgen import models, plots
+    from inputgen import models
     from inputgen.ablation import ablation_table, class_scores
+    from inputgen.figures import generation as generation_figures
     from inputgen.image_stats import image_statistics
     from inputgen.representations import recognition, summary_table
 
@@ -292,7 +296,7 @@ def cmd_ablation(args: argparse.Namespace) -> None:
     table = ablation_table(scores, args.seed)
     record = run.record()
     artifacts.write_table(args.table, table, record)
-    figure = plots.ablation_figure(
+    figure = generation_figures.ablation_figure(
         table,
         torch.stack(shown),
         generator.class_names[classes[0]],

@@ -39,7 +39,8 @@ def load_outputs(path: str, run: provenance.Run):
 def cmd_graphs(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from inputgen import graphs, output_plots
+    from inputgen import graphs
+    from inputgen.figures import output_space as output_plots
 
     config = {
         "metric": args.metric,
@@ -86,7 +87,7 @@ def cmd_graphs(args: argparse.Namespace) -> None:
 def cmd_pca(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from inputgen import output_plots
+    from inputgen.figures import output_space as output_plots
     from inputgen.imagenet_groups import groups_of
     from inputgen.output_space import pca
 
@@ -116,7 +117,7 @@ def cmd_pca(args: argparse.Namespace) -> None:
 def cmd_compare(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from inputgen import output_plots
+    from inputgen.figures import output_space as output_plots
     from inputgen.output_space import compare
 
     named = dict(item.split("=", 1) for item in args.outputs)
@@ -144,7 +145,7 @@ def cmd_compare(args: argparse.Namespace) -> None:
 def cmd_coherence(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from inputgen import output_plots
+    from inputgen.figures import output_space as output_plots
 
     run = provenance.Run("coherence", {})
     tables = []

@@ -13,7 +13,8 @@ from inputgen.cli.common import add_runtime_args, json_object, model_spec, resiz
 def cmd_invert(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from inputgen import models, plots
+    from inputgen import models
+    from inputgen.figures import images as plots
     from inputgen.inversion import invert, relative_distance, representations, sample_pairs
 
     device = start_runtime(args)
@@ -156,8 +157,9 @@ def _activations(zoos: dict, layers: dict, images: torch.Tensor, batch_size: int
 def cmd_cka(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from inputgen import models, similarity_plots
+    from inputgen import models
     from inputgen.cka import StreamingCKA
+    from inputgen.figures import similarity as similarity_plots
     from inputgen.models import PENULTIMATE
 
     device = start_runtime(args)
@@ -224,8 +226,9 @@ def cmd_cka_layers(args: argparse.Namespace) -> None:
     """Layer x layer CKA of two models (Kornblith et al.'s figure), minibatch-streamed."""
     import pandas as pd
 
-    from inputgen import models, similarity_plots
+    from inputgen import models
     from inputgen.cka import MinibatchCKA
+    from inputgen.figures import similarity as similarity_plots
 
     device = start_runtime(args)
     config = {"models": args.models, "layers": args.layers, "images": args.images}

@@ -47,7 +47,7 @@ def top1_names(zoo, images: torch.Tensor, batch_size: int) -> list[str]:
 
 def side_by_side(columns: list[torch.Tensor], captions: list[str], title: str, size: int):
     """One row per target, one column per image set (resized to ``size`` for display)."""
-    from inputgen import plots
+    from inputgen.figures import images as plots
 
     rows = torch.stack([resize(images, size) for images in columns], dim=1)
     return plots.image_grid(
@@ -155,7 +155,7 @@ MERGING_FIGURE_ROWS = 16
 def cmd_merge(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from inputgen import output_plots
+    from inputgen.figures import output_space as output_plots
     from inputgen.merging import match_outputs, rss
     from inputgen.output_space import correlation_distance
     from inputgen.representations import class_representations

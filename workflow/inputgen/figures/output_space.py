@@ -6,19 +6,15 @@ import contextlib
 import math
 from collections.abc import Sequence
 
-import matplotlib
+import matplotlib.pyplot as plt
+import networkx as nx
+import numpy as np
+import pandas as pd
+from matplotlib.lines import Line2D
+from matplotlib.transforms import offset_copy
 
-matplotlib.use("Agg")  # jobs run headless
-
-import matplotlib.pyplot as plt  # noqa: E402
-import networkx as nx  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.transforms import offset_copy  # noqa: E402
-
-from inputgen.imagenet_groups import ANIMALS, GROUPS  # noqa: E402
-from inputgen.plots import legend_label  # noqa: E402
+from inputgen.figures.images import legend_label
+from inputgen.imagenet_groups import ANIMALS, GROUPS
 
 # tab20 without its two greys, which read as "no group": 18 colours for the 18 groups
 _PALETTE = [c for i, c in enumerate(plt.get_cmap("tab20").colors) if i not in (14, 15)]

@@ -3,14 +3,11 @@ exact inversion and random neighbours."""
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from inputgen.plots import legend_label  # noqa: E402
+from inputgen.figures.images import legend_label
 
 COLOURS = plt.get_cmap("viridis")
 
