@@ -64,3 +64,15 @@ def make_deterministic() -> None:
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     torch.use_deterministic_algorithms(True, warn_only=True)
     torch.backends.cudnn.benchmark = False
+
+
+def start_runtime(device: str, batch_size: int, threads: int) -> torch.device:
+    """The device, threads and determinism switches of a stage that runs models (the switches
+    import torch's compiler stack, seconds that stages without models skip)."""
+    if batch_size < 1:
+        raise ValueError(f"--batch-size must be >= 1, got {batch_size}")
+    resolved = resolve_device(device)  # first: a missing GPU fails before anything loads
+    if threads > 0:
+        torch.set_num_threads(threads)
+    make_deterministic()
+    return resolved

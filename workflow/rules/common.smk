@@ -4,8 +4,10 @@ import os
 import sys
 from pathlib import Path
 
+import inputgen.stages  # registers every stage
 from inputgen.models import resolve_spec
 from inputgen.provenance import code_digest
+from inputgen.stage import STAGES, command_line, pick, settings_json
 
 MODELS = config["models"]
 PRETRAINED = [name for name, spec in MODELS.items() if spec["weights"] != "random"]
@@ -24,6 +26,78 @@ def job_resources(rule):
 
 wildcard_constraints:
     model="|".join(MODELS),
+
+
+def stage_params(name, settings):
+    """A rule's params for the stage ``name`` (inputgen.stages): the digest of the stage's code
+    (editing it reruns the rule), its settings as one JSON value (``settings``: a function of
+    the wildcards returning a dict, evaluated only for jobs in the DAG and checked against the
+    stage's settings dataclass), and its command line, built from the rule's named files and
+    resources (Snakemake leaves a param made from files out of its rerun check: the files are
+    triggers of their own, and the resources never change a result)."""
+    stage = STAGES[name]
+
+    def command(wildcards, input, output, threads, resources):
+        runtime = {}
+        if stage.models:
+            runtime = dict(
+                device=resources.device, batch_size=resources.batch_size, threads=threads
+            )
+        return command_line(name, {**dict(input.items()), **dict(output.items())}, runtime)
+
+    return {
+        "code": code_digest(stage.module),
+        "settings": lambda wildcards: settings_json(name, settings(wildcards)),
+        "command": command,
+    }
+
+
+def gpu_job(rule):
+    """The resources of a rule that runs on a GPU where there is one."""
+    return dict(
+        **job_resources(rule),
+        gpu=1,
+        device=RUNTIME["device"],
+        batch_size=RUNTIME["batch_size"],
+    )
+
+
+def reported(path, caption, category, figure, model="{model}"):
+    """An output shown in the report, under its study (category) and model, with its caption
+    (workflow/report/CAPTION.rst)."""
+    return report(
+        path,
+        caption=f"../report/{caption}.rst",
+        category=category,
+        subcategory=model,
+        labels={"figure": figure, "model": model},
+    )
+
+
+# The templates of every stage's rule: `use rule stage as NAME with:` gives a rule its files,
+# log and settings; the command, the environment and the resources come from here. They never
+# run themselves: no file matches their output.
+rule stage:
+    output:
+        "results/.never/{never}",
+    log:
+        "results/logs/.never/{never}.log",
+    wildcard_constraints:
+        never="(?!)",
+    conda:
+        ENV
+    params:
+        command="",
+        settings="",
+    shell:
+        "python -m inputgen {params.command} --settings {params.settings:q} 2> {log}"
+
+
+use rule stage as model_stage with:
+    threads: 4
+    resources:
+        device=RUNTIME["device"],
+        batch_size=RUNTIME["batch_size"],
 
 
 # `--config weights_override=random` runs any config's DAG with seeded random weights (a smoke

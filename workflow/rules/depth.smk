@@ -148,37 +148,30 @@ rule fully_connected:
         " 2> {log}"
 
 
-rule conditioning:
+use rule stage as conditioning with:
     output:
-        table=report(
+        table=reported(
             "results/linear/conditioning.tsv",
-            caption="../report/conditioning.rst",
-            category="Linear nets",
-            subcategory="random square layers",
-            labels={"figure": "conditioning table", "model": "random square layers"},
+            "conditioning",
+            "Linear nets",
+            "conditioning table",
+            model="random square layers",
         ),
         spectra="results/linear/spectra.tsv",
-        figure=report(
+        figure=reported(
             "results/linear/conditioning.png",
-            caption="../report/conditioning.rst",
-            category="Linear nets",
-            subcategory="random square layers",
-            labels={"figure": "conditioning figure", "model": "random square layers"},
+            "conditioning",
+            "Linear nets",
+            "conditioning figure",
+            model="random square layers",
         ),
     log:
         "results/logs/linear/conditioning.log",
-    conda:
-        ENV
     params:
-        code=study_code("depth"),
-        width=CONDITIONING["width"] if CONDITIONING else None,
-        depth=CONDITIONING["depth"] if CONDITIONING else None,
-        schemes=CONDITIONING["schemes"] if CONDITIONING else [],
-        seed=config["seed"],
-    shell:
-        "python -m inputgen conditioning --width {params.width} --depth {params.depth}"
-        " --schemes {params.schemes} --seed {params.seed} --table {output.table}"
-        " --spectra {output.spectra} --figure {output.figure} 2> {log}"
+        **stage_params(
+            "conditioning",
+            lambda wildcards: pick("conditioning", CONDITIONING, seed=config["seed"]),
+        ),
 
 
 rule invertible:

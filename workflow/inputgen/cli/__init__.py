@@ -1,8 +1,6 @@
-"""The ``inputgen`` command line: one subcommand per workflow stage.
-
-Snakemake rules call these with every knob as an explicit argument; this is the only layer
-that touches paths and turns arguments into the plain values the study modules take.
-"""
+"""The ``inputgen`` command line: one sub-command per workflow stage, generated from the
+stage's declaration (:mod:`inputgen.stage`), plus the audit commands. It only parses and
+dispatches."""
 
 from __future__ import annotations
 
@@ -10,7 +8,7 @@ import argparse
 import sys
 from importlib import metadata
 
-from inputgen import provenance
+from inputgen import provenance, stages  # noqa: F401 (registers every stage)
 from inputgen.cli import (
     arithmetic,
     audit,
@@ -23,6 +21,7 @@ from inputgen.cli import (
     similarity,
     vectorisation,
 )
+from inputgen.stage import STAGES, add_parser, execute
 
 
 def version() -> str:
@@ -39,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--version", action="version", version=f"inputgen {version()}", help="print the version"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="STAGE")
-    stages = (
+    legacy = (
         data,
         generation,
         arithmetic,
@@ -51,8 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
         findings,
         run_summary,
     )
-    for module in stages:
+    for module in legacy:
         module.register(commands)
+    for stage in STAGES.values():
+        add_parser(commands, stage)
     return parser
 
 
@@ -66,10 +67,13 @@ def _user_error(error: Exception) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    arguments = {key: value for key, value in vars(args).items() if key != "func"}
-    provenance.set_invocation(arguments, args.func.__module__)
     try:
-        args.func(args)
+        if hasattr(args, "stage"):
+            execute(STAGES[args.stage], args)
+        else:
+            arguments = {key: value for key, value in vars(args).items() if key != "func"}
+            provenance.set_invocation(arguments, args.func.__module__)
+            args.func(args)
     except Exception as error:
         if not _user_error(error):
             raise

@@ -7,8 +7,7 @@ import json
 
 import torch
 
-from inputgen import artifacts, provenance
-from inputgen.runtime import make_deterministic, resolve_device
+from inputgen import artifacts, provenance, runtime
 
 
 def add_runtime_args(parser: argparse.ArgumentParser) -> None:
@@ -22,13 +21,7 @@ def add_runtime_args(parser: argparse.ArgumentParser) -> None:
 def start_runtime(args: argparse.Namespace) -> torch.device:
     """The device, threads and determinism switches of a stage that runs models (the switches
     import torch's compiler stack, seconds that stages without models skip)."""
-    if args.batch_size < 1:
-        raise ValueError(f"--batch-size must be >= 1, got {args.batch_size}")
-    device = resolve_device(args.device)  # first: a missing GPU fails before anything loads
-    if args.threads > 0:
-        torch.set_num_threads(args.threads)
-    make_deterministic()
-    return device
+    return runtime.start_runtime(args.device, args.batch_size, args.threads)
 
 
 def json_object(text: str) -> dict:

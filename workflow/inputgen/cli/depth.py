@@ -31,6 +31,20 @@ def _add_descent_args(p: argparse.ArgumentParser, steps_help: str) -> None:
     )
 
 
+def _descent(args, priors=None):
+    """The stage's descent: normalised steps (source article 3) from the descent arguments."""
+    from inputgen.optimize import Descent
+
+    return Descent(
+        steps=args.steps,
+        lr=args.lr,
+        lr_end=args.lr_end,
+        rule="normalized",
+        momentum=args.momentum,
+        priors=priors or {},
+    )
+
+
 def _run(args, stage: str, keys: tuple[str, ...], device, **extra) -> provenance.Run:
     """The stage's provenance record: the named arguments, the descent settings, ``extra``."""
     config = {key: getattr(args, key) for key in (*keys, *DESCENT)} | extra
@@ -42,9 +56,9 @@ def cmd_autoencode(args: argparse.Namespace) -> None:
 
     from inputgen import autoencoding, models
     from inputgen.figures import depth as depth_plots
-    from inputgen.optimize import build_priors
 
     device = start_runtime(args)
+    descent = _descent(args, args.priors)
     spec = dict(args.model)
     if models.ARCHS[spec["arch"]].family == "torchvision":
         spec["input_size"] = args.size  # fully convolutional: runs at the optimised image's size
@@ -62,11 +76,7 @@ def cmd_autoencode(args: argparse.Namespace) -> None:
             zoo,
             target,
             layer,
-            steps=args.steps,
-            lr=args.lr,
-            lr_end=args.lr_end,
-            priors=build_priors(args.priors),
-            momentum=args.momentum,
+            descent,
             ids=[0],  # one start a_0 for every layer
             seed=args.seed,
             progress=f"{args.name} {layer}",
@@ -193,9 +203,8 @@ def _recover(net, targets: torch.Tensor, args, device, progress: str):
 
     zoo = autoencoding.as_zoo(net, args.size).to(device)
     return autoencoding.reconstruct(
-        zoo, targets, None, steps=args.steps, lr=args.lr, lr_end=args.lr_end,
-        momentum=args.momentum, seed=args.seed, progress=progress,
-    )  # fmt: skip
+        zoo, targets, None, _descent(args), seed=args.seed, progress=progress
+    )
 
 
 def cmd_fully_connected(args: argparse.Namespace) -> None:
@@ -242,45 +251,6 @@ def cmd_fully_connected(args: argparse.Namespace) -> None:
         reference=float(args.reference_std * inputs**0.5),
     )
     artifacts.write_figure(args.figure, figure, record)
-
-
-def cmd_conditioning(args: argparse.Namespace) -> None:
-    import pandas as pd
-
-    from inputgen import dense
-    from inputgen.figures import depth as depth_plots
-
-    config = {"width": args.width, "depth": args.depth, "schemes": args.schemes}
-    run = provenance.Run("conditioning", config, seed=args.seed)
-    rows, spectra = [], []
-    for scheme in args.schemes:
-        for depth, values in enumerate(
-            dense.composed_spectra(args.width, args.depth, scheme, args.seed), start=1
-        ):
-            rows.append(
-                {
-                    "scheme": scheme,
-                    "depth": depth,
-                    "condition_number": dense.condition_number(values),
-                    "sigma_max": float(values.max()),
-                    "sigma_min": float(values.min()),
-                }
-            )
-            spectra.append(
-                pd.DataFrame(
-                    {
-                        "scheme": scheme,
-                        "depth": depth,
-                        "index": range(len(values)),
-                        "singular_value": values.numpy(),
-                    }
-                )
-            )
-    table, spectra = pd.DataFrame(rows), pd.concat(spectra, ignore_index=True)
-    record = run.record()
-    artifacts.write_table(args.table, table, record)
-    artifacts.write_table(args.spectra, spectra, record)
-    artifacts.write_figure(args.figure, depth_plots.conditioning_figure(table, spectra), record)
 
 
 def cmd_invertible(args: argparse.Namespace) -> None:
@@ -362,9 +332,9 @@ def cmd_mnist_training(args: argparse.Namespace) -> None:
     from inputgen import autoencoding, mnist
     from inputgen.figures import depth as depth_plots
     from inputgen.figures import images as plots
-    from inputgen.optimize import build_priors
 
     device = start_runtime(args)
+    descent = _descent(args, args.priors)
     keys = ("train_images", "epochs", "train_batch", "train_lr", "checkpoints", "digits")
     run = _run(args, "mnist-training", (*keys, "layers", "priors", "reference_std"), device)
     images, labels = mnist.load("train")
@@ -391,9 +361,8 @@ def cmd_mnist_training(args: argparse.Namespace) -> None:
         captions.append(f"step {step}\ntest acc. {accuracy:.3f}")
         for layer in args.layers:
             result = autoencoding.reconstruct(
-                zoo, digits, layer, steps=args.steps, lr=args.lr, lr_end=args.lr_end,
-                priors=build_priors(args.priors), momentum=args.momentum, init=start,
-                seed=args.seed, progress=f"step {step} {layer}",
+                zoo, digits, layer, descent, init=start, seed=args.seed,
+                progress=f"step {step} {layer}",
             )  # fmt: skip
             grid.append(result.images[0])
             captions.append(f"{layer}\nm_g/m_r {result.m_g[-1, 0] / m_r[layer][0]:.2f}")
@@ -469,21 +438,6 @@ def register(commands) -> None:
     p.add_argument("--figure", required=True, help="m_i curves .png")
     add_runtime_args(p)
     p.set_defaults(func=cmd_fully_connected)
-
-    p = commands.add_parser("conditioning", help="condition numbers of composed random layers")
-    p.add_argument("--width", type=int, required=True, help="side of each square random layer")
-    p.add_argument("--depth", type=int, required=True, help="deepest composition")
-    p.add_argument(
-        "--schemes",
-        nargs="+",
-        required=True,
-        help="init schemes: default, xavier, kaiming, orthogonal",
-    )
-    p.add_argument("--seed", type=int, default=0, help="seed of the random layers")
-    p.add_argument("--table", required=True, help="condition numbers .tsv")
-    p.add_argument("--spectra", required=True, help="every singular value .tsv")
-    p.add_argument("--figure", required=True, help="condition number against depth, spectra .png")
-    p.set_defaults(func=cmd_conditioning)
 
     p = commands.add_parser("invertible", help="exact inversion and random output neighbours")
     p.add_argument("--photos", required=True, help="photos .safetensors")

@@ -1,0 +1,15 @@
+"""Every stage of the workflow, one module per study (importing this registers them all in
+:data:`inputgen.stage.STAGES`). A stage module only moves data: it reads the stage's input
+artifacts, calls its study module with plain values, and writes what comes back; tables,
+loops and claims live in the study modules, figures in :mod:`inputgen.figures`."""
+
+from inputgen.stages import (  # noqa: F401
+    arithmetic,
+    data,
+    depth,
+    generation,
+    output_space,
+    reports,
+    similarity,
+    vectorisation,
+)

@@ -1,0 +1,1 @@
+"""Stages of this study (being moved here from inputgen.cli)."""
