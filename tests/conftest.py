@@ -60,6 +60,18 @@ def tiny_run(tmp_path_factory) -> Path:
     return workdir
 
 
+def run_stage(name: str, settings: dict, **files) -> int:
+    """Run the stage ``name`` as its rule does: settings as one JSON value, files by name (a
+    list for a many-file argument); returns the exit code."""
+    import json
+
+    argv = [name, "--settings", json.dumps(settings)]
+    for key, value in files.items():
+        paths = value if isinstance(value, list | tuple) else [value]
+        argv += ["--" + key.replace("_", "-"), *map(str, paths)]
+    return cli.main(argv)
+
+
 def make_photos(directory: Path, names=("chelsea", "rocket"), crops=4, size=96) -> Path:
     """Run the photos stage into ``directory`` (p.safetensors, n.safetensors, p.png)."""
     code = cli.main(
