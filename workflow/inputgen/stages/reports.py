@@ -1,1 +1,116 @@
-"""Stages of this study (being moved here from inputgen.cli)."""
+"""Stages that report on the run: its resolved config, the findings page and the provenance
+page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from inputgen.stage import File, Job, knob, stage
+
+# The findings page's tables: kind (inputgen.findings' key, and the file argument) -> what.
+FINDINGS_TABLES = {
+    "quality": "class representations' quality.tsv, one per generator",
+    "ablation": "prior ablation's ablation.tsv",
+    "commutativity": "opposites' commutativity.tsv, one per model",
+    "transfiguration": "transfiguration.tsv",
+    "transfiguration_transfer": "transfiguration's transfer.tsv (how the other models see it)",
+    "interpolation": "interpolation's transfer.tsv (which models the frames pass through)",
+    "coherence": "results/graphs/coherence.tsv",
+    "vectorisation": "vectorisation.tsv",
+    "merging": "merging.tsv",
+    "cka": "results/cka/summary.tsv",
+    "inversion": "inversion summary.tsv, one per model",
+    "claims": "results/autoencoding/claims.tsv",
+    "fully_connected": "fully connected nets' {study}.tsv, one per study",
+    "conditioning": "results/linear/conditioning.tsv",
+    "invertible": "results/linear/invertible.tsv",
+    "neighbours": "results/linear/neighbours_summary.tsv",
+    "mnist": "results/mnist/metrics.tsv",
+}
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    config: dict = knob("the run's config, schema defaults filled (without runtime)")
+
+
+@stage("config", RunConfig, outputs={"out": File(".yaml file")})
+def run_config(job: Job) -> None:
+    """Write the run's resolved config as YAML."""
+    import yaml
+
+    text = "# The config this run resolved (schema defaults filled in).\n" + yaml.safe_dump(
+        job.settings.config, sort_keys=False, default_flow_style=None, width=100
+    )
+    job.write_text("out", text)
+
+
+@dataclass(frozen=True)
+class Findings:
+    config_files: list[str] = knob("the config files the run was given (the page's header)", [])
+
+
+@stage(
+    "findings",
+    Findings,
+    inputs={
+        "config": File("the run's resolved config (results/config.yaml)"),
+        **{
+            kind: File(f"{what} (none: the study is off)", many=True, optional=True)
+            for kind, what in FINDINGS_TABLES.items()
+        },
+    },
+    outputs={"out": File("the findings page, .md"), "html": File("the same page as .html")},
+)
+def findings_page(job: Job) -> None:
+    """Write each study's headline numbers, drawn from its tables, as Markdown and HTML."""
+    import os
+    import platform
+    from datetime import UTC, datetime
+
+    import pandas as pd
+
+    from inputgen import findings, provenance
+
+    tables = {
+        kind: {path: pd.read_csv(path, sep="\t") for path in job.paths(kind)}
+        for kind in FINDINGS_TABLES
+    }
+    every = [path for kind in FINDINGS_TABLES for path in job.paths(kind)]
+    machine = {
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "torch": provenance.package_versions()["torch"],
+        "made_on": provenance.made_on(every),
+    }
+    text = findings.document(
+        tables,
+        config=job.path("config"),
+        config_files=job.settings.config_files,
+        date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        machine=machine,
+    )
+    job.write_text("out", text)
+    job.write_text("html", findings.to_html(text))
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    follow_inputs: bool = knob("also list the files the artifacts' records name as inputs", True)
+
+
+@stage(
+    "run-summary",
+    RunSummary,
+    inputs={"artifacts": File("the run's artifacts (rule all's targets)", many=True)},
+    outputs={"out": File("the page, .md"), "html": File("the same page as .html")},
+)
+def run_summary_page(job: Job) -> None:
+    """Write the run's provenance page: every artifact's stage, code, device, host, wall time
+    and weights, from its record."""
+    from inputgen import findings, run_summary
+
+    summary = run_summary.summarise(job.paths("artifacts"), job.settings.follow_inputs)
+    text = run_summary.to_markdown(summary)
+    job.write_text("out", text)
+    job.write_text("html", findings.to_html(text, title="Provenance"))
