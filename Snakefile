@@ -1,5 +1,6 @@
 # inputgen: input-space interpretability studies of image classifiers.
-# Thin rules; all work happens in the `inputgen` CLI (workflow/inputgen). See README.md.
+# Thin rules: each declares its files and passes its settings as one value to an `inputgen`
+# stage (workflow/inputgen/stages); the science is in the library. See README.md.
 import sys
 from pathlib import Path
 

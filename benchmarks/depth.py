@@ -17,6 +17,7 @@ import time
 
 import torch
 from inputgen import autoencoding, dense
+from inputgen.optimize import Descent
 
 
 def timed(function, repeats: int) -> float:
@@ -70,8 +71,10 @@ def main() -> None:
     net = autoencoding.as_zoo(dense.mlp(3 * side * side, [3000, 3000, 3000], seed=0), side)
     photos = torch.rand(args.photos, 3, side, side, generator=torch.Generator().manual_seed(1))
 
+    descent = Descent(steps=args.steps, lr=0.01, rule="normalized")
+
     def recover(batch):
-        autoencoding.reconstruct(net, batch, None, steps=args.steps, lr=0.01, progress=None)
+        autoencoding.reconstruct(net, batch, None, descent, progress=None)
 
     together = timed(lambda: recover(photos), args.repeats)
     alone = timed(lambda: [recover(photo[None]) for photo in photos], args.repeats)

@@ -12,11 +12,12 @@ from __future__ import annotations
 import argparse
 import platform
 import time
+from dataclasses import replace
 
 import torch
 from inputgen.models import load_model
 from inputgen.objectives import LogitTarget
-from inputgen.optimize import build_priors, optimize, scaled_random_init
+from inputgen.optimize import Descent, optimize, scaled_random_init
 from inputgen.runtime import resolve_device
 
 PRIORS = {"blur": {}, "resize": {}, "affine": {}, "colour": {}}
@@ -54,7 +55,7 @@ def main() -> None:
     size = zoo.spec["input_size"]
     classes = list(range(0, 1000, 1000 // args.batch))[: args.batch]
     init = scaled_random_init(classes, size, seed=0).to(device)
-    priors = build_priors(PRIORS)
+    descent = Descent(steps=args.steps, lr=0.01, priors=PRIORS)
 
     def floor():
         for _ in range(args.steps):
@@ -68,10 +69,7 @@ def main() -> None:
             {"m": zoo},
             LogitTarget("m", batch_classes, 30.0),
             start,
-            steps=args.steps,
-            lr=0.01,
-            priors=priors,
-            octaves=(1.0,),
+            descent,
             ids=batch_classes,
             progress=None,
         )
@@ -81,10 +79,7 @@ def main() -> None:
             {"m": zoo},
             LogitTarget("m", classes, 30.0),
             init,
-            steps=args.steps,
-            lr=0.01,
-            priors=priors,
-            octaves=(0.5, 0.75, 1.0),
+            replace(descent, octaves=(0.5, 0.75, 1.0)),
             ids=classes,
             progress=None,
         )

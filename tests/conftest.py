@@ -74,22 +74,12 @@ def run_stage(name: str, settings: dict, **files) -> int:
 
 def make_photos(directory: Path, names=("chelsea", "rocket"), crops=4, size=96) -> Path:
     """Run the photos stage into ``directory`` (p.safetensors, n.safetensors, p.png)."""
-    code = cli.main(
-        [
-            "photos",
-            "--names",
-            *names,
-            "--crops",
-            str(crops),
-            "--size",
-            str(size),
-            "--out",
-            str(directory / "p.safetensors"),
-            "--natural",
-            str(directory / "n.safetensors"),
-            "--figure",
-            str(directory / "p.png"),
-        ]
+    code = run_stage(
+        "photos",
+        {"names": list(names), "crops": crops, "size": size},
+        photos=directory / "p.safetensors",
+        natural=directory / "n.safetensors",
+        figure=directory / "p.png",
     )
     assert code == 0
     return directory

@@ -1,53 +1,162 @@
-"""The two-model, arithmetic and embedding stages through the CLI, on small untrained models."""
-
-import json
+"""The two-model, arithmetic and embedding stages as their rules call them, on small untrained
+models; the arithmetic tables on plain values."""
 
 import pandas as pd
 import pytest
 import torch
-from conftest import make_photos
-from inputgen import artifacts, cli
+from conftest import make_photos, run_stage
+from inputgen import arithmetic, artifacts, cli
 from inputgen.arithmetic import pair_ids
+from inputgen.embedding import embedding_table
+from inputgen.models import imagenet_class_names
+from inputgen.stage import STAGES, settings_from
 from PIL import Image
 
-A = json.dumps({"arch": "resnet18", "weights": "random", "seed": 0, "input_size": 64})
-B = json.dumps({"arch": "resnet18", "weights": "random", "seed": 1, "input_size": 64})
-SETTINGS = json.dumps({"steps": 3, "lr": 0.02, "priors": {"blur": {}, "affine": {}}})
+A = {"arch": "resnet18", "weights": "random", "seed": 0, "input_size": 64}
+B = {"arch": "resnet18", "weights": "random", "seed": 1, "input_size": 64}
+SETTINGS = {"steps": 3, "lr": 0.02, "priors": {"blur": {}, "affine": {}}}
+NAMES = imagenet_class_names()
 
 
-def run(*args):
-    assert cli.main([str(a) for a in args]) == 0
+def run(name, settings, **files):
+    assert run_stage(name, settings, **files) == 0
+
+
+def seen(classes, top5):
+    """A recognition() table: ``top5`` rows, the first entry the top-1."""
+    return pd.DataFrame({"class": classes, "top1": [row[0] for row in top5], "top5": top5})
+
+
+# --- the tables, on plain values --------------------------------------------------------------
+
+
+def test_transfiguration_elements_add_one_control_per_photo():
+    elements = arithmetic.transfiguration_elements([7, 9], [1, 2])
+    assert elements == [(0, 1, False), (0, 2, False), (1, 1, False), (1, 2, False),
+                        (0, 7, True), (1, 9, True)]  # fmt: skip
+    labels = arithmetic.element_labels(["cat", "cup"], elements[-2:], ["a" * 30] * 10, width=3)
+    assert labels == ["cat -> aaa (control)", "cup -> aaa (control)"]
+    photos = torch.rand(2, 3, 8, 8)
+    starts = arithmetic.element_starts(photos, elements, 8)
+    assert torch.equal(starts, photos[[0, 0, 1, 1, 0, 1]])
+    assert arithmetic.element_starts(photos, elements, 4).shape == (6, 3, 4, 4)
+
+
+def test_transfiguration_table_reads_each_elements_probabilities():
+    elements = [(0, 1, False), (1, 2, False), (0, 0, True)]
+    before = torch.tensor([[0.5, 0.3, 0.2], [0.1, 0.1, 0.8]])  # per photo
+    after = torch.tensor([[0.1, 0.8, 0.1], [0.6, 0.1, 0.3], [0.9, 0.05, 0.05]])  # per element
+    own = seen([1, 2, 0], [[1, 0], [0, 2], [0, 1]])
+    other = seen([1, 2, 0], [[2, 1], [2, 0], [1, 2]])
+    table = arithmetic.transfiguration_table(
+        ["cat", "cup"], elements, before, after, ["x", "y", "z"], {"self": own, "b": other},
+        {"b": after.flip(0)},
+    )  # fmt: skip
+    assert table["photo"].tolist() == ["cat", "cup", "cat"]
+    assert table["target_name"].tolist() == ["y", "z", "x"]
+    assert table["control"].tolist() == [False, False, True]
+    assert table["start_prob"].tolist() == [0.3, 0.8, 0.5]
+    assert table["end_prob"].tolist() == [0.8, 0.3, 0.9]
+    assert table["end_top1_name"].tolist() == ["y", "x", "x"]
+    assert table["self_top1"].tolist() == [1, 0, 1] and "self_prob" not in table
+    assert table["b_prob"].tolist() == [0.05, 0.3, 0.1]
+    assert table["b_top1"].tolist() == [0, 1, 0] and table["b_top5"].tolist() == [1, 1, 0]
+
+
+def test_the_trajectory_is_long_one_row_per_element_and_step():
+    history = {
+        "logit:model": torch.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]),
+        "logit:start": torch.tensor([[0.5, 0.25], [0.0, 0.0], [-1.0, -2.0]]),
+    }
+    table = arithmetic.transfiguration_trajectory(history, ["p -> a", "q -> b"], ["s", "t"])
+    assert len(table) == 2 * 3
+    first = table[table["element"] == "p -> a"]
+    assert first["step"].tolist() == [0, 1, 2]
+    assert first["target_logit"].tolist() == [1.0, 3.0, 5.0]
+    assert first["start_logit"].tolist() == [0.5, 0.0, -1.0]
+    assert set(table[table["element"] == "q -> b"]["start_class"]) == {"t"}
+
+
+def test_the_interpolation_table_puts_every_model_beside_the_frames():
+    start, end = 250, 251
+    assert arithmetic.frame_fractions(3) == [0.0, 0.5, 1.0]
+    assert arithmetic.frame_fractions(4) == [0.0, 0.3333, 0.6667, 1.0]
+    probabilities = torch.zeros(3, 1000)
+    probabilities[:, start] = torch.tensor([0.9, 0.5, 0.1])
+    views = {"a": seen([start] * 3, [[start], [start], [end]]), "b": seen([start] * 3, [[7]] * 3)}
+    table = arithmetic.interpolation_table(
+        "a", views, {"a": probabilities, "b": probabilities}, start, end, NAMES
+    )
+    assert table["frame"].tolist() == [1, 2, 3]
+    assert table["fraction"].tolist() == [0.0, 0.5, 1.0]
+    assert table["prob_250"].tolist() == [0.9, 0.5, 0.1]
+    assert table["self_top1_end"].tolist() == [0, 0, 1]
+    assert table["b_top1_name"].tolist() == [NAMES[7]] * 3
+    assert list(table.columns[:4]) == ["frame", "fraction", "prob_250", "prob_251"]
+
+
+def test_the_addition_table_keeps_each_pairs_order():
+    firsts, seconds = arithmetic.addition_pairs([[1, 2], [3, 0]])
+    assert (firsts, seconds) == ([1, 3], [2, 0])
+    with pytest.raises(ValueError, match="first, second"):
+        arithmetic.addition_pairs([[1, 2, 3]])
+    logits = torch.tensor([[0.0, 1.0, 1.0, -9.0], [2.0, -9.0, -9.0, 0.0]])
+    views = {
+        "self": seen(firsts, [[1, 2], [0, 3]]),
+        "b": seen(firsts, [[3, 0], [3, 1]]),
+    }
+    table = arithmetic.addition_table(firsts, seconds, logits, ["w", "x", "y", "z"], views)
+    assert table[["first", "second"]].values.tolist() == [[1, 2], [3, 0]]
+    assert table["first_name"].tolist() == ["x", "z"]
+    probabilities = logits.softmax(dim=1)
+    assert table["first_prob"].tolist() == [round(float(probabilities[0, 1]), 4),
+                                            round(float(probabilities[1, 3]), 4)]  # fmt: skip
+    assert table["second_prob"].tolist() == [round(float(probabilities[0, 2]), 4),
+                                             round(float(probabilities[1, 0]), 4)]  # fmt: skip
+    assert table["top1_name"].tolist() == ["x", "w"]
+    assert "self_top1_name" not in table  # the generator's is top1_name
+    assert table["self_top5_first"].tolist() == [1, 1]
+    assert table["self_top5_second"].tolist() == [1, 1]
+    assert table["b_top5_first"].tolist() == [0, 1]
+    assert table["b_top1_name"].tolist() == ["z", "z"]
+    columns = list(table.columns)
+    assert columns.index("self_top5_first") < columns.index("b_top1_name")
+
+
+def test_the_embedding_table_names_each_feature():
+    means = torch.tensor([[0.5, 1.5], [2.0, -1.0]])
+    table = embedding_table([3, 1], ["w", "x", "y", "z"], means, [4, 0])
+    assert table.columns.tolist() == ["class", "name", "feature_4", "feature_0"]
+    assert table["name"].tolist() == ["z", "x"]
+    assert table["feature_0"].tolist() == [1.5, -1.0]
+
+
+def test_settings_refuse_bad_classes_pairs_and_features():
+    common = {"name": "a", "model": A, "settings": SETTINGS}
+    with pytest.raises(ValueError, match="0..999"):
+        settings_from(STAGES["add"].settings, {**common, "pairs": [[1, 1000]]})
+    with pytest.raises(ValueError, match="first, second"):
+        settings_from(STAGES["add"].settings, {**common, "pairs": [[1]]})
+    with pytest.raises(ValueError, match="0..999"):
+        settings_from(
+            STAGES["interpolate"].settings, {**common, "start": -1, "end": 2, "frames": 2}
+        )
+    with pytest.raises(ValueError, match="two channels"):
+        settings_from(
+            STAGES["embed"].settings, {"name": "a", "model": A, "layer": "x", "features": [1]}
+        )
+
+
+# --- the stages, as their rules call them ------------------------------------------------------
 
 
 def test_pair_stage_tables_each_model_and_the_pair(tmp_path):
     for op in "+-":
-        run(
-            "pair",
-            "--first-name",
-            "a",
-            "--first",
-            A,
-            "--second-name",
-            "b",
-            "--second",
-            B,
-            "--operation",
-            op,
-            "--weights",
-            2,
-            1,
-            "--classes",
-            3,
-            7,
-            "--settings",
-            SETTINGS,
-            "--images",
-            tmp_path / f"{op}.safetensors",
-            "--table",
-            tmp_path / f"{op}.tsv",
-            "--grid",
-            tmp_path / f"{op}.png",
-        )
+        settings = {"first_name": "a", "first": A, "second_name": "b", "second": B,
+                    "operation": op, "weights": [2, 1], "classes": [3, 7],
+                    "settings": SETTINGS}  # fmt: skip
+        run("pair", settings, images=tmp_path / f"{op}.safetensors",
+            table=tmp_path / f"{op}.tsv", grid=tmp_path / f"{op}.png")  # fmt: skip
     combined = pd.read_csv(tmp_path / "+.tsv", sep="\t")
     assert combined["class"].tolist() == [3, 7]
     assert {"a_top1", "b_top1", "pair_top1", "pair_recognised"} <= set(combined.columns)
@@ -56,44 +165,29 @@ def test_pair_stage_tables_each_model_and_the_pair(tmp_path):
     assert not torch.equal(plus["images"], minus["images"])  # the objectives differ
 
 
+def transfiguration_files(tmp_path, prefix):
+    return {
+        "photos": tmp_path / "p.safetensors",
+        "out": tmp_path / f"{prefix}.safetensors",
+        "table": tmp_path / f"{prefix}.tsv",
+        "figure": tmp_path / f"{prefix}.png",
+        "trajectory_table": tmp_path / f"{prefix}trajectory.tsv",
+        "trajectory": tmp_path / f"{prefix}trajectory.png",
+        "transfer": tmp_path / f"{prefix}transfer.tsv",
+    }
+
+
 def test_transfiguration_adds_the_control_and_keeps_frames(tmp_path):
     make_photos(tmp_path, names=("chelsea", "coffee"), crops=1, size=64)
-    run(
-        "transfigure",
-        "--name",
-        "a",
-        "--model",
-        A,
-        "--settings",
-        SETTINGS,
-        "--photos",
-        tmp_path / "p.safetensors",
-        "--photo-names",
-        "coffee",
-        "--targets",
-        251,
-        483,
-        "--frames",
-        2,
-        "--out",
-        tmp_path / "t.safetensors",
-        "--table",
-        tmp_path / "t.tsv",
-        "--figure",
-        tmp_path / "t.png",
-        "--trajectory-table",
-        tmp_path / "trajectory.tsv",
-        "--trajectory",
-        tmp_path / "trajectory.png",
-        "--transfer",
-        tmp_path / "transfer.tsv",
-    )
+    settings = {"name": "a", "model": A, "settings": SETTINGS, "photo_names": ["coffee"],
+                "targets": [251, 483], "frames": 2}  # fmt: skip
+    run("transfigure", settings, **transfiguration_files(tmp_path, "t"))
     table = pd.read_csv(tmp_path / "t.tsv", sep="\t")
     assert table["target"].tolist()[:2] == [251, 483]
     assert table["control"].tolist() == [False, False, True]
     # The logits per step: every element at every step; the control's target is its start class,
     # so its two trajectories coincide, while the others' differ.
-    trajectory = pd.read_csv(tmp_path / "trajectory.tsv", sep="\t")
+    trajectory = pd.read_csv(tmp_path / "ttrajectory.tsv", sep="\t")
     assert len(trajectory) == 3 * 3 and sorted(set(trajectory["step"])) == [0, 1, 2]
     control = trajectory[trajectory["element"].str.endswith("(control)")]
     assert len(control) == 3 and (control["target_logit"] == control["start_logit"]).all()
@@ -104,70 +198,31 @@ def test_transfiguration_adds_the_control_and_keeps_frames(tmp_path):
     # The photo is the start: after 3 small steps the image is still close to it.
     photo = artifacts.load_tensors(tmp_path / "p.safetensors")[0]["images"][1]
     assert (tensors["images"][0] - photo).abs().mean() < 0.1
+    record = artifacts.read_provenance(tmp_path / "t.tsv")
+    assert record["stage"] == "transfigure"
+    assert record["config"]["photo_names"] == ["coffee"]
     with pytest.raises(SystemExit):
-        cli.build_parser().parse_args(["transfigure", "--name", "a"])
-    assert (
-        cli.main(
-            [
-                "transfigure",
-                "--name",
-                "a",
-                "--model",
-                A,
-                "--settings",
-                SETTINGS,
-                "--photos",
-                str(tmp_path / "p.safetensors"),
-                "--photo-names",
-                "nope",
-                "--targets",
-                "1",
-                "--out",
-                str(tmp_path / "x.safetensors"),
-                "--table",
-                str(tmp_path / "x.tsv"),
-                "--figure",
-                str(tmp_path / "x.png"),
-                "--trajectory-table",
-                str(tmp_path / "xt.tsv"),
-                "--trajectory",
-                str(tmp_path / "xt.png"),
-                "--transfer",
-                str(tmp_path / "xtransfer.tsv"),
-            ]
-        )
-        == 2
-    )
+        cli.build_parser().parse_args(["transfigure", "--table", "x.tsv"])
+    bad = {**settings, "photo_names": ["nope"], "targets": [1]}
+    assert run_stage("transfigure", bad, **transfiguration_files(tmp_path, "x")) == 2
+    assert not (tmp_path / "x.tsv").exists()
+
+
+def interpolation_files(tmp_path, prefix):
+    return {
+        "out": tmp_path / f"{prefix}.safetensors",
+        "table": tmp_path / f"{prefix}.tsv",
+        "figure": tmp_path / f"{prefix}.png",
+        "gif": tmp_path / f"{prefix}.gif",
+        "probabilities": tmp_path / f"{prefix}p.png",
+        "transfer": tmp_path / f"{prefix}t.tsv",
+    }
 
 
 def test_interpolation_writes_frames_table_and_an_animation(tmp_path):
-    run(
-        "interpolate",
-        "--name",
-        "a",
-        "--model",
-        A,
-        "--settings",
-        SETTINGS,
-        "--start",
-        250,
-        "--end",
-        251,
-        "--frames",
-        3,
-        "--out",
-        tmp_path / "i.safetensors",
-        "--table",
-        tmp_path / "i.tsv",
-        "--figure",
-        tmp_path / "i.png",
-        "--gif",
-        tmp_path / "i.gif",
-        "--probabilities",
-        tmp_path / "ip.png",
-        "--transfer",
-        tmp_path / "it.tsv",
-    )
+    settings = {"name": "a", "model": A, "settings": SETTINGS, "start": 250, "end": 251,
+                "frames": 3}  # fmt: skip
+    run("interpolate", settings, **interpolation_files(tmp_path, "i"))
     table = pd.read_csv(tmp_path / "i.tsv", sep="\t")
     assert table["fraction"].tolist() == [0.0, 0.5, 1.0]
     assert {"prob_250", "prob_251", "top1_name"} <= set(table.columns)
@@ -179,102 +234,56 @@ def test_interpolation_writes_frames_table_and_an_animation(tmp_path):
 def test_interpolation_can_start_from_a_photo(tmp_path):
     """Source article 1 interpolates from a photo: the first frame is still the photo."""
     make_photos(tmp_path, names=("chelsea", "coffee"), crops=1, size=64)
-    common = ["interpolate", "--name", "a", "--model", A, "--settings", SETTINGS]
-    common += ["--start", 250, "--end", 251, "--frames", 2]
-    for label, extra in (("photo", ["--photos", tmp_path / "p.safetensors", "--photo", "chelsea"]),
-                         ("noise", [])):  # fmt: skip
-        run(*common, *extra, *[f"--{k}" for k in ("out",)], tmp_path / f"{label}.safetensors",
-            "--table", tmp_path / f"{label}.tsv", "--figure", tmp_path / f"{label}.png",
-            "--gif", tmp_path / f"{label}.gif", "--probabilities", tmp_path / f"{label}p.png",
-            "--transfer", tmp_path / f"{label}t.tsv")  # fmt: skip
-    photo = artifacts.load_tensors(tmp_path / "p.safetensors")[0]["images"][0]
+    settings = {"name": "a", "model": A, "settings": SETTINGS, "start": 250, "end": 251,
+                "frames": 2}  # fmt: skip
+    photos = tmp_path / "p.safetensors"
+    run("interpolate", {**settings, "photo": "chelsea"}, photos=photos,
+        **interpolation_files(tmp_path, "photo"))  # fmt: skip
+    run("interpolate", settings, **interpolation_files(tmp_path, "noise"))
+    photo = artifacts.load_tensors(photos)[0]["images"][0]
     from_photo = artifacts.load_tensors(tmp_path / "photo.safetensors")[0]["frames"][0]
     from_noise = artifacts.load_tensors(tmp_path / "noise.safetensors")[0]["frames"][0]
     assert (from_photo - photo).abs().mean() < 0.05 < (from_noise - photo).abs().mean()
-    assert artifacts.read_provenance(tmp_path / "photo.png")["config"]["photo"] == "chelsea"
+    record = artifacts.read_provenance(tmp_path / "photo.png")
+    assert record["config"]["photo"] == "chelsea"
+    assert str(photos) in [item["path"] for item in record["inputs"]]
+    # A photo without the photos file is refused by name.
+    missing = run_stage(
+        "interpolate", {**settings, "photo": "chelsea"}, **interpolation_files(tmp_path, "x")
+    )
+    assert missing == 2 and not (tmp_path / "x.tsv").exists()
 
 
 def test_addition_and_embedding(tmp_path):
-    run(
-        "add",
-        "--name",
-        "a",
-        "--model",
-        A,
-        "--settings",
-        SETTINGS,
-        "--firsts",
-        1,
-        250,
-        "--seconds",
-        2,
-        251,
-        "--out",
-        tmp_path / "a.safetensors",
-        "--table",
-        tmp_path / "a.tsv",
-        "--figure",
-        tmp_path / "a.png",
-    )
+    settings = {"name": "a", "model": A, "settings": SETTINGS, "pairs": [[1, 2], [250, 251]]}
+    run("add", settings, out=tmp_path / "a.safetensors", table=tmp_path / "a.tsv",
+        figure=tmp_path / "a.png")  # fmt: skip
     table = pd.read_csv(tmp_path / "a.tsv", sep="\t")
     assert table[["first", "second"]].values.tolist() == [[1, 2], [250, 251]]
     assert pair_ids([1, 250], [2, 251]) == [1002, 250251]
+    tensors, _ = artifacts.load_tensors(tmp_path / "a.safetensors")
+    assert tensors["firsts"].tolist() == [1, 250] and tensors["seconds"].tolist() == [2, 251]
 
     images = torch.rand(3, 3, 64, 64)
     artifacts.save_tensors(
         tmp_path / "r.safetensors", {"images": images, "classes": torch.tensor([5, 6, 7])}, {}
     )
-    run(
-        "embed",
-        "--name",
-        "a",
-        "--model",
-        A,
-        "--representations",
-        tmp_path / "r.safetensors",
-        "--layer",
-        "layer3",
-        "--features",
-        0,
-        4,
-        "--table",
-        tmp_path / "e.tsv",
-        "--figure",
-        tmp_path / "e.png",
-    )
+    settings = {"name": "a", "model": A, "layer": "layer3", "features": [0, 4]}
+    files = {"representations": tmp_path / "r.safetensors"}
+    run("embed", settings, **files, table=tmp_path / "e.tsv", figure=tmp_path / "e.png")
     embedded = pd.read_csv(tmp_path / "e.tsv", sep="\t")
     from inputgen.models import capture, load_model
 
-    zoo = load_model(json.loads(A))
+    zoo = load_model(A)
     with torch.no_grad(), capture(zoo.model, ["layer3"]) as taps:
         zoo.logits(images)
     expected = taps["layer3"].mean(dim=(2, 3))[:, [0, 4]]
     assert torch.allclose(
         torch.tensor(embedded[["feature_0", "feature_4"]].values).float(), expected, atol=1e-5
     )
-    assert (
-        cli.main(
-            [
-                "embed",
-                "--name",
-                "a",
-                "--model",
-                A,
-                "--representations",
-                str(tmp_path / "r.safetensors"),
-                "--layer",
-                "layer3",
-                "--features",
-                "0",
-                "999",
-                "--table",
-                str(tmp_path / "x.tsv"),
-                "--figure",
-                str(tmp_path / "x.png"),
-            ]
-        )
-        == 2
-    )
+    bad = {**settings, "features": [0, 999]}
+    code = run_stage("embed", bad, **files, table=tmp_path / "x.tsv", figure=tmp_path / "x.png")
+    assert code == 2
 
 
 @pytest.mark.parametrize("constant", [-50.0, 30.0, 500.0])

@@ -1,11 +1,12 @@
 """The article figures beyond one image per class: random starts, an auxiliary head, feature
-maps and the naive opposite, through the CLI on small untrained models."""
+maps and the naive opposite, through their stages on small untrained models."""
 
 import json
 
 import pandas as pd
 import torch
-from inputgen import artifacts, cli
+from conftest import run_stage
+from inputgen import artifacts
 from inputgen.models import load_model
 from inputgen.optimize import scaled_random_init
 from test_representations import SETTINGS, TINY, represent
@@ -13,20 +14,17 @@ from test_representations import SETTINGS, TINY, represent
 SPEC = json.loads(TINY)
 
 
-def run(*args):
-    assert cli.main([str(a) for a in args]) == 0
-
-
-def stage(tmp_path, name, *args, model=TINY):
-    run(name, "--name", "m", "--model", model, "--settings", SETTINGS, "--seed", 2,
-        "--out", tmp_path / f"{name}.safetensors", "--table", tmp_path / f"{name}.tsv",
-        "--figure", tmp_path / f"{name}.png", *args)  # fmt: skip
+def stage(tmp_path, name, model=SPEC, **settings):
+    common = {"name": "m", "model": model, "settings": json.loads(SETTINGS), "seed": 2}
+    files = {key: tmp_path / f"{name}.{ext}" for key, ext in
+             (("out", "safetensors"), ("table", "tsv"), ("figure", "png"))}  # fmt: skip
+    assert run_stage(name, {**common, **settings}, **files) == 0
     tensors, _ = artifacts.load_tensors(tmp_path / f"{name}.safetensors")
     return tensors, pd.read_csv(tmp_path / f"{name}.tsv", sep="\t")
 
 
 def test_start_zero_is_the_class_representation_and_the_others_differ(tmp_path):
-    tensors, table = stage(tmp_path, "starts", "--classes", 1, 2, "--starts", 3)
+    tensors, table = stage(tmp_path, "starts", classes=[1, 2], starts=3)
     assert table["class"].tolist() == [1, 1, 1, 2, 2, 2]
     assert table["start"].tolist() == [0, 1, 2, 0, 1, 2]
     reference = represent(tmp_path / "r.safetensors", [1, 2], batch_size=2)["images"]
@@ -41,9 +39,8 @@ def test_auxiliary_head_images_raise_the_heads_logit(tmp_path):
 
     spec = {"arch": "inception_v3", "weights": "random", "seed": 0}
     tensors, table = stage(
-        tmp_path, "auxiliary", "--classes", 5, "--layer", "Mixed_6e", "--head", "AuxLogits",
-        model=json.dumps(spec),
-    )  # fmt: skip
+        tmp_path, "auxiliary", model=spec, classes=[5], layer="Mixed_6e", head="AuxLogits"
+    )
     zoo = load_model(spec)
     start = scaled_random_init([5], 299, 2)
     before = head_logits(zoo, start, "Mixed_6e", "AuxLogits", 1)[0, 5]
@@ -54,7 +51,7 @@ def test_auxiliary_head_images_raise_the_heads_logit(tmp_path):
 
 
 def test_feature_images_raise_their_channels_mean_activation(tmp_path):
-    _, table = stage(tmp_path, "features", "--layer", "layer2", "--channels", 0, 3)
+    _, table = stage(tmp_path, "features", layer="layer2", channels=[0, 3])
     assert table["channel"].tolist() == [0, 3]
     assert (table["mean_activation_end"] > table["mean_activation_start"]).all()
 
@@ -63,11 +60,17 @@ def test_naive_opposite_is_the_argmin_on_the_class_image(tmp_path):
     classes = [3, 7]
     chunk = represent(tmp_path / "o.safetensors", classes, 2, objective="minimum")
     reps = represent(tmp_path / "r.safetensors", classes, 2)
-    run("opposites", "--name", "m", "--model", TINY, "--chunks", tmp_path / "o.safetensors",
-        "--settings", SETTINGS, "--seed", 2, "--images", tmp_path / "i.safetensors",
-        "--table", tmp_path / "t.tsv", "--commutativity", tmp_path / "c.tsv",
-        "--graph", tmp_path / "g.graphml", "--grid", tmp_path / "g.png",
-        "--representations", tmp_path / "r.safetensors", "--naive", tmp_path / "n.png")  # fmt: skip
+    settings = {"name": "m", "model": SPEC, "settings": json.loads(SETTINGS), "seed": 2}
+    files = {"images": tmp_path / "i.safetensors", "table": tmp_path / "t.tsv",
+             "commutativity": tmp_path / "c.tsv", "graph": tmp_path / "g.graphml",
+             "grid": tmp_path / "g.png", "naive": tmp_path / "n.png"}  # fmt: skip
+    chunks = [tmp_path / "o.safetensors"]
+    assert run_stage("opposites", settings, chunks=chunks, **files) == 2  # naive: which images?
+    assert not (tmp_path / "t.tsv").exists()
+    code = run_stage(
+        "opposites", settings, chunks=chunks, representations=tmp_path / "r.safetensors", **files
+    )
+    assert code == 0
     table = pd.read_csv(tmp_path / "t.tsv", sep="\t")
     expected = load_model(SPEC).logits(reps["images"]).argmin(dim=1).tolist()
     assert table["naive_opposite"].tolist() == expected

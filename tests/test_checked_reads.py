@@ -13,7 +13,7 @@ import time
 import pandas as pd
 import pytest
 import torch
-from conftest import make_photos
+from conftest import make_photos, run_stage
 from inputgen import artifacts, cli, provenance
 from safetensors.torch import save_file
 
@@ -37,9 +37,9 @@ def overwrite(path, offset: int, data: bytes) -> None:
 
 
 def classify(directory, photos):
-    args = ["classify", "--name", "m", "--model", MODEL, "--photos", photos, "--topk", 2,
-            "--out", directory / "c.tsv", "--figure", directory / "c.png"]  # fmt: skip
-    return cli.main([str(a) for a in args])
+    settings = {"name": "m", "model": json.loads(MODEL), "topk": 2}
+    files = {"table": directory / "c.tsv", "figure": directory / "c.png"}
+    return run_stage("classify", settings, photos=photos, **files)
 
 
 # ------------------------------------------------------------------------- changed tensors
@@ -323,6 +323,6 @@ def test_weights_of_an_unknown_arch_lists_the_known_ones(capsys):
 def test_every_audit_argument_has_help():
     parser = cli.build_parser()
     (commands,) = [a for a in parser._actions if a.dest == "command"]
-    for name in ("provenance", "weights", "config"):
+    for name in ("provenance", "verify", "weights", "config"):
         for action in commands.choices[name]._actions:
             assert action.help, (name, action.dest)

@@ -111,3 +111,101 @@ def test_errors_name_the_problem(data):
         stream.update({"x": x[:5], "y": y[:4]})
     with pytest.raises(ValueError, match="samples, features"):
         linear_cka(np.zeros(5), np.zeros(5))
+
+
+# ---------------------------------------------------------------- CKA between zoo models
+def _zoos(*seeds):
+    from inputgen import models
+
+    spec = {"arch": "resnet18", "weights": "random", "input_size": 32}
+    return {f"m{seed}": models.load_model({**spec, "seed": seed}) for seed in seeds}
+
+
+def _penultimate(zoo, images):
+    from inputgen.inversion import representations
+
+    return representations(zoo, images, len(images)).double()
+
+
+def test_first_images_are_a_prefix_or_refused():
+    from inputgen.cka import first_images
+
+    images = torch.arange(10).view(10, 1)
+    assert torch.equal(first_images(images, None), images)
+    assert torch.equal(first_images(images, 4), images[:4])
+    with pytest.raises(ValueError, match="12 images asked for, but n.safetensors holds 10"):
+        first_images(images, 12, "n.safetensors")
+
+
+def test_off_diagonal_mean_leaves_out_each_model_with_itself():
+    import pandas as pd
+    from inputgen.cka import off_diagonal_mean
+
+    table = pd.DataFrame(
+        {
+            "model_a": ["a", "a", "b", "b"],
+            "model_b": ["a", "b", "a", "b"],
+            "cka": [1.0, 0.2, 0.4, 1.0],
+        }  # fmt: skip
+    )
+    assert off_diagonal_mean(table) == pytest.approx(0.3)
+
+
+@pytest.mark.parametrize("debiased", [False, True])
+def test_model_tables_are_the_cka_of_the_models_activations(debiased):
+    from inputgen.cka import model_tables
+
+    zoos = _zoos(0, 1)
+    generator = torch.Generator().manual_seed(0)
+    natural = torch.rand(9, 3, 32, 32, generator=generator)
+    inverted = {"m1": torch.rand(6, 3, 32, 32, generator=generator)}
+    natural_table, inverted_table, summary = model_tables(
+        zoos, {}, natural, inverted, batch_size=4, debiased=debiased
+    )
+    reps = {name: _penultimate(zoo, natural) for name, zoo in zoos.items()}
+    expected = feature_cka(reps["m0"], reps["m1"], debiased)
+    assert natural_table.values.tolist() == [
+        ["m0", "m0", 1.0], ["m0", "m1", round(expected, 6)],
+        ["m1", "m0", round(expected, 6)], ["m1", "m1", 1.0],
+    ]  # fmt: skip
+    own = {name: _penultimate(zoo, inverted["m1"]) for name, zoo in zoos.items()}
+    assert inverted_table["model_a"].tolist() == ["m1", "m1"]
+    assert inverted_table["cka"].tolist() == [
+        round(feature_cka(own["m1"], own["m0"], debiased), 6),
+        1.0,
+    ]
+    assert summary["samples"].tolist() == ["9", "6"]
+    assert summary["mean_off_diagonal_cka"].tolist() == [
+        round(expected, 4),
+        round(feature_cka(own["m1"], own["m0"], debiased), 4),
+    ]
+    # a configured layer replaces the penultimate one
+    layer, _, _ = model_tables(zoos, {"m0": "layer1"}, natural, {}, 9, debiased)
+    assert layer["cka"].iloc[1] != natural_table["cka"].iloc[1]
+    with pytest.raises(KeyError, match="not among the models"):
+        model_tables(zoos, {}, natural, {"m7": natural}, 4, debiased)
+
+
+def test_layer_table_is_the_debiased_cka_for_one_batch_and_drops_a_short_tail():
+    from inputgen.cka import layer_table
+    from inputgen.models import capture
+
+    zoos = _zoos(0, 1)
+    images = torch.rand(10, 3, 32, 32, generator=torch.Generator().manual_seed(1))
+    layers = {"m0": ["layer1", "penultimate"], "m1": ["layer2"]}
+    table, batches = layer_table(zoos, layers, images, batch_size=10)
+    assert batches == 1
+    assert table[["layer_a", "layer_b"]].values.tolist() == [
+        ["layer1", "layer2"], ["penultimate", "layer2"]
+    ]  # fmt: skip
+    taps = {}
+    for name, zoo in zoos.items():
+        with torch.no_grad(), capture(zoo.model, layers[name]) as found:
+            zoo.logits(images)
+        taps.update({(name, layer): value for layer, value in found.items()})
+    expected = linear_cka(taps[("m0", "layer1")], taps[("m1", "layer2")], debiased=True)
+    assert table["cka"].iloc[0] == pytest.approx(expected, abs=2e-6)
+    _, batches = layer_table(zoos, layers, images, batch_size=4)
+    assert batches == 2  # 4 + 4, the last 2 images dropped
+    with pytest.raises(ValueError, match="compares two models"):
+        layer_table(_zoos(0, 1, 2), {}, images, 4)

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
-from conftest import snakemake_command
-from inputgen import artifacts, cli, models, runtime
+from conftest import run_stage, snakemake_command
+from inputgen import artifacts, models, runtime
 
 # One generation job that runs for some seconds on a CPU: ResNet18 at 32 px, many steps. The
 # weights are declared pretrained (representations need it) but every job gets seeded random
@@ -115,7 +115,8 @@ def test_a_killed_generation_job_leaves_no_output_and_reruns_whole(tmp_path):
     assert "rule represent_chunk:" in output  # run again, not taken as done
     tensors, metadata = artifacts.load_tensors(final)  # whole: the digest matches
     assert tensors["images"].shape == (1, 3, 32, 32) and tensors["classes"].tolist() == [0]
-    assert metadata["provenance"]["stage"] == "represent:target"
+    assert metadata["provenance"]["stage"] == "represent"
+    assert metadata["provenance"]["config"]["objective"] == "target"
     assert [p.name for p in final.parent.iterdir()] == ["0.safetensors"]
 
 
@@ -125,18 +126,16 @@ RANDOM = json.dumps({"arch": "resnet18", "weights": "random", "input_size": 32})
 
 
 def summarise(tmp_path, chunk: Path) -> int:
-    args = ["summarise", "--name", "m", "--model", RANDOM, "--evaluators", "{}",
-            "--chunks", chunk, "--images", tmp_path / "i.safetensors",
-            "--summary", tmp_path / "s.tsv", "--quality", tmp_path / "q.tsv",
-            "--grid", tmp_path / "g.png", "--device", "cpu"]  # fmt: skip
-    return cli.main([str(a) for a in args])
+    settings = {"name": "m", "model": json.loads(RANDOM), "evaluators": {}}
+    files = {"images": tmp_path / "i.safetensors", "summary": tmp_path / "s.tsv",
+             "quality": tmp_path / "q.tsv", "grid": tmp_path / "g.png"}  # fmt: skip
+    return run_stage("summarise", settings, chunks=[chunk], **files, device="cpu")
 
 
 def classify(tmp_path, photos: Path) -> int:
-    args = ["classify", "--name", "m", "--model", RANDOM, "--photos", photos, "--topk", 2,
-            "--out", tmp_path / "c.tsv", "--figure", tmp_path / "c.png",
-            "--device", "cpu"]  # fmt: skip
-    return cli.main([str(a) for a in args])
+    settings = {"name": "m", "model": json.loads(RANDOM), "topk": 2}
+    files = {"table": tmp_path / "c.tsv", "figure": tmp_path / "c.png"}
+    return run_stage("classify", settings, photos=photos, **files, device="cpu")
 
 
 def _chunk(path: Path) -> Path:
@@ -213,10 +212,8 @@ def test_a_stage_on_a_missing_gpu_exits_2_before_loading_anything(
         raise AssertionError("the model was loaded")
 
     monkeypatch.setattr(models, "load_model", never)
-    args = ["represent", "--name", "m", "--model", RANDOM, "--classes", "0",
-            "--settings", "{}", "--out", tmp_path / "o.safetensors",
-            "--device", "cuda"]  # fmt: skip
-    assert cli.main([str(a) for a in args]) == 2
+    settings = {"name": "m", "model": json.loads(RANDOM), "classes": [0], "settings": {}}
+    assert run_stage("represent", settings, out=tmp_path / "o.safetensors", device="cuda") == 2
     err = capsys.readouterr().err
     assert "inputgen represent: error: runtime.device (--device) is 'cuda'" in err
     assert list(tmp_path.iterdir()) == []

@@ -15,7 +15,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 import yaml  # noqa: E402
-from inputgen import graphs  # noqa: E402
+from inputgen import autoencoding, graphs  # noqa: E402
 from inputgen.figures import (  # noqa: E402
     arithmetic,
     depth,
@@ -53,7 +53,7 @@ def nearest_graph(classes: list[int]):
     return graphs.nearest_graph(clustered_outputs(classes), classes, imagenet_class_names())
 
 
-# --- small inputs, built as the CLI builds them (workflow/inputgen/cli/*.py) -----------------
+# --- small inputs, built as the stages build them (workflow/inputgen/stages/*.py) -------------
 
 
 def autoencoding_metrics(layers=LITE0_LAYERS, steps=20) -> pd.DataFrame:
@@ -219,6 +219,166 @@ def pca_inputs():
     return coordinates, ratios, [names[c] for c in classes], [g or "" for g in groups_of(classes)]
 
 
+def generated_table(classes=None) -> pd.DataFrame:
+    """One generated image per class, as the generation stages' tables have it: every other
+    image seen as the next class, with each table's own columns (representations.py)."""
+    classes = config_classes()[:8] if classes is None else list(classes)
+    names = imagenet_class_names()
+    seen = [c if i % 2 == 0 else classes[(i + 1) % len(classes)] for i, c in enumerate(classes)]
+    opposite = [classes[(i + 3) % len(classes)] for i in range(len(classes))]
+    return pd.DataFrame(
+        {
+            "class": classes,
+            "name": [names[c] for c in classes],
+            "top1_name": [names[c] for c in seen],
+            "top1_prob": RNG.uniform(0.3, 1, len(classes)).round(4),
+            "self_top1": [int(a == b) for a, b in zip(classes, seen, strict=True)],
+            "start": [i % 2 for i in range(len(classes))],
+            "main_top1_name": [names[c] for c in seen],
+            "main_self_top1": [int(a == b) for a, b in zip(classes, seen, strict=True)],
+            "opposite_name": [names[c] for c in opposite],
+            "naive_opposite_name": [names[c] for c in reversed(opposite)],
+            "lite0_top1_name": [names[c] for c in classes],
+            "mobilenet_v2_top1_name": [names[c] for c in seen],
+        }
+    )
+
+
+def features_table(channels=(3, 17, 40, 101)) -> pd.DataFrame:
+    names = imagenet_class_names()
+    return pd.DataFrame(
+        {
+            "layer": "_blocks.10",
+            "channel": list(channels),
+            "top1_name": [names[c] for c in (1, 11, 207, 281)][: len(channels)],
+        }
+    )
+
+
+def addition_table(pairs=((1, 11), (207, 281), (248, 251))) -> pd.DataFrame:
+    names = imagenet_class_names()
+    return pd.DataFrame(
+        {
+            "first": [a for a, _ in pairs],
+            "first_name": [names[a] for a, _ in pairs],
+            "second": [b for _, b in pairs],
+            "second_name": [names[b] for _, b in pairs],
+            "first_prob": RNG.uniform(0, 0.6, len(pairs)),
+            "second_prob": RNG.uniform(0, 0.4, len(pairs)),
+        }
+    )
+
+
+def transfiguration_inputs(photos=("chelsea", "coffee"), targets=(1, 281), frames=3):
+    """Each photo pushed toward each target: starts (E,3,H,W), frames (F,E,3,H,W), labels as
+    arithmetic.element_labels makes them (a target that is the photo's own class: control)."""
+    names = imagenet_class_names()
+    labels = [
+        f"{photo} -> {names[t][:18]}" + (" (control)" if (photo, t) == ("chelsea", 281) else "")
+        for photo in photos
+        for t in targets
+    ]
+    count = len(labels)
+    return torch.rand(count, 3, 16, 16), torch.rand(frames, count, 3, 16, 16), labels
+
+
+def autoencoding_summary_inputs(models=("lite0", "resnet18_random")):
+    """autoencoding.summary_table of two models' metrics, and each model's target and the inputs
+    recovered from its layers (the second model has fewer layers: its row is padded)."""
+    layers = {"lite0": LITE0_LAYERS, "resnet18_random": ["layer1", "layer2", "layer3"]}
+    metrics = {m: autoencoding_metrics(layers[m]) for m in models}
+    summary = autoencoding.summary_table(metrics, dict.fromkeys(models, 5.0), {"resnet18_random"})
+    images = {
+        m: {"target": torch.rand(3, 16, 16), "images": torch.rand(len(layers[m]), 3, 16, 16)}
+        for m in models
+    }
+    return summary, images
+
+
+def invertible_tables(photos=("chelsea", "coffee")):
+    """dense.invertible_study's three tables."""
+    invertible = pd.DataFrame(
+        [
+            {"photo": photo, "dtype": dtype, "relative_error": error}
+            for dtype, error in (("float32", 1e-3), ("float64", 1e-12))
+            for photo in photos
+        ]
+    )
+    neighbours = pd.DataFrame(
+        [
+            {"photo": photo, "kind": "random", "input_distance": float(d)}
+            for photo in photos
+            for d in RNG.uniform(10, 100, size=50)
+        ]
+        + [
+            {"photo": photo, "kind": kind, "input_distance": d}
+            for photo in photos
+            for kind, d in (("shifted", 5.0), ("descent", 40.0))
+        ]
+    )
+    summary = pd.DataFrame(
+        {
+            "photo": list(photos),
+            "median_random": 55.0,
+            "shifted": 5.0,
+            "descent": 40.0,
+            "descent_percentile": 12.5,
+        }
+    )
+    return invertible, neighbours, summary
+
+
+def mnist_grid_inputs(layers=("conv1", "conv2", "fc1", "fc2")):
+    """mnist.autoencoding_while_training's table, and its images: per checkpoint, digit 0 and
+    the input recovered from each layer."""
+    table = training_table()
+    checkpoints = table["step"].nunique()
+    return table, torch.rand(checkpoints, 1 + len(layers), 3, 16, 16), list(layers)
+
+
+def vectorisation_rows(classes=(0, 11), photos=("chelsea",)) -> pd.DataFrame:
+    names = imagenet_class_names()
+    return pd.DataFrame(
+        {
+            "name": [names[c] for c in classes] + list(photos),
+            "target_top1": ["tench", "goldfinch", "tabby"][: len(classes) + len(photos)],
+            "vectorised_top1": ["tench", "robin", "tabby"][: len(classes) + len(photos)],
+            "toward_top1": ["tench", "goldfinch", ""][: len(classes) + len(photos)],
+        }
+    )
+
+
+def merging_rows(classes=(0, 11)) -> pd.DataFrame:
+    names = imagenet_class_names()
+    return pd.DataFrame(
+        {
+            "name": [names[c] for c in classes],
+            "toward_top1_before": ["goldfish", "robin"],
+            "toward_top1_after": ["tench", "robin"],
+        }
+    )
+
+
+def inversion_inputs(natural: int = 6, pairs: int = 4):
+    """Natural images, inversion.inversion_dataset's tensors (pairs of images with different
+    labels), and the model's top-1 of each inverted image: the bundled photos have no labels,
+    so a pair's labels are the model's top-1 (inversion.pair_labels' "model top-1")."""
+    labels = torch.tensor([1, 11, 207, 281, 248, 251][:natural])
+    seed_index, target_index = torch.tensor([0, 1, 2, 3]), torch.tensor([3, 4, 5, 0])
+    dataset = {
+        "images": torch.rand(pairs, 3, 16, 16),
+        "seed_index": seed_index[:pairs],
+        "target_index": target_index[:pairs],
+        "seed_source": seed_index[:pairs],
+        "target_source": target_index[:pairs],
+        "seed_label": labels[seed_index[:pairs]],
+        "target_label": labels[target_index[:pairs]],
+        "rep_distance": torch.rand(pairs),
+        "start_distance": 1 + torch.rand(pairs),
+    }
+    return torch.rand(natural, 3, 16, 16), dataset, labels[target_index[:pairs]]
+
+
 # One case per figure-making function: "module.function" -> a call returning its figure.
 FIGURES = {
     "figures.images.image_grid": lambda: images.image_grid(
@@ -293,8 +453,116 @@ FIGURES = {
     "figures.output_space.loss_curve": lambda: output_space.loss_curve(
         list(np.geomspace(100, 1, 30)), title="lite0 -> mobilenet_v2", ylabel="mean RSS"
     ),
+    "figures.arithmetic.transfiguration_frames": lambda: arithmetic.transfiguration_frames(
+        *transfiguration_inputs(), "lite0"
+    ),
+    "figures.arithmetic.interpolation_frames": lambda: arithmetic.interpolation_frames(
+        torch.rand(5, 3, 16, 16),
+        ["Eskimo dog"] * 3 + ["dalmatian"] * 2,  # each frame's top-1, as the table has it
+        "lite0",
+        "Eskimo dog",
+        "dalmatian",
+        "chelsea",
+    ),
+    "figures.arithmetic.addition_grid": lambda: arithmetic.addition_grid(
+        torch.rand(3, 3, 16, 16), addition_table(), "lite0"
+    ),
+    "figures.arithmetic.embedding_figure": lambda: arithmetic.embedding_figure(
+        torch.rand(8, 2), generated_table()["name"], "_blocks.10", [3, 7], "lite0"
+    ),
+    "figures.depth.autoencoding_grid": lambda: depth.autoencoding_grid(
+        *autoencoding_summary_inputs()
+    ),
+    "figures.depth.invertible_figure": lambda: depth.invertible_figure(
+        *invertible_tables(), depth=4, width=768, output_std=0.1, reference_std=0.01, steps=200
+    ),
+    "figures.depth.training_grid": lambda: depth.training_grid(*mnist_grid_inputs()),
+    "figures.generation.representations_grid": lambda: generation.representations_grid(
+        torch.rand(8, 3, 16, 16),
+        generated_table(),
+        groups_of(config_classes()[:8]),
+        name="lite0",
+    ),
+    "figures.generation.opposites_grid": lambda: generation.opposites_grid(
+        torch.rand(8, 3, 16, 16), generated_table(), name="lite0"
+    ),
+    "figures.generation.naive_opposites_grid": lambda: generation.naive_opposites_grid(
+        torch.rand(8, 3, 16, 16), torch.rand(8, 3, 16, 16), generated_table(), name="lite0"
+    ),
+    "figures.generation.pair_grid": lambda: generation.pair_grid(
+        torch.rand(8, 3, 16, 16),
+        generated_table(),
+        first="lite0",
+        second="mobilenet_v2",
+        operation="-",
+        weights=(1.0, 0.5),
+    ),
+    "figures.generation.starts_grid": lambda: generation.starts_grid(
+        torch.rand(8, 3, 16, 16),
+        generated_table([c for c in config_classes()[:4] for _ in range(2)]),  # 2 per class
+        name="lite0",
+        starts=2,
+    ),
+    "figures.generation.auxiliary_grid": lambda: generation.auxiliary_grid(
+        torch.rand(8, 3, 16, 16), generated_table(), name="inception_v3", head="AuxLogits"
+    ),
+    "figures.generation.features_grid": lambda: generation.features_grid(
+        torch.rand(4, 3, 16, 16), features_table(), name="lite0", layer="_blocks.10"
+    ),
+    "figures.output_space.relation_drawing": lambda: output_space.relation_drawing(
+        nearest_graph(config_classes()),
+        "metric",
+        generator="lite0",
+        evaluator="mobilenet_v2",
+        metric="euclidean",
+    ),  # fmt: skip
+    "figures.output_space.output_pca_figure": lambda: output_space.output_pca_figure(
+        *pca_inputs()[:2],
+        config_classes(),
+        imagenet_class_names(),
+        generator="lite0",
+        evaluator="lite0",
+    ),  # fmt: skip
+    "figures.output_space.vectorisation_figure": lambda: output_space.vectorisation_figure(
+        torch.rand(2, 3, 16, 16),
+        torch.rand(2, 3, 16, 16),
+        torch.rand(2, 3, 16, 16),
+        vectorisation_rows().iloc[:2],
+        name="mobilenet_v2",
+        toward="lite0",
+        size=16,
+    ),  # fmt: skip
+    "figures.output_space.vectorisation_photo_figure": lambda: (
+        output_space.vectorisation_photo_figure(
+            torch.rand(1, 3, 16, 16),
+            torch.rand(1, 3, 16, 16),
+            vectorisation_rows().iloc[2:],
+            name="mobilenet_v2",
+            size=16,
+        )
+    ),  # fmt: skip
+    "figures.output_space.merging_figure": lambda: output_space.merging_figure(
+        torch.rand(2, 3, 16, 16),
+        torch.rand(2, 3, 16, 16),
+        torch.rand(2, 3, 16, 16),
+        merging_rows(),
+        name="mobilenet_v2",
+        toward="lite0",
+        size=16,
+    ),  # fmt: skip
+    "figures.output_space.merging_loss_figure": lambda: output_space.merging_loss_figure(
+        list(np.geomspace(100, 1, 31)), name="mobilenet_v2", toward="lite0", steps=30, batch=1
+    ),
     "figures.similarity.cka_heatmaps": lambda: similarity.cka_heatmaps(
         cka_table(), cka_table(), note="8 images"
+    ),
+    "figures.similarity.inversion_grid": lambda: similarity.inversion_grid(
+        *inversion_inputs(),
+        imagenet_class_names(),
+        imagenet_class_names(),
+        name="lite0",
+        label_source="model top-1",
+        show=3,
     ),
     "figures.similarity.layer_heatmap": lambda: similarity.layer_heatmap(
         layer_table(), "lite0", "resnet18_random", batches=3

@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from inputgen import artifacts, cli, findings
+from conftest import run_stage
+from inputgen import artifacts, findings
 
 AGGREGATE = re.compile(r"(\w+)\((.+)\)")
 MACHINE = {"platform": "Linux-x86_64", "cpus": 2, "torch": "2.14.1", "made_on": "device cpu"}
@@ -465,23 +466,14 @@ def test_cli_writes_the_page_with_provenance(tmp_path, monkeypatch):
     write(tables, tmp_path)
     (tmp_path / "results/config.yaml").write_text("seed: 0\n")
     monkeypatch.chdir(tmp_path)
-    flags = [
-        arg for kind, by_path in tables.items() for arg in (f"--{kind.replace('_', '-')}", *by_path)
-    ]
-    code = cli.main(
-        [
-            "findings",
-            "--config",
-            "results/config.yaml",
-            "--config-files",
-            "config/config.yaml",
-            *flags,
-            "--ablation",  # an empty flag: the study is off
-            "--out",
-            "results/findings.md",
-            "--html",
-            "results/findings.html",
-        ]
+    files = {kind: list(by_path) for kind, by_path in tables.items() if kind != "ablation"}
+    code = run_stage(  # no ablation tables: the study is off
+        "findings",
+        {"config_files": ["config/config.yaml"]},
+        config="results/config.yaml",
+        **files,
+        out="results/findings.md",
+        html="results/findings.html",
     )
     assert code == 0
     markdown = (tmp_path / "results/findings.md").read_text()

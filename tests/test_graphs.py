@@ -2,12 +2,13 @@
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from inputgen import graphs
 from inputgen.imagenet_groups import GROUPS, group_of
 from inputgen.models import imagenet_class_names
-from inputgen.output_space import compare, correlation_distance, pca
+from inputgen.output_space import compare, compare_models, correlation_distance, pca, pca_table
 
 
 def edges(graph):
@@ -174,36 +175,117 @@ def test_comparison_is_blind_to_logit_shift_and_scale():
         compare(first, first[:3], [0, 1, 2, 3], names)
 
 
+def test_relation_graphs_tables_lead_with_the_relation_and_match_each_graph():
+    outputs = np.full((4, 1000), -1.0)
+    for row, neighbour in enumerate([1, 0, 500, 2]):  # nearest: 0<->1, 2->500, 3->2
+        outputs[row, neighbour] = 5.0
+    outputs[:, 900:] = np.random.default_rng(0).normal(size=(4, 100))
+    classes = [0, 1, 2, 3]
+    built = graphs.relation_graphs(outputs, classes, imagenet_class_names(), "cosine")
+    assert list(built) == list(graphs.RELATIONS)
+    assert edges(built["nearest"]) == {(0, 1), (1, 0), (2, 500), (3, 2)}
+    assert edges(built["metric"]) == edges(graphs.metric_graph(outputs, classes, "cosine"))
+
+    components = graphs.components_of(built)
+    columns = ["relation", "component", "size", "is_clique", "half", "members"]
+    assert list(components.columns) == columns
+    sizes = components.groupby("relation", sort=False)["size"].sum()
+    assert sizes.to_dict() == {"nearest": 5, "metric": 4}  # 500 joins only the nearest graph
+
+    table = graphs.coherence_table(built, permutations=300, seed=4, generator="g", evaluator="e")
+    assert table["relation"].tolist() == ["nearest", "metric"]
+    assert list(table.columns) == [
+        "relation", "observed", "baseline_mean", "ci_low", "ci_high", "p_value", "edges",
+        "permutations", "generator", "evaluator",
+    ]  # fmt: skip
+    for row, graph in zip(table.itertuples(), built.values(), strict=True):
+        expected = graphs.coherence(graph, permutations=300, seed=4)
+        assert row.observed == round(expected["observed"], 6)
+        assert row.baseline_mean == round(expected["baseline_mean"], 6)
+        assert (row.edges, row.permutations, row.generator, row.evaluator) == (
+            expected["edges"], 300, "g", "e"
+        )  # fmt: skip
+    # nearest: edges {0,1} (fish), {2,500} (fish, none), {2,3} (fish): two of three share a group
+    assert table["observed"].iloc[0] == round(2 / 3, 6)
+
+
+def test_gathered_coherence_leads_with_the_pair_and_keeps_every_row_in_order():
+    def one(generator, evaluator, observed):
+        return pd.DataFrame({"relation": ["nearest", "metric"], "observed": observed}).assign(
+            generator=generator, evaluator=evaluator
+        )
+
+    table = graphs.gather_coherence([one("a", "x", [0.1, 0.2]), one("b", "y", [0.3, 0.4])])
+    assert list(table.columns) == ["generator", "evaluator", "relation", "observed"]
+    assert table["observed"].tolist() == [0.1, 0.2, 0.3, 0.4]
+    assert (table["generator"] + table["evaluator"]).tolist() == ["ax", "ax", "by", "by"]
+    assert table.index.tolist() == [0, 1, 2, 3]
+    with pytest.raises(ValueError, match="no coherence tables"):
+        graphs.gather_coherence([])
+
+
+def test_pca_table_numbers_the_components_and_sums_them():
+    table = pca_table(np.array([0.5, 0.3, 0.2]))
+    assert table["component"].tolist() == [1, 2, 3]
+    assert table["cumulative"].tolist() == pytest.approx([0.5, 0.8, 1.0])
+    assert table["explained_variance_ratio"].tolist() == [0.5, 0.3, 0.2]
+
+
+def test_compare_models_compares_every_pair_in_the_given_order():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(3, 1000))
+    classes, names = [5, 6, 7], imagenet_class_names()
+    outputs = {
+        "a": (a, classes),
+        "b": (rng.normal(size=(3, 1000)), classes),
+        "c": (2 * a + 1, classes),
+    }
+    table = compare_models(outputs, names)
+    assert list(table.columns[:4]) == ["model_a", "model_b", "class", "name"]
+    assert (table["model_a"] + table["model_b"]).tolist() == ["ab"] * 3 + ["ac"] * 3 + ["bc"] * 3
+    assert table["class"].tolist() == classes * 3
+    same = table[(table["model_a"] == "a") & (table["model_b"] == "c")]
+    assert np.allclose(same["correlation_distance"], 0) and same["agree"].all()
+    with pytest.raises(ValueError, match="rated different classes"):
+        compare_models({"a": (a, classes), "b": (a, [5, 6, 8])}, names)
+    with pytest.raises(ValueError, match="at least two"):
+        compare_models({"a": (a, classes)}, names)
+
+
 def test_output_space_stages_end_to_end(tmp_path):
-    """outputs -> graphs, pca, compare, coherence through the CLI, on untrained models."""
-    import json
-
-    import pandas as pd
-    from inputgen import artifacts, cli
-
-    def run(*args):
-        assert cli.main([str(a) for a in args]) == 0
+    """outputs -> graphs, pca, compare, coherence, each called as its rule calls it, on
+    untrained models."""
+    from conftest import run_stage
+    from inputgen import artifacts
 
     specs = {
-        name: json.dumps({"arch": "resnet18", "weights": "random", "seed": seed, "input_size": 64})
+        name: {"arch": "resnet18", "weights": "random", "seed": seed, "input_size": 64}
         for name, seed in (("a", 0), ("b", 1))
     }
     images = tmp_path / "images.safetensors"
-    run("represent", "--name", "a", "--model", specs["a"], "--classes", 3, 7, 151, 281,
-        "--settings", json.dumps({"steps": 1}), "--out", images)  # fmt: skip
+    pictures = torch.rand(4, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    classes = torch.tensor([3, 7, 151, 281])
+    artifacts.save_tensors(images, {"images": pictures, "classes": classes}, {"stage": "test"})
     for name, spec in specs.items():
-        run("outputs", "--generator", "a", "--name", name, "--model", spec,
-            "--images", images, "--out", tmp_path / f"{name}.safetensors")  # fmt: skip
+        settings = {"generator": "a", "name": name, "model": spec}
+        assert (
+            run_stage("outputs", settings, images=images, out=tmp_path / f"{name}.safetensors") == 0
+        )
     outputs, metadata = artifacts.load_tensors(tmp_path / "a.safetensors")
     assert outputs["outputs"].shape == (4, 1000) and outputs["outputs"].dtype == torch.float32
     assert outputs["classes"].tolist() == [3, 7, 151, 281]
     assert metadata["evaluator"] == "a" and metadata["names"][3] == "tiger shark"
+    assert metadata["provenance"]["config"] == {"generator": "a", "name": "a", "model": specs["a"]}
 
     out = tmp_path / "graphs"
-    run("graphs", "--outputs", tmp_path / "a.safetensors", "--permutations", 200,
-        "--nearest-graph", out / "nearest.graphml", "--metric-graph", out / "metric.graphml",
-        "--nearest-figure", out / "nearest.png", "--metric-figure", out / "metric.png",
-        "--components", out / "components.tsv", "--coherence", out / "coherence.tsv")  # fmt: skip
+    files = {
+        "nearest_graph": out / "nearest.graphml", "metric_graph": out / "metric.graphml",
+        "nearest_figure": out / "nearest.png", "metric_figure": out / "metric.png",
+        "components": out / "components.tsv", "coherence": out / "coherence.tsv",
+    }  # fmt: skip
+    assert (
+        run_stage("graphs", {"permutations": 200}, outputs=tmp_path / "a.safetensors", **files) == 0
+    )
     coherence = pd.read_csv(out / "coherence.tsv", sep="\t")
     assert list(coherence.columns[:5]) == [
         "relation",
@@ -213,25 +295,33 @@ def test_output_space_stages_end_to_end(tmp_path):
         "ci_high",
     ]
     assert coherence["relation"].tolist() == ["nearest", "metric"]
+    assert (coherence["generator"] + coherence["evaluator"]).tolist() == ["aa", "aa"]
     metric = nx.read_graphml(out / "metric.graphml")
     assert set(metric.nodes) == {"3", "7", "151", "281"} and metric.number_of_edges() == 4
     assert metric.nodes["151"]["group"] == "dogs" and metric.nodes["7"]["name"] == "cock"
     components = pd.read_csv(out / "components.tsv", sep="\t")
     assert set(components["relation"]) == {"nearest", "metric"}
     assert components.groupby("relation")["size"].sum()["metric"] == 4
+    record = artifacts.read_provenance(out / "coherence.tsv")
+    assert record["stage"] == "graphs" and record["config"]["permutations"] == 200
+    assert record["config"]["metric"] == "euclidean"  # the default
 
-    run("pca", "--outputs", tmp_path / "a.safetensors", "--table", out / "pca.tsv",
-        "--figure", out / "pca.png")  # fmt: skip
+    assert run_stage("pca", {}, outputs=tmp_path / "a.safetensors", table=out / "pca.tsv",
+                     figure=out / "pca.png") == 0  # fmt: skip
     assert pd.read_csv(out / "pca.tsv", sep="\t")["cumulative"].iloc[-1] == pytest.approx(1)
 
-    run("compare", "--generator", "a", "--outputs", f"a={tmp_path / 'a.safetensors'}",
-        f"b={tmp_path / 'b.safetensors'}", "--table", out / "compare.tsv",
-        "--figure", out / "compare.png")  # fmt: skip
+    paths = [tmp_path / "a.safetensors", tmp_path / "b.safetensors"]
+    compared = {"table": out / "compare.tsv", "figure": out / "compare.png"}
+    settings = {"generator": "a", "evaluators": ["a", "b"]}
+    assert run_stage("compare", settings, outputs=paths, **compared) == 0
     table = pd.read_csv(out / "compare.tsv", sep="\t")
     assert (table["model_a"] + table["model_b"]).unique().tolist() == ["ab"] and len(table) == 4
+    bad = {"generator": "a", "evaluators": ["a"]}  # one name for two files
+    assert run_stage("compare", bad, outputs=paths, **compared) == 2
 
-    run("coherence", "--tables", out / "coherence.tsv", out / "coherence.tsv",
-        "--table", out / "all.tsv", "--figure", out / "all.png")  # fmt: skip
+    tables = [out / "coherence.tsv", out / "coherence.tsv"]
+    assert run_stage("coherence", {}, tables=tables, table=out / "all.tsv",
+                     figure=out / "all.png") == 0  # fmt: skip
     gathered = pd.read_csv(out / "all.tsv", sep="\t")
     assert (
         list(gathered.columns[:3]) == ["generator", "evaluator", "relation"] and len(gathered) == 4

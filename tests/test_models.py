@@ -152,6 +152,28 @@ def test_capture_taps_layers_and_always_removes_its_hooks():
         load_model({"arch": "resnet18", "weights": "random", "layers": ["layer5"]})
 
 
+@pytest.mark.parametrize("arch", ["resnet18", "efficientnet_lite0"])
+def test_activations_are_the_captured_layers_read_batch_by_batch(arch):
+    zoo = load_model({"arch": arch, "weights": "random", "input_size": 224})
+    layers = ["penultimate", "layer1" if arch == "resnet18" else "_blocks.1"]
+    images = torch.rand(5, 3, 40, 40, generator=torch.Generator().manual_seed(0))
+    with capture(zoo.model, layers) as taps:
+        zoo.logits(images[:2])
+    batches = list(models.activations(zoo, images, layers, batch_size=2))
+    assert [len(batch["penultimate"]) for batch in batches] == [2, 2, 1]
+    assert list(batches[0]) == layers
+    for layer in layers:  # the very values a forward pass captures
+        assert torch.equal(batches[0][layer], taps[layer])
+        assert not batches[0][layer].requires_grad
+    whole = next(models.activations(zoo, images, layers, batch_size=5, desc="all"))
+    for layer in layers:  # the batching changes nothing but the rounding
+        joined = torch.cat([batch[layer] for batch in batches])
+        assert torch.allclose(joined, whole[layer], atol=1e-5)
+    width = 512 if arch == "resnet18" else 1280
+    assert whole["penultimate"].shape == (5, width)
+    assert sum(len(m._forward_hooks) + len(m._forward_pre_hooks) for m in zoo.model.modules()) == 0
+
+
 # The archs added for the nine-family CKA comparison: width of their penultimate layer (the input
 # of the last Linear) and the layers a CKA layer list taps, shallow to deep.
 NEW_ARCHS = {

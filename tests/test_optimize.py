@@ -1,3 +1,5 @@
+from dataclasses import asdict
+
 import pytest
 import torch
 from inputgen.models import load_model
@@ -14,6 +16,7 @@ from inputgen.optimize import (
     AffineJitter,
     Blur,
     ColourJitter,
+    Descent,
     OptimizationError,
     ResizeJitter,
     build_priors,
@@ -130,26 +133,33 @@ def test_image_stage_resize_changes_the_optimised_images(two_models):
     only what the model sees: with lr -> 0 the images change only in the first case."""
     init = scaled_random_init([1], 64, seed=0)
     init[..., 10:20, 10:20] = 1.0
-    kwargs = dict(steps=3, lr=1e-9, rule="sign", seed=0, progress=None)
     term = LogitTarget("a", [1], 10.0)
-    on_view = optimize(two_models, term, init, priors=[ResizeJitter(mode="nearest")], **kwargs)
-    on_image = optimize(
-        two_models, term, init, priors=[ResizeJitter(mode="nearest", stage="image")], **kwargs
+    on_view, on_image = (
+        optimize(
+            two_models,
+            term,
+            init,
+            Descent(steps=3, lr=1e-9, rule="sign", priors={"resize": resize}),
+            seed=0,
+            progress=None,
+        )
+        for resize in ({"mode": "nearest"}, {"mode": "nearest", "stage": "image"})
     )
     assert torch.allclose(on_view.images, init, atol=1e-6)
     assert not torch.allclose(on_image.images, init, atol=1e-3)
 
 
 def test_an_element_does_not_depend_on_its_batch(two_models):
-    priors = build_priors({"blur": {}, "resize": {}, "affine": {}, "colour": {}})
+    priors = {"blur": {}, "resize": {}, "affine": {}, "colour": {}}
     init = scaled_random_init([5, 6, 7], 64, seed=3)
     # Sign steps: batched convolutions differ from single ones in the last float bits, which
     # the other rules can amplify on an untrained net; the draws themselves must be identical.
-    kwargs = dict(steps=6, lr=0.02, rule="sign", priors=priors, seed=3, progress=None)
+    descent = Descent(steps=6, lr=0.02, rule="sign", priors=priors)
+    kwargs = dict(seed=3, progress=None)
     together = optimize(
-        two_models, LogitTarget("a", [5, 6, 7], 20.0), init, ids=[5, 6, 7], **kwargs
+        two_models, LogitTarget("a", [5, 6, 7], 20.0), init, descent, ids=[5, 6, 7], **kwargs
     )
-    alone = optimize(two_models, LogitTarget("a", [7], 20.0), init[2:], ids=[7], **kwargs)
+    alone = optimize(two_models, LogitTarget("a", [7], 20.0), init[2:], descent, ids=[7], **kwargs)
     assert torch.allclose(together.images[2], alone.images[0], atol=1e-6)
     assert (together.images[2] - init[2]).abs().max() > 0.05  # it did move
     assert scaled_random_init([7], 64, seed=3).equal(init[2:])
@@ -161,9 +171,7 @@ def test_a_short_run_reaches_the_target_class(lite0):
         {"g": lite0},
         LogitTarget("g", classes, 30.0),
         scaled_random_init(classes, 224, seed=0),
-        steps=12,
-        lr=0.02,
-        rule="normalized",
+        Descent(steps=12, lr=0.02, rule="normalized"),
         ids=classes,
         progress=None,
     )
@@ -180,9 +188,7 @@ def test_minimising_a_logit_lowers_it(two_models):
         two_models,
         LogitMinimum("a", [3, 8]),
         scaled_random_init([3, 8], 64, 0),
-        steps=5,
-        lr=0.02,
-        rule="sign",
+        Descent(steps=5, lr=0.02, rule="sign"),
         progress=None,
     )
     logit = result.history["logit:a"]
@@ -194,9 +200,7 @@ def test_octaves_and_frames(two_models):
         two_models,
         LogitTarget("a", [1], 10.0),
         scaled_random_init([1], 64, 0),
-        steps=6,
-        lr=0.01,
-        octaves=(0.5, 1.0),
+        Descent(steps=6, lr=0.01, octaves=(0.5, 1.0)),
         frames=3,
         progress=None,
     )
@@ -207,9 +211,7 @@ def test_octaves_and_frames(two_models):
             two_models,
             LogitTarget("a", [1], 10.0),
             torch.rand(1, 3, 64, 64),
-            steps=2,
-            lr=0.01,
-            octaves=(0.5,),
+            Descent(steps=2, lr=0.01, octaves=(0.5,)),
             progress=None,
         )
 
@@ -225,8 +227,7 @@ def test_divergence_stops_with_the_step_and_element(two_models):
             two_models,
             Explodes("a", [0, 1], 5.0),
             torch.rand(2, 3, 64, 64),
-            steps=4,
-            lr=0.01,
+            Descent(steps=4, lr=0.01),
             ids=[41, 42],
             progress=None,
         )
@@ -238,7 +239,7 @@ def test_no_hooks_are_left_behind_and_parameters_stay_frozen(two_models):
     term = FeatureMean("a", "layer3", [0, 5]) + VectorTarget(
         "a", torch.zeros(2, 256, 4, 4), layer="layer3"
     )
-    optimize(two_models, term, torch.rand(2, 3, 64, 64), steps=2, lr=0.01, progress=None)
+    optimize(two_models, term, torch.rand(2, 3, 64, 64), Descent(steps=2, lr=0.01), progress=None)
     assert sum(len(m._forward_hooks) for m in model.modules()) == 0
     assert all(p.grad is None and not p.requires_grad for p in model.parameters())
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
@@ -252,8 +253,7 @@ def test_no_hooks_are_left_behind_and_parameters_stay_frozen(two_models):
             two_models,
             Fails("a", "layer2", [0]),
             torch.rand(1, 3, 64, 64),
-            steps=1,
-            lr=0.01,
+            Descent(steps=1, lr=0.01),
             progress=None,
         )
     assert sum(len(m._forward_hooks) for m in model.modules()) == 0
@@ -263,6 +263,25 @@ def test_auxiliary_head_target_runs_the_head_eval_mode_skips():
     inception = load_model({"arch": "inception_v3", "weights": "random"})
     term = LogitTarget("i", [3], 10.0, head=("Mixed_6e", "AuxLogits"))
     result = optimize(
-        {"i": inception}, term, torch.rand(1, 3, 299, 299), steps=2, lr=0.01, progress=None
+        {"i": inception}, term, torch.rand(1, 3, 299, 299), Descent(steps=2, lr=0.01), progress=None
     )
     assert result.history["logit:i"].shape == (2, 1)
+
+
+def test_descent_validates_its_fields_and_round_trips_a_dict():
+    for bad, message in [
+        (dict(rule="newton"), "step rule 'newton'; known: gradient, sign"),
+        (dict(momentum=1.0), "momentum must be in \\[0, 1\\), got 1.0"),
+        (dict(rule="adam", momentum=0.5), "adam has its own momentum"),
+        (dict(steps=0), "steps must be >= 1, got 0"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            Descent(**{"steps": 4, "lr": 0.1, **bad})
+    descent = Descent(
+        steps=4, lr=0.1, lr_end=0.01, rule="normalized", momentum=0.9, priors={"blur": {}}
+    )
+    assert Descent.from_dict(asdict(descent)) == descent
+    config = {"steps": 4, "lr": 0.1, "octaves": [0.5, 1.0]}  # a list from YAML: a tuple
+    assert Descent.from_dict(config).octaves == (0.5, 1.0)
+    with pytest.raises(ValueError, match="unknown descent settings \\['step_size'\\]"):
+        Descent.from_dict({"steps": 4, "step_size": 0.1})

@@ -7,7 +7,7 @@ import torch
 from inputgen.image_stats import image_statistics, pixel_std, spectrum_slope
 from inputgen.models import load_model
 from inputgen.objectives import LogitTarget
-from inputgen.optimize import Robustness, build_priors, element_generators, optimize
+from inputgen.optimize import Descent, Robustness, element_generators, optimize
 from inputgen.parameterisations import Parameterisation, _irfft
 
 KINDS = [
@@ -72,9 +72,7 @@ def test_descent_through_each_parameterisation_raises_the_target(tiny, param, ru
         tiny,
         LogitTarget("m", classes, 100.0),
         init,
-        steps=8,
-        lr=0.05,
-        rule=rule,
+        Descent(steps=8, lr=0.05, rule=rule),
         ids=classes,
         parameterisation=param,
         progress=None,
@@ -92,12 +90,14 @@ def test_each_parameterisation_is_seeded_and_independent_of_the_batch(tiny, para
             tiny,
             LogitTarget("m", ids, 30.0),
             init,
-            steps=4,
-            lr=0.05,
-            rule="adam",
+            Descent(
+                steps=4,
+                lr=0.05,
+                rule="adam",
+                priors={"robust": {"pad": 4, "jitter": 3}, "blur": {"until": 0.5}},
+                octaves=(0.5, 1.0),
+            ),
             ids=ids,
-            priors=build_priors({"robust": {"pad": 4, "jitter": 3}, "blur": {"until": 0.5}}),
-            octaves=(0.5, 1.0),
             parameterisation=param,
             progress=None,
         ).images

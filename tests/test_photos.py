@@ -3,17 +3,22 @@ import hashlib
 import numpy as np
 import pytest
 import torch
-from inputgen import artifacts, cli
+from conftest import run_stage
+from inputgen import artifacts
 from inputgen.inversion import sample_pairs
 from inputgen.models import imagenet_class_names
 from inputgen.photos import (
     _WNID_INDEX,
     SAMPLE_PHOTOS,
+    contact_sheet,
     fit_square,
     image_folder,
     imagenet_indices,
+    photo_sets,
     random_crops,
+    resize,
     sample_photos,
+    source_file,
 )
 from PIL import Image
 
@@ -91,10 +96,9 @@ def _folder(root, classes, per_class=2):
 
 
 def _photos_stage(folder, out, crops=16):
-    args = ["photos", "--folder", folder, "--crops", crops, "--size", 32,
-            "--out", out / "p.safetensors", "--natural", out / "n.safetensors",
-            "--figure", out / "p.png"]  # fmt: skip
-    assert cli.main([str(a) for a in args]) == 0
+    settings = {"folder": str(folder), "crops": crops, "size": 32}
+    files = {"photos": out / "p.safetensors", "natural": out / "n.safetensors"}
+    assert run_stage("photos", settings, **files, figure=out / "p.png") == 0
     return artifacts.load_tensors(out / "n.safetensors")
 
 
@@ -140,3 +144,65 @@ def test_an_image_folder_gives_true_labels_that_pairs_respect(tmp_path):
     photos, photo_metadata = artifacts.load_tensors(tmp_path / "val_out" / "p.safetensors")
     assert "labels" not in photos and "chelsea" in photo_metadata["names"]
     assert metadata["names"][0].startswith("n01440764")
+
+
+def test_photo_sets_are_the_fit_photos_and_a_seeded_prefix_stable_crop_set():
+    sets = photo_sets(48, 6, (0.5, 1.0), seed=3, names=["rocket", "chelsea"])
+    assert sets.names == ["rocket", "chelsea"]
+    assert sets.files == [source_file("rocket"), source_file("chelsea")]
+    assert sets.images.shape == (2, 3, 48, 48)
+    _, (rocket, _) = sample_photos(["rocket", "chelsea"])
+    assert torch.equal(sets.images[0], fit_square(rocket, 48))
+    assert set(sets.natural) == {"images", "source"}  # shipped photos carry no labels
+    assert sets.natural["images"].shape == (6, 3, 48, 48)
+    assert sets.natural_metadata == {"names": ["rocket", "chelsea"]}
+    more = photo_sets(48, 9, [0.5, 1], seed=3, names=["rocket", "chelsea"])  # a list, ints
+    assert torch.equal(more.natural["images"][:6], sets.natural["images"])
+    assert torch.equal(more.natural["source"][:6], sets.natural["source"])
+    other = photo_sets(48, 6, (0.5, 1.0), seed=4, names=["rocket", "chelsea"])
+    assert not torch.equal(other.natural["images"], sets.natural["images"])
+
+    images, captions, title = contact_sheet(sets, shown=4)
+    assert images.shape == (6, 3, 48, 48) and torch.equal(images[:2], sets.images)
+    first = sets.natural_metadata["names"][int(sets.natural["source"][0])]
+    assert captions[:3] == ["rocket", "chelsea", f"crop 0 of {first}"]
+    assert title == "2 photos and the first 4 of 6 random crops"
+
+
+def test_photo_sets_of_a_folder_record_its_files_and_labels(tmp_path):
+    folder = _folder(tmp_path / "tree", ["cats", "dogs"])
+    sets = photo_sets(32, 5, (0.25, 1.0), seed=0, names=["chelsea"], folder=str(folder))
+    assert sets.names == ["chelsea"]  # the named photos stay the shipped ones
+    assert sets.files[0] == source_file("chelsea")
+    assert sets.files[1:] == [folder / f"{c}/{i}.png" for c in ("cats", "dogs") for i in (0, 1)]
+    assert torch.equal(sets.natural["labels"], sets.natural["source"] // 2)
+    assert sets.natural_metadata["label_space"] == "folder"
+    _, _, title = contact_sheet(sets, str(folder))
+    assert title.endswith(f"of 4 images in {folder}")
+    empty = tmp_path / "empty"
+    (empty / "cats").mkdir(parents=True)
+    with pytest.raises((ValueError, FileNotFoundError)):
+        photo_sets(32, 1, (0.25, 1.0), seed=0, folder=str(empty))
+
+
+def test_resize_squares_images_within_the_unit_range():
+    images = torch.rand(2, 3, 20, 20, generator=torch.Generator().manual_seed(0))
+    assert resize(images, 20) is images
+    smaller = resize(images, 8)
+    assert smaller.shape == (2, 3, 8, 8)
+    assert 0 <= float(smaller.min()) and float(smaller.max()) <= 1
+    assert torch.allclose(resize(torch.full((1, 3, 9, 9), 0.5), 4), torch.full((1, 3, 4, 4), 0.5))
+
+
+def test_the_photos_stage_records_its_settings_and_every_photo_read(tmp_path):
+    folder = _folder(tmp_path / "tree", ["cats", "dogs"])
+    settings = {"names": ["chelsea"], "folder": str(folder), "crops": 3, "size": 32}
+    files = {"photos": tmp_path / "p.safetensors", "natural": tmp_path / "n.safetensors"}
+    assert run_stage("photos", settings, **files, figure=tmp_path / "p.png") == 0
+    _, metadata = artifacts.load_tensors(tmp_path / "n.safetensors")
+    record = metadata["provenance"]
+    assert record["stage"] == "photos"
+    assert record["config"] == {**settings, "crop_scale": [0.25, 1.0], "seed": 0}
+    read = {item["path"] for item in record["inputs"]}
+    assert str(source_file("chelsea")) in read
+    assert {str(folder / "cats/0.png"), str(folder / "dogs/1.png")} <= read

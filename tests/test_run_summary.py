@@ -1,7 +1,8 @@
 import pandas as pd
 import pytest
 import torch
-from inputgen import artifacts, cli, run_summary
+from conftest import run_stage
+from inputgen import artifacts, run_summary
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 LITE0 = "57934424" + "ab" * 28  # a weight file's sha256
@@ -105,21 +106,17 @@ def test_page_names_differing_versions_and_files_without_a_record(run):
 
 
 def test_cli_writes_the_page_and_its_html_with_a_record(run):
-    code = cli.main(
-        [
-            "run-summary",
-            "--artifacts",
-            "results/classify.tsv",
-            "--out",
-            "results/provenance.md",
-            "--html",
-            "results/provenance.html",
-        ]
+    code = run_stage(
+        "run-summary",
+        {},
+        artifacts=["results/classify.tsv"],
+        out="results/provenance.md",
+        html="results/provenance.html",
     )
     assert code == 0
     assert "results/photos.safetensors" in (run / "results/provenance.md").read_text()
     page = (run / "results/provenance.html").read_text()
     assert "<table>" in page and "<td>classify</td>" in page
     made = artifacts.read_provenance("results/provenance.html")
-    assert made["stage"] == "run_summary"
+    assert made["stage"] == "run-summary"
     assert [item["path"] for item in made["inputs"]] == ["results/classify.tsv"]

@@ -1,17 +1,24 @@
 """Representation inversion, the engine's momentum and best-iterate options, and the CKA stages."""
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import make_photos
-from inputgen import artifacts, cli, models
-from inputgen.inversion import invert, relative_distance, representations, sample_pairs
+from conftest import make_photos, run_stage
+from inputgen import artifacts, models
+from inputgen.inversion import (
+    inversion_dataset,
+    invert,
+    invert_pairs,
+    pair_labels,
+    relative_distance,
+    representations,
+    sample_pairs,
+    summary_table,
+)
 from inputgen.models import PENULTIMATE, capture, classifier_layer
 from inputgen.objectives import VectorTarget
-from inputgen.optimize import optimize
+from inputgen.optimize import Descent, optimize
 from PIL import Image
 
 SPEC = {"arch": "resnet18", "weights": "random", "seed": 0, "input_size": 64}
@@ -98,7 +105,8 @@ def test_inversion_moves_the_seed_toward_the_target_representation(zoo):
         torch.rand(3, 3, 64, 64, generator=generator),
     )
     wanted = representations(zoo, targets, 3)
-    result = invert(zoo, seeds, targets, steps=15, step_size=0.5, ids=[0, 1, 2])
+    descent = Descent(steps=15, lr=0.5, rule="l2", momentum=0.9)
+    result = invert(zoo, seeds, targets, descent, ids=[0, 1, 2])
     before = relative_distance(zoo, seeds, wanted, 3)
     after = relative_distance(zoo, result.images, wanted, 3)
     assert (after < 0.7 * before).all(), (before, after)
@@ -125,17 +133,17 @@ def test_momentum_averages_unit_l2_steps(zoo):
     weight = torch.randn(1, 3, 16, 16, generator=torch.Generator().manual_seed(0))
     start = torch.full((1, 3, 16, 16), 0.5)
     moved = [
-        optimize({"m": zoo}, Linear(weight), start, steps=k, lr=0.01, rule="l2", momentum=0.9,
-                 progress=None).images
+        optimize({"m": zoo}, Linear(weight), start,
+                 Descent(steps=k, lr=0.01, rule="l2", momentum=0.9), progress=None).images
         for k in (1, 2)
     ]  # fmt: skip
     assert float((moved[0] - start).norm()) == pytest.approx(0.01 * 0.1, rel=1e-4)
     assert float((moved[1] - start).norm()) == pytest.approx(0.01 * (0.1 + 0.19), rel=1e-4)
     with pytest.raises(ValueError, match="momentum must be in"):
-        optimize({"m": zoo}, Linear(weight), start, steps=1, lr=0.1, momentum=1.0)
+        Descent(steps=1, lr=0.1, momentum=1.0)
     with pytest.raises(ValueError, match="single octave"):
-        optimize({"m": zoo}, VectorTarget("m", torch.zeros(1, 1000)), start, steps=2, lr=0.1,
-                 keep_best=True, octaves=(0.5, 1.0))  # fmt: skip
+        optimize({"m": zoo}, VectorTarget("m", torch.zeros(1, 1000)), start,
+                 Descent(steps=2, lr=0.1, octaves=(0.5, 1.0)), keep_best=True)  # fmt: skip
 
 
 def test_invert_and_cka_stages(tmp_path):
@@ -144,15 +152,14 @@ def test_invert_and_cka_stages(tmp_path):
         name: {"arch": "resnet18", "weights": "random", "seed": seed, "input_size": 64}
         for name, seed in (("a", 0), ("b", 1))
     }
-
-    def run(*args):
-        assert cli.main([str(a) for a in args]) == 0
+    natural_file = tmp_path / "n.safetensors"
 
     for name, spec in specs.items():
-        run("invert", "--name", name, "--model", json.dumps(spec),
-            "--natural", tmp_path / "n.safetensors", "--pairs", 6, "--steps", 3,
-            "--out", tmp_path / f"{name}.safetensors", "--summary", tmp_path / f"{name}.tsv",
-            "--figure", tmp_path / f"{name}.png", "--batch-size", 4)  # fmt: skip
+        settings = {"name": name, "model": spec, "pairs": 6, "steps": 3}
+        files = {"images": tmp_path / f"{name}.safetensors", "summary": tmp_path / f"{name}.tsv"}
+        code = run_stage("invert", settings, natural=natural_file, **files,
+                         figure=tmp_path / f"{name}.png", batch_size=4)  # fmt: skip
+        assert code == 0
     inverted, header = artifacts.load_tensors(tmp_path / "a.safetensors")
     assert inverted["images"].shape == (6, 3, 64, 64)
     assert set(inverted) >= {"seed_index", "target_index", "rep_distance"}
@@ -167,21 +174,23 @@ def test_invert_and_cka_stages(tmp_path):
     assert summary["median_distance"].iloc[0] <= summary["median_start_distance"].iloc[0]
 
     out = tmp_path / "cka"
-    run("cka", "--models", json.dumps(specs), "--natural", tmp_path / "n.safetensors",
-        "--inverted", f"a={tmp_path / 'a.safetensors'}", f"b={tmp_path / 'b.safetensors'}",
-        "--natural-table", out / "natural.tsv", "--inverted-table", out / "inverted.tsv",
-        "--summary", out / "summary.tsv", "--figure", out / "heatmaps.png",
-        "--batch-size", 5)  # fmt: skip
+    inverted_files = [tmp_path / "a.safetensors", tmp_path / "b.safetensors"]
+    code = run_stage("cka", {"models": specs, "inverted": ["a", "b"]}, natural=natural_file,
+                     inverted=inverted_files, natural_table=out / "natural.tsv",
+                     inverted_table=out / "inverted.tsv", summary=out / "summary.tsv",
+                     figure=out / "heatmaps.png", batch_size=5)  # fmt: skip
+    assert code == 0
     natural = pd.read_csv(out / "natural.tsv", sep="\t")
     assert list(natural.columns) == ["model_a", "model_b", "cka"] and len(natural) == 4
     same = natural[natural["model_a"] == natural["model_b"]]["cka"]
     assert same.round(6).tolist() == [1.0, 1.0]
     assert len(pd.read_csv(out / "inverted.tsv", sep="\t")) == 4
 
-    run("cka-layers", "--models", json.dumps(specs),
-        "--layers", json.dumps({"a": ["layer1", "layer4"], "b": ["layer2", PENULTIMATE]}),
-        "--natural", tmp_path / "n.safetensors", "--table", out / "layers.tsv",
-        "--figure", out / "layers.png", "--batch-size", 6)  # fmt: skip
+    layers = {"a": ["layer1", "layer4"], "b": ["layer2", PENULTIMATE]}
+    code = run_stage("cka-layers", {"models": specs, "layers": layers}, natural=natural_file,
+                     table=out / "layers.tsv", figure=out / "layers.png",
+                     batch_size=6)  # fmt: skip
+    assert code == 0
     layers = pd.read_csv(out / "layers.tsv", sep="\t")
     assert layers[["layer_a", "layer_b"]].values.tolist() == [
         ["layer1", "layer2"], ["layer1", PENULTIMATE], ["layer4", "layer2"], ["layer4", PENULTIMATE]
@@ -196,16 +205,14 @@ def test_invert_pairs_an_image_folder_on_its_true_labels(tmp_path):
             pixels = rng.integers(0, 256, (24, 32, 3), dtype=np.uint8)
             Image.fromarray(pixels).save(tmp_path / "tree" / name / f"{i}.png")
 
-    def run(*args):
-        assert cli.main([str(a) for a in args]) == 0
-
-    run("photos", "--folder", tmp_path / "tree", "--crops", 16, "--size", 64,
-        "--out", tmp_path / "p.safetensors", "--natural", tmp_path / "n.safetensors",
-        "--figure", tmp_path / "p.png")  # fmt: skip
-    run("invert", "--name", "a", "--model", json.dumps(SPEC),
-        "--natural", tmp_path / "n.safetensors", "--pairs", 5, "--steps", 2,
-        "--out", tmp_path / "a.safetensors", "--summary", tmp_path / "a.tsv",
-        "--figure", tmp_path / "a.png", "--batch-size", 8)  # fmt: skip
+    photos = {"photos": tmp_path / "p.safetensors", "figure": tmp_path / "p.png"}
+    settings = {"folder": str(tmp_path / "tree"), "crops": 16, "size": 64}
+    assert run_stage("photos", settings, natural=tmp_path / "n.safetensors", **photos) == 0
+    settings = {"name": "a", "model": SPEC, "pairs": 5, "steps": 2}
+    files = {"images": tmp_path / "a.safetensors", "summary": tmp_path / "a.tsv"}
+    code = run_stage("invert", settings, natural=tmp_path / "n.safetensors", **files,
+                     figure=tmp_path / "a.png", batch_size=8)  # fmt: skip
+    assert code == 0
     natural, _ = artifacts.load_tensors(tmp_path / "n.safetensors")
     inverted, header = artifacts.load_tensors(tmp_path / "a.safetensors")
     assert header["label_source"] == "folder"
@@ -217,3 +224,71 @@ def test_invert_pairs_an_image_folder_on_its_true_labels(tmp_path):
     assert (inverted["seed_source"] != inverted["target_source"]).all()
     expected = sample_pairs(natural["labels"].tolist(), natural["source"].tolist(), 5, seed=0)
     assert (inverted["seed_index"].tolist(), inverted["target_index"].tolist()) == expected
+
+
+def test_pairs_differ_in_the_true_labels_where_the_photos_have_them():
+    predicted = torch.tensor([3, 1, 3])
+    names = tuple(f"class {i}" for i in range(5))
+    source, labels, label_names = pair_labels(None, None, None, predicted, names)
+    assert (source, labels.tolist(), label_names) == ("model top-1", [3, 1, 3], list(names))
+    folder = torch.tensor([0, 1, 1])
+    source, labels, label_names = pair_labels(folder, "folder", ["cats", "dogs"], predicted, names)
+    assert (source, labels.tolist(), label_names) == ("folder", [0, 1, 1], ["cats", "dogs"])
+    source, labels, label_names = pair_labels(folder, "imagenet", ["n0", "n1"], predicted, names)
+    assert source == "folder" and label_names[281] == "tabby" and len(label_names) == 1000
+
+
+def test_inversion_dataset_pairs_inverts_and_measures(zoo):
+    generator = torch.Generator().manual_seed(2)
+    images = torch.rand(8, 3, 64, 64, generator=generator)
+    labels = torch.tensor([0, 1, 2, 0, 1, 2, 0, 1])
+    sources = torch.tensor([0, 0, 1, 1, 2, 2, 3, 3])
+    descent = Descent(steps=4, lr=0.5, rule="l2", momentum=0.9)
+    dataset = inversion_dataset(zoo, images, labels, sources, 5, descent, batch_size=2, seed=1)
+    seeds, targets = sample_pairs(labels.tolist(), sources.tolist(), 5, seed=1)
+    assert dataset["seed_index"].tolist() == seeds and dataset["target_index"].tolist() == targets
+    assert torch.equal(dataset["seed_label"], labels[seeds])
+    assert torch.equal(dataset["target_source"], sources[targets])
+    assert dataset["images"].shape == (5, 3, 64, 64)
+    wanted = representations(zoo, images[targets], 5)
+    assert torch.allclose(
+        dataset["rep_distance"], relative_distance(zoo, dataset["images"], wanted, 5), atol=1e-6
+    )
+    assert torch.allclose(
+        dataset["start_distance"], relative_distance(zoo, images[seeds], wanted, 5), atol=1e-6
+    )
+    assert (dataset["rep_distance"] < dataset["start_distance"]).all()
+    # pair i descends under id i: the batching changes nothing but the rounding
+    alone = invert_pairs(zoo, images, seeds, targets, descent, batch_size=5, seed=1)
+    assert torch.allclose(alone, dataset["images"], atol=1e-4)
+
+
+def test_the_summary_counts_what_the_model_sees_in_the_inverted_images():
+    dataset = {
+        "seed_index": torch.tensor([0, 1, 2, 3]),
+        "target_index": torch.tensor([4, 5, 6, 7]),
+        "start_distance": torch.tensor([1.0, 0.8, 0.9, 1.2]),
+        "rep_distance": torch.tensor([0.1, 0.3, 0.2, 0.5]),
+    }
+    predicted = torch.tensor([0, 1, 2, 3, 7, 7, 8, 9])
+    seen = torch.tensor([7, 1, 8, 5])  # the target's, the seed's, the target's, neither
+    table = summary_table("m", 30, "model top-1", dataset, predicted, seen)
+    assert table.to_dict("records") == [
+        {"model": "m", "pairs": 4, "steps": 30, "label_source": "model top-1",
+         "median_start_distance": 0.9, "median_distance": 0.2,
+         "labelled_as_target": 0.5, "labelled_as_seed": 0.25}
+    ]  # fmt: skip
+
+
+def test_the_invert_stage_records_its_settings(tmp_path):
+    make_photos(tmp_path, names=("chelsea", "coffee", "rocket"), crops=12, size=64)
+    settings = {"name": "a", "model": SPEC, "pairs": 4, "steps": 1, "lr": 0.5}
+    files = {"images": tmp_path / "a.safetensors", "summary": tmp_path / "a.tsv"}
+    code = run_stage("invert", settings, natural=tmp_path / "n.safetensors", **files,
+                     figure=tmp_path / "a.png", batch_size=3)  # fmt: skip
+    assert code == 0
+    _, header = artifacts.load_tensors(tmp_path / "a.safetensors")
+    record = header["provenance"]
+    assert record["stage"] == "invert"
+    assert record["config"] == {**settings, "momentum": 0.9, "seed": 0, "show": 8}
+    assert [item["path"] for item in record["inputs"]] == [str(tmp_path / "n.safetensors")]

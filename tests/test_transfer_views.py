@@ -1,15 +1,13 @@
 """How the *other* pretrained models see the images of transfiguration, interpolation, vector
 addition and opposites: the table functions on plain values, the CLI stages on two small
-untrained models (one generates, the other rates), and the workflow's rules on the tiny config
-with a second pretrained model."""
-
-import json
+untrained models (one generates, the other rates) as their rules call them, and the workflow's
+rules on the tiny config with a second pretrained model."""
 
 import pandas as pd
 import pytest
 import torch
-from conftest import make_photos
-from inputgen import artifacts, cli
+from conftest import make_photos, run_stage
+from inputgen import artifacts
 from inputgen.arithmetic import (
     addition_columns,
     agreement_columns,
@@ -27,13 +25,14 @@ from test_workflow import TINY, snakemake
 
 A = {"arch": "resnet18", "weights": "random", "seed": 0, "input_size": 64}
 B = {"arch": "resnet18", "weights": "random", "seed": 1, "input_size": 64}
-EVALUATORS = json.dumps({"b": B})
-SETTINGS = json.dumps({"steps": 3, "lr": 0.02, "priors": {"blur": {}, "affine": {}}})
+EVALUATORS = {"b": B}
+SETTINGS = {"steps": 3, "lr": 0.02, "priors": {"blur": {}, "affine": {}}}
+COMMON = {"name": "a", "model": A, "settings": SETTINGS}
 NAMES = imagenet_class_names()
 
 
-def run(*args):
-    assert cli.main([str(a) for a in args]) == 0
+def run(name, settings, **files):
+    assert run_stage(name, settings, **files) == 0
 
 
 def seen(classes, top5):
@@ -170,17 +169,17 @@ def test_addition_and_opposite_columns():
     assert columns["b_agrees"].tolist() == [1, 0]
 
 
-# --- the CLI stages: a generates, b rates ------------------------------------------------------
+# --- the stages, as their rules call them: a generates, b rates --------------------------------
 
 
 def test_transfiguration_stage_rates_by_the_other_models(tmp_path):
     make_photos(tmp_path, names=("chelsea", "coffee"), crops=1, size=64)
-    run("transfigure", "--name", "a", "--model", json.dumps(A), "--settings", SETTINGS,
-        "--photos", tmp_path / "p.safetensors", "--photo-names", "chelsea", "coffee",
-        "--targets", 251, 483, "--frames", 2, "--evaluators", EVALUATORS,
-        "--out", tmp_path / "t.safetensors", "--table", tmp_path / "t.tsv",
-        "--figure", tmp_path / "t.png", "--trajectory-table", tmp_path / "tt.tsv",
-        "--trajectory", tmp_path / "tt.png", "--transfer", tmp_path / "transfer.tsv")  # fmt: skip
+    settings = {**COMMON, "photo_names": ["chelsea", "coffee"], "targets": [251, 483],
+                "frames": 2, "evaluators": EVALUATORS}  # fmt: skip
+    run("transfigure", settings, photos=tmp_path / "p.safetensors",
+        out=tmp_path / "t.safetensors", table=tmp_path / "t.tsv", figure=tmp_path / "t.png",
+        trajectory_table=tmp_path / "tt.tsv", trajectory=tmp_path / "tt.png",
+        transfer=tmp_path / "transfer.tsv")  # fmt: skip
     table = pd.read_csv(tmp_path / "t.tsv", sep="\t")
     images = artifacts.load_tensors(tmp_path / "t.safetensors")[0]["images"]
     targets = torch.tensor(table["target"].tolist())
@@ -211,11 +210,10 @@ def test_transfiguration_stage_rates_by_the_other_models(tmp_path):
 
 
 def test_interpolation_stage_rates_every_frame_by_the_other_models(tmp_path):
-    run("interpolate", "--name", "a", "--model", json.dumps(A), "--settings", SETTINGS,
-        "--start", 250, "--end", 251, "--frames", 3, "--evaluators", EVALUATORS,
-        "--out", tmp_path / "i.safetensors", "--table", tmp_path / "i.tsv",
-        "--figure", tmp_path / "i.png", "--gif", tmp_path / "i.gif",
-        "--probabilities", tmp_path / "p.png", "--transfer", tmp_path / "t.tsv")  # fmt: skip
+    settings = {**COMMON, "start": 250, "end": 251, "frames": 3, "evaluators": EVALUATORS}
+    run("interpolate", settings, out=tmp_path / "i.safetensors", table=tmp_path / "i.tsv",
+        figure=tmp_path / "i.png", gif=tmp_path / "i.gif", probabilities=tmp_path / "p.png",
+        transfer=tmp_path / "t.tsv")  # fmt: skip
     table = pd.read_csv(tmp_path / "i.tsv", sep="\t")
     frames = artifacts.load_tensors(tmp_path / "i.safetensors")[0]["frames"]
     for prefix, flags, model in (("", "self_", A), ("b_", "b_", B)):
@@ -239,10 +237,9 @@ def test_interpolation_stage_rates_every_frame_by_the_other_models(tmp_path):
 
 
 def test_addition_and_opposites_stages_rate_by_the_other_models(tmp_path):
-    run("add", "--name", "a", "--model", json.dumps(A), "--settings", SETTINGS,
-        "--firsts", 1, 250, "--seconds", 2, 251, "--evaluators", EVALUATORS,
-        "--out", tmp_path / "a.safetensors", "--table", tmp_path / "a.tsv",
-        "--figure", tmp_path / "a.png")  # fmt: skip
+    settings = {**COMMON, "pairs": [[1, 2], [250, 251]], "evaluators": EVALUATORS}
+    run("add", settings, out=tmp_path / "a.safetensors", table=tmp_path / "a.tsv",
+        figure=tmp_path / "a.png")  # fmt: skip
     table = pd.read_csv(tmp_path / "a.tsv", sep="\t")
     images = artifacts.load_tensors(tmp_path / "a.safetensors")[0]["images"]
     for prefix, model in (("self", A), ("b", B)):
@@ -255,13 +252,11 @@ def test_addition_and_opposites_stages_rate_by_the_other_models(tmp_path):
     assert "self_top1_name" not in table  # the generator's is top1_name
 
     chunk = tmp_path / "o.safetensors"
-    run("represent", "--name", "a", "--model", json.dumps(A), "--classes", 3, 7,
-        "--objective", "minimum", "--settings", SETTINGS, "--out", chunk)  # fmt: skip
-    run("opposites", "--name", "a", "--model", json.dumps(A), "--chunks", chunk,
-        "--settings", SETTINGS, "--images", tmp_path / "i.safetensors",
-        "--table", tmp_path / "t.tsv", "--commutativity", tmp_path / "c.tsv",
-        "--graph", tmp_path / "g.graphml", "--grid", tmp_path / "g.png",
-        "--evaluators", EVALUATORS)  # fmt: skip
+    run("represent", {**COMMON, "classes": [3, 7], "objective": "minimum"}, out=chunk)
+    run("opposites", {**COMMON, "evaluators": EVALUATORS}, chunks=[chunk],
+        images=tmp_path / "i.safetensors", table=tmp_path / "t.tsv",
+        commutativity=tmp_path / "c.tsv", graph=tmp_path / "g.graphml",
+        grid=tmp_path / "g.png")  # fmt: skip
     table = pd.read_csv(tmp_path / "t.tsv", sep="\t")
     images = artifacts.load_tensors(tmp_path / "i.safetensors")[0]["images"]
     top1 = probabilities_of(B, images).argmax(dim=1).tolist()
@@ -275,10 +270,9 @@ def test_addition_and_opposites_stages_rate_by_the_other_models(tmp_path):
 @pytest.mark.parametrize("name", ["self", "a"])
 def test_the_other_models_exclude_self_and_the_generator(tmp_path, name):
     """The name "self" is the generator's columns, and the generator ("a") rates itself."""
-    code = cli.main(["add", "--name", "a", "--model", json.dumps(A), "--settings", SETTINGS,
-                     "--firsts", "1", "--seconds", "2", "--evaluators", json.dumps({name: B}),
-                     "--out", str(tmp_path / "a.safetensors"), "--table", str(tmp_path / "a.tsv"),
-                     "--figure", str(tmp_path / "a.png")])  # fmt: skip
+    settings = {**COMMON, "pairs": [[1, 2]], "evaluators": {name: B}}
+    code = run_stage("add", settings, out=tmp_path / "a.safetensors", table=tmp_path / "a.tsv",
+                     figure=tmp_path / "a.png")  # fmt: skip
     assert code == 2
     assert not (tmp_path / "a.tsv").exists()
 

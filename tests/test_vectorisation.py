@@ -1,15 +1,17 @@
-"""Vectorisation and merging by parameters, as functions and as CLI stages (small models)."""
+"""Vectorisation and merging by parameters: the functions, the tables and the stages (small
+models)."""
 
-import json
+import math
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import make_photos
-from inputgen import artifacts, cli, models
-from inputgen.merging import match_outputs, rss
-from inputgen.representations import GenerationSettings
-from inputgen.vectorisation import l1_distance, vectorise
+from conftest import make_photos, run_stage
+from inputgen import artifacts, models
+from inputgen.merging import match_outputs, merging_table, rss
+from inputgen.representations import GenerationSettings, class_representations
+from inputgen.vectorisation import l1_distance, photo_id, vectorisation_table, vectorise
 
 A = {"arch": "resnet18", "weights": "random", "seed": 0, "input_size": 64}
 B = {"arch": "resnet18", "weights": "random", "seed": 1, "input_size": 64}
@@ -58,76 +60,107 @@ def test_merging_says_when_it_diverges(zoo):
         match_outputs(zoo, images, targets, steps=20, lr=10.0, batch_size=2)
 
 
-def representations(path, spec, classes):
-    assert (
-        cli.main(
-            [
-                "represent",
-                "--name",
-                "m",
-                "--model",
-                json.dumps(spec),
-                "--classes",
-                *map(str, classes),
-                "--settings",
-                json.dumps({"steps": 2}),
-                "--out",
-                str(path),
-            ]
-        )
-        == 0
+def test_vectorisation_table_rows_classes_then_photos_with_theta2_cells_for_classes_only():
+    names = [f"n{i}" for i in range(1000)]
+    table = vectorisation_table(
+        [9, 3],
+        ["coffee"],
+        names,
+        start_distance=torch.tensor([10.0, 20.0, 30.0]),
+        end_distance=torch.tensor([5.0, 4.0, 3.0]),
+        own_distance=torch.tensor([7.5, 8.25]),
+        target_top1=[9, 1, 500],
+        vectorised_top1=[9, 3, 501],
+        toward_top1=[9, 4],
+        toward_distance_own=np.array([0.5, 0.2]),
+        toward_distance_vectorised=np.array([0.25, 0.4]),
     )
+    assert table["kind"].tolist() == ["class", "class", "photo"]
+    assert table["target"].tolist() == ["9", "3", "coffee"]
+    assert table["name"].tolist() == ["n9", "n3", "coffee"]
+    assert table["reduction"].tolist() == pytest.approx([2.0, 5.0, 10.0])
+    assert table["own_distance"].tolist()[:2] == [7.5, 8.25]
+    assert math.isnan(table["own_distance"].iloc[2])
+    assert table["target_top1"].tolist() == ["n9", "n1", "n500"]
+    assert table["vectorised_top1"].tolist() == ["n9", "n3", "n501"]
+    assert table["toward_top1"].tolist() == ["n9", "n4", ""]
+    assert table["toward_recognises"].tolist() == [True, False, None]
+    # moved toward: theta2 finds the vectorised image closer to its own picture than theta1's
+    assert table["moved_toward"].tolist() == [True, False, None]
+    assert math.isnan(table["toward_distance_vectorised"].iloc[2])
 
 
-def pair_args(tmp_path, classes):
-    return [
-        "--name",
-        "a",
-        "--model",
-        json.dumps(A),
-        "--toward-name",
-        "b",
-        "--toward",
-        json.dumps(B),
-        "--own",
-        str(tmp_path / "a.safetensors"),
-        "--target-images",
-        str(tmp_path / "b.safetensors"),
-        "--classes",
-        *map(str, classes),
-        "--settings",
-        json.dumps({**SETTINGS, "steps": 3}),
-    ]
+def test_merging_table_rates_before_and_after_by_theta2():
+    names = [f"n{i}" for i in range(1000)]
+    theirs = torch.zeros(2, 1000)
+    theirs[0, 3], theirs[1, 7] = 1.0, 1.0  # theta2's own pictures: what it sees in each class
+    before = torch.zeros(2, 1000)
+    before[0, 5], before[1, 7] = 1.0, 1.0  # class 3 seen as 5, class 7 as 7
+    after = torch.zeros(2, 1000)
+    after[0, 3], after[1, 8] = 1.0, 1.0  # now class 3 is seen as 3, class 7 as 8
+    table = merging_table(
+        [3, 7], names, torch.tensor([10.0, 9.0]), torch.tensor([2.0, 3.0]), before, after, theirs
+    )
+    assert table["class"].tolist() == [3, 7] and table["name"].tolist() == ["n3", "n7"]
+    assert table["rss_reduction"].tolist() == pytest.approx([5.0, 3.0])
+    assert table["toward_top1_before"].tolist() == ["n5", "n7"]
+    assert table["toward_top1_after"].tolist() == ["n3", "n8"]
+    assert table["toward_recognises_before"].tolist() == [False, True]
+    assert table["toward_recognises_after"].tolist() == [True, False]
+    assert table["toward_distance_after"].iloc[0] == 0.0  # the same outputs as theta2's own
+    assert table["moved_toward"].tolist() == [True, False]
+    assert table["moved_toward"].dtype == bool
+
+
+def test_photo_ids_are_stable_and_clear_of_class_ids():
+    assert photo_id("coffee") == photo_id("coffee") != photo_id("chelsea")
+    assert all(photo_id(name) >= 1000 for name in ("coffee", "chelsea", "astronaut"))
+
+
+PICTURES = {**SETTINGS, "steps": 3}
+
+
+def pair_settings(classes):
+    return {
+        "name": "a",
+        "model": A,
+        "toward_name": "b",
+        "toward": B,
+        "classes": classes,
+        "settings": PICTURES,
+        "seed": 0,
+    }
 
 
 @pytest.fixture(scope="module")
-def pictures(tmp_path_factory):
+def pictures(tmp_path_factory, zoo):
+    """Both models' pictures of classes 3, 7 and 9, made as the represent stage makes them
+    (the settings and seed the stages below use), and two photos."""
     directory = tmp_path_factory.mktemp("pictures")
-    representations(directory / "a.safetensors", A, [3, 7, 9])
-    representations(directory / "b.safetensors", B, [3, 7, 9])
+    settings = GenerationSettings.from_dict(PICTURES)
+    for name, model in (("a", zoo), ("b", models.load_model(B))):
+        images = class_representations(model, [3, 7, 9], settings, seed=0).images
+        tensors = {"images": images, "classes": torch.tensor([3, 7, 9])}
+        artifacts.save_tensors(directory / f"{name}.safetensors", tensors, {"stage": "test"})
     make_photos(directory, names=("chelsea", "coffee"), crops=1, size=64)
     return directory
 
 
+def pair_files(directory):
+    return {"own": directory / "a.safetensors", "target_images": directory / "b.safetensors"}
+
+
 def test_vectorise_stage_tables_classes_and_photos(pictures):
     out = pictures / "v"
-    code = cli.main(
-        [
-            "vectorise",
-            *pair_args(pictures, [9, 3]),
-            "--photos",
-            str(pictures / "p.safetensors"),
-            "--photo-names",
-            "coffee",
-            "--out",
-            str(out / "v.safetensors"),
-            "--table",
-            str(out / "v.tsv"),
-            "--figure",
-            str(out / "v.png"),
-            "--photo-figure",
-            str(out / "photos.png"),
-        ]
+    code = run_stage(
+        "vectorise",
+        {**pair_settings([9, 3]), "photos": ["coffee"]},
+        **pair_files(pictures),
+        photos=pictures / "p.safetensors",
+        out=out / "v.safetensors",
+        table=out / "v.tsv",
+        figure=out / "v.png",
+        photo_figure=out / "photos.png",
     )
     assert code == 0
     table = pd.read_csv(out / "v.tsv", sep="\t")
@@ -136,37 +169,35 @@ def test_vectorise_stage_tables_classes_and_photos(pictures):
     assert table["own_distance"].notna().tolist() == [True, True, False]
     tensors, metadata = artifacts.load_tensors(out / "v.safetensors")
     assert tensors["images"].shape == (3, 3, 64, 64) and metadata["toward"] == "b"
+    assert tensors["classes"].tolist() == [9, 3]
+    assert metadata["provenance"]["stage"] == "vectorise"
+    assert metadata["provenance"]["config"]["photos"] == ["coffee"]
     assert (out / "photos.png").exists() and (out / "v.png").exists()
 
 
 def test_merge_stage_regenerates_with_the_trained_copy(pictures, capsys):
     out = pictures / "m"
-    args = [
-        "merge",
-        *pair_args(pictures, [3, 7]),
-        "--steps",
-        "4",
-        "--lr",
-        "1e-4",
-        "--out",
-        str(out / "m.safetensors"),
-        "--table",
-        str(out / "m.tsv"),
-        "--figure",
-        str(out / "m.png"),
-        "--loss-figure",
-        str(out / "loss.png"),
-    ]
-    assert cli.main(args) == 0
+    files = {
+        **pair_files(pictures),
+        "out": out / "m.safetensors",
+        "table": out / "m.tsv",
+        "figure": out / "m.png",
+        "loss_figure": out / "loss.png",
+    }
+    settings = {**pair_settings([3, 7]), "steps": 4, "lr": 1e-4}
+    assert run_stage("merge", settings, **files) == 0
     table = pd.read_csv(out / "m.tsv", sep="\t")
     assert table["class"].tolist() == [3, 7]
     assert (table["rss_after"] < table["rss_before"]).all()
     assert table["moved_toward"].dtype == bool
-    tensors, _ = artifacts.load_tensors(out / "m.safetensors")
+    tensors, metadata = artifacts.load_tensors(out / "m.safetensors")
     before, _ = artifacts.load_tensors(pictures / "a.safetensors")
     assert tensors["loss"].shape == (5,)
-    assert not torch.equal(tensors["images"], before["images"][:2])  # other parameters
-    at = args.index("--classes")
-    missing = [*args[: at + 1], "3", "5", *args[at + 3 :]]  # class 5 has no representation
-    assert cli.main(missing) == 2
+    # The same settings and seed as theta1's own pictures: only the parameters differ.
+    assert not torch.equal(tensors["images"], before["images"][:2])
+    assert metadata["provenance"]["config"]["batch"] is None
+    missing = {**settings, "classes": [3, 5]}  # class 5 has no representation
+    assert run_stage("merge", missing, **files) == 2
     assert "classes [5] are not in" in capsys.readouterr().err
+    assert run_stage("merge", {**settings, "classes": [3, 1000]}, **files) == 2
+    assert "must be in 0..999" in capsys.readouterr().err

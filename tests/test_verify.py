@@ -177,7 +177,7 @@ def test_every_record_carries_its_arguments_and_code():
 
 
 def test_code_digest_follows_imports_and_changes_with_the_source(tmp_path, monkeypatch):
-    closure = provenance.module_closure("inputgen.cli.similarity")
+    closure = provenance.module_closure("inputgen.stages.similarity")
     assert "inputgen.cka" in closure and "inputgen.optimize" in closure  # imported, directly
     assert "inputgen.graphs" not in closure  # or not at all
     assert "inputgen.cli" not in closure  # the command registry ties nothing together

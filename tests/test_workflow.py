@@ -79,6 +79,11 @@ def test_tiny_dag_runs_every_generation_study(tiny_run):
         assert (results / path).is_file(), path
     ablation = pd.read_csv(results / "ablation/lite0/ablation.tsv", sep="\t")
     assert ablation["config"].tolist() == ["none", "all", "fourier"]
+    record = artifacts.read_provenance(results / "ablation/lite0/ablation.tsv")
+    configs = ["none", "all", "fourier"]
+    assert record["stage"] == "ablation" and record["config"]["configs"] == configs
+    runs = [entry["path"] for entry in record["inputs"] if entry.get("temporary")]
+    assert runs == [f"results/ablation/lite0/{c}.safetensors" for c in configs]  # temp()
     for metric in ("self_top1", "pixel_std", "spectrum_slope"):  # no other pretrained model
         assert (ablation[f"{metric}_low"] <= ablation[metric]).all()
         assert (ablation[metric] <= ablation[f"{metric}_high"]).all()

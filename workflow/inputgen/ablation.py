@@ -7,7 +7,12 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import torch
 from scipy import stats
+
+from inputgen.image_stats import image_statistics
+from inputgen.models import ZooModel
+from inputgen.representations import recognition, summary_table
 
 METRICS = ("self_top1", "transfer_top1", "transfer_top5", "pixel_std", "spectrum_slope")
 
@@ -27,6 +32,37 @@ def class_scores(summary: pd.DataFrame, evaluators: Sequence[str]) -> pd.DataFra
             "spectrum_slope": summary["spectrum_slope"],
         }
     )
+
+
+def configuration_scores(
+    generator: pd.DataFrame,
+    others: Mapping[str, pd.DataFrame],
+    names: Sequence[str],
+    images: torch.Tensor,
+) -> pd.DataFrame:
+    """One configuration's per-class scores, from how the generator and every other model
+    see its images (``recognition`` tables) and the images' statistics."""
+    summary = summary_table(generator, others, names).join(image_statistics(images))
+    return class_scores(summary, list(others))
+
+
+def ablation_scores(
+    generator: ZooModel,
+    evaluators: Mapping[str, ZooModel],
+    runs: Mapping[str, tuple[torch.Tensor, Sequence[int]]],
+    batch_size: int,
+) -> dict[str, pd.DataFrame]:
+    """Per configuration (name -> its images and classes, in the configurations' order): its
+    per-class scores, the other models rating the images."""
+    scores = {}
+    for config, (images, classes) in runs.items():
+        classes = list(classes)
+        seen = {
+            name: recognition(zoo, images, classes, batch_size) for name, zoo in evaluators.items()
+        }
+        own = recognition(generator, images, classes, batch_size)
+        scores[config] = configuration_scores(own, seen, generator.class_names, images)
+    return scores
 
 
 def bootstrap_interval(
@@ -50,8 +86,9 @@ def bootstrap_interval(
 def ablation_table(
     scores: Mapping[str, pd.DataFrame], seed: int, resamples: int = 2000
 ) -> pd.DataFrame:
-    """One row per configuration: each metric's mean over classes and its 95% interval
-    (``<metric>_low``, ``<metric>_high``)."""
+    """One row per configuration, in the order of ``scores`` (the config's order): each
+    metric's mean over classes and its 95% interval (``<metric>_low``, ``<metric>_high``),
+    every interval from the one ``seed``."""
     rows = []
     for config, table in scores.items():
         row: dict[str, object] = {"config": config, "classes": len(table)}

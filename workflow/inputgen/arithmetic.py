@@ -19,6 +19,7 @@ from torch.nn import functional as F
 from inputgen.models import ZooModel
 from inputgen.objectives import LogitInterpolation, LogitRecord, LogitTarget
 from inputgen.optimize import Result
+from inputgen.photos import resize
 from inputgen.representations import GenerationSettings, run
 
 
@@ -109,6 +110,167 @@ def add(
         seed,
         progress="vector addition",
     )
+
+
+# --- The studies' tables, from the models' views ---------------------------------------------
+# Transfiguration: every photo goes to each target, and to its own class (the model's top-1)
+# as a control. An element is (photo index, target class, control).
+
+
+def transfiguration_elements(
+    own_classes: Sequence[int], targets: Sequence[int]
+) -> list[tuple[int, int, bool]]:
+    """The elements of a transfiguration: ``(photo, target, False)`` for every photo and
+    target, then ``(photo, own class, True)`` per photo (``own_classes``: the model's top-1 of
+    each photo), the control whose target is where the photo starts."""
+    elements = [(p, int(t), False) for p in range(len(own_classes)) for t in targets]
+    elements += [(p, int(c), True) for p, c in enumerate(own_classes)]
+    return elements
+
+
+def element_labels(
+    photo_names: Sequence[str],
+    elements: Sequence[tuple[int, int, bool]],
+    names: Sequence[str],
+    width: int | None = None,
+) -> list[str]:
+    """``photo -> target`` per element (the target's name cut to ``width`` characters), and
+    `` (control)`` after a control's."""
+    return [
+        f"{photo_names[p]} -> {names[t][:width]}" + (" (control)" if control else "")
+        for p, t, control in elements
+    ]
+
+
+def element_starts(photos: torch.Tensor, elements: Sequence[tuple[int, int, bool]], size: int):
+    """Each element's photo at ``size`` (``photos.resize``): where its frames start from."""
+    return torch.stack([resize(photos[p : p + 1], size)[0] for p, _, _ in elements])
+
+
+def transfiguration_table(
+    photo_names: Sequence[str],
+    elements: Sequence[tuple[int, int, bool]],
+    before: torch.Tensor,
+    after: torch.Tensor,
+    names: Sequence[str],
+    seen: Mapping[str, pd.DataFrame],
+    probabilities: Mapping[str, torch.Tensor],
+) -> pd.DataFrame:
+    """Per element: the photo, the target (index, name), whether it is a control, the model's
+    probability of the target on the photo (``before``: one row of probabilities per photo)
+    and on the transfigured image (``after``: one row per element), and what it then sees;
+    then every model's view of the target (``transfer_columns`` of ``seen``: ``self``, the
+    generator, first; ``probabilities`` of the other models)."""
+    photo_of = [p for p, _, _ in elements]
+    targets = [t for _, t, _ in elements]
+    table = pd.DataFrame(
+        {
+            "photo": [photo_names[p] for p in photo_of],
+            "target": targets,
+            "target_name": [names[t] for t in targets],
+            "control": [c for _, _, c in elements],
+            "start_prob": [
+                round(float(before[p, t]), 4) for p, t in zip(photo_of, targets, strict=True)
+            ],
+            "end_prob": [round(float(after[i, t]), 4) for i, t in enumerate(targets)],
+            "end_top1_name": [names[int(c)] for c in after.argmax(dim=1)],
+        }
+    )
+    return pd.concat([table, transfer_columns(seen, probabilities)], axis=1)
+
+
+def transfiguration_trajectory(
+    history: Mapping[str, torch.Tensor], labels: Sequence[str], start_names: Sequence[str]
+) -> pd.DataFrame:
+    """Long table: per element and step, the target's and the start class's logit
+    (``history["logit:model"]`` and ``history["logit:start"]``, each (steps, elements))."""
+    target, start = history["logit:model"], history["logit:start"]
+    steps = range(target.shape[0])
+    return pd.DataFrame(
+        [
+            {
+                "element": label,
+                "start_class": start_names[i],
+                "step": step,
+                "target_logit": round(float(target[step, i]), 4),
+                "start_logit": round(float(start[step, i]), 4),
+            }
+            for i, label in enumerate(labels)
+            for step in steps
+        ]
+    )
+
+
+def frame_fractions(frames: int) -> list[float]:
+    """How far along from the start class to the end class each frame is: 0 to 1, evenly."""
+    return [round(f, 4) for f in torch.linspace(0, 1, frames).tolist()]
+
+
+def interpolation_table(
+    generator: str,
+    seen: Mapping[str, pd.DataFrame],
+    probabilities: Mapping[str, torch.Tensor],
+    start: int,
+    end: int,
+    names: Sequence[str],
+) -> pd.DataFrame:
+    """Per frame (``frame`` from 1, ``fraction`` of the way): every model's view of it, the
+    generator's first (``interpolation_columns``). ``seen`` and ``probabilities`` map each
+    model, the generator included, to its recognition and softmax of the frames."""
+    frames = len(probabilities[generator])
+    return pd.concat(
+        [
+            pd.DataFrame({"frame": range(1, frames + 1), "fraction": frame_fractions(frames)}),
+            *(
+                interpolation_columns(
+                    model, generator, seen[model], probabilities[model], start, end, names
+                )
+                for model in seen
+            ),
+        ],
+        axis=1,
+    )
+
+
+def addition_pairs(pairs: Sequence[Sequence[int]]) -> tuple[list[int], list[int]]:
+    """The first and the second classes of ``[first, second]`` pairs, in order."""
+    bad = [list(pair) for pair in pairs if len(pair) != 2]
+    if bad:
+        raise ValueError(f"each pair must be [first, second], got {bad}")
+    return [int(a) for a, _ in pairs], [int(b) for _, b in pairs]
+
+
+def addition_table(
+    firsts: Sequence[int],
+    seconds: Sequence[int],
+    logits: torch.Tensor,
+    names: Sequence[str],
+    seen: Mapping[str, pd.DataFrame],
+) -> pd.DataFrame:
+    """Per added image: both classes (index, name), the generator's probability of each
+    (from its ``logits``), its top-1 name, then whether each model's top-5 holds each class
+    and the other models' top-1 names (``addition_columns``; ``seen`` maps ``self``, the
+    generator, and every other model to its recognition against the first classes)."""
+    probabilities = logits.softmax(dim=1)
+    rows = range(len(firsts))
+    table = pd.DataFrame(
+        {
+            "first": list(firsts),
+            "first_name": [names[c] for c in firsts],
+            "second": list(seconds),
+            "second_name": [names[c] for c in seconds],
+            "first_prob": [
+                round(float(probabilities[i, c]), 4) for i, c in zip(rows, firsts, strict=True)
+            ],
+            "second_prob": [
+                round(float(probabilities[i, c]), 4) for i, c in zip(rows, seconds, strict=True)
+            ],
+            "top1_name": [names[int(c)] for c in logits.argmax(dim=1)],
+        }
+    )
+    views = addition_columns(seen, seconds, names)
+    # The generator's top-1 name is the table's top1_name.
+    return pd.concat([table, views.drop(columns="self_top1_name", errors="ignore")], axis=1)
 
 
 # --- How other models see the generated images (transfer) -------------------------------------

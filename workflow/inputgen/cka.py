@@ -18,7 +18,7 @@ float64 streaming over many models (netrep and the reference code take whole mat
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -228,3 +228,129 @@ class MinibatchCKA:
 
     def matrix(self) -> np.ndarray:
         return np.array([[self.cka(a, b) for b in self.names] for a in self.names])
+
+
+# ----------------------------------------------------------------- CKA between zoo models
+def first_images(images: torch.Tensor, count: int | None, where: str = "the images"):
+    """The first ``count`` images (all when None): natural crops are in seeded random order,
+    so a prefix is a random subset."""
+    if count is not None and count > len(images):
+        raise ValueError(f"{count} images asked for, but {where} holds {len(images)}")
+    return images[:count]
+
+
+def model_activations(
+    zoos: Mapping,
+    layers: Mapping[str, Sequence[str]],
+    images: torch.Tensor,
+    batch_size: int,
+    desc: str | None = None,
+) -> Iterator[dict[tuple[str, str], torch.Tensor]]:
+    """Batches of ``{(model, layer): activations}``: every model (name -> ZooModel) on the same
+    ``batch_size`` images, each at its ``layers[name]``."""
+    from inputgen.models import activations
+
+    readers = {
+        name: activations(zoo, images, layers[name], batch_size, desc if i == 0 else None)
+        for i, (name, zoo) in enumerate(zoos.items())
+    }
+    for parts in zip(*readers.values(), strict=True):
+        yield {
+            (name, layer): value
+            for name, part in zip(readers, parts, strict=True)
+            for layer, value in part.items()
+        }
+
+
+def model_stream(
+    zoos: Mapping,
+    layers: Mapping[str, str],
+    images: torch.Tensor,
+    batch_size: int,
+    debiased: bool,
+    desc: str | None = None,
+) -> StreamingCKA:
+    """Exact CKA between the models (name -> ZooModel), each at its one layer (``layers``:
+    name -> layer; the penultimate representation where it names none), on ``images``."""
+    from inputgen.models import PENULTIMATE
+
+    stream = StreamingCKA(debiased=debiased)
+    taps = {name: [layers.get(name, PENULTIMATE)] for name in zoos}
+    for batch in model_activations(zoos, taps, images, batch_size, desc):
+        stream.update({name: value for (name, _), value in batch.items()})
+    return stream
+
+
+def model_tables(
+    zoos: Mapping,
+    layers: Mapping[str, str],
+    natural: torch.Tensor,
+    inverted: Mapping[str, torch.Tensor],
+    batch_size: int,
+    debiased: bool,
+):
+    """Jones et al.'s comparison: CKA between every pair of models (name -> ZooModel, each at
+    ``layers[name]``, else its penultimate representation) on the ``natural`` images, and
+    between each model that made an inverted dataset (``inverted``: its name -> images) and
+    every model, on that dataset.
+
+    Returns (natural table, inverted table, summary): the tables list ``model_a, model_b,
+    cka`` (6 decimals); the summary the mean off-diagonal CKA of each and the samples used."""
+    import pandas as pd
+
+    missing = sorted(set(inverted) - set(zoos))
+    if missing:
+        raise KeyError(f"inverted datasets of {missing}, which are not among the models")
+    stream = model_stream(zoos, layers, natural, batch_size, debiased, "natural")
+    natural_table = pd.DataFrame(
+        [{"model_a": a, "model_b": b, "cka": stream.cka(a, b)} for a in zoos for b in zoos]
+    )
+    rows, sizes = [], set()
+    for a, images in inverted.items():
+        own = model_stream(zoos, layers, images, batch_size, debiased, f"{a}'s inverted")
+        rows += [{"model_a": a, "model_b": b, "cka": own.cka(a, b)} for b in zoos]
+        sizes.add(own.n)
+    inverted_table = pd.DataFrame(rows, columns=["model_a", "model_b", "cka"])
+    summary = pd.DataFrame(
+        {
+            "data": ["natural", "inverted"],
+            "mean_off_diagonal_cka": [
+                off_diagonal_mean(natural_table),
+                off_diagonal_mean(inverted_table),
+            ],
+            "samples": [str(stream.n), "/".join(map(str, sorted(sizes)))],
+        }
+    )
+    return natural_table.round(6), inverted_table.round(6), summary.round(4)
+
+
+def off_diagonal_mean(table) -> float:
+    """The mean CKA of a ``model_a, model_b, cka`` table over pairs of different models."""
+    return float(table.loc[table["model_a"] != table["model_b"], "cka"].mean())
+
+
+def layer_table(
+    zoos: Mapping, layers: Mapping[str, Sequence[str]], images: torch.Tensor, batch_size: int
+):
+    """Kornblith et al.'s layer x layer CKA of two models (name -> ZooModel, each at its list
+    of ``layers``), minibatch CKA over batches of ``batch_size`` images (a tail under 4
+    images is dropped: the unbiased HSIC of a batch needs 4). Returns (``layer_a, layer_b,
+    cka`` table, 6 decimals; the number of minibatches)."""
+    import pandas as pd
+
+    if len(zoos) != 2:
+        raise ValueError(f"layer x layer CKA compares two models, got {list(zoos)}")
+    stream = MinibatchCKA()
+    for batch in model_activations(zoos, layers, images, batch_size, "layers"):
+        if len(next(iter(batch.values()))) < 4:
+            break  # the unbiased HSIC of a batch needs 4 samples; a short tail is dropped
+        stream.update(batch)
+    first, second = list(zoos)
+    table = pd.DataFrame(
+        [
+            {"layer_a": a, "layer_b": b, "cka": stream.cka((first, a), (second, b))}
+            for a in layers[first]
+            for b in layers[second]
+        ]
+    )
+    return table.round(6), stream.batches

@@ -27,3 +27,16 @@ def top_k(
             row[f"top{rank}_prob"] = round(prob, 6)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def captions(table: pd.DataFrame, shown: int) -> list[str]:
+    """Per photo of a :func:`top_k` table: its name, then its first ``shown`` classes with
+    their probabilities, one a line."""
+    return [
+        row.photo
+        + "".join(
+            f"\n{k}. {getattr(row, f'top{k}_name')[:22]} {getattr(row, f'top{k}_prob'):.0%}"
+            for k in range(1, shown + 1)
+        )
+        for row in table.itertuples()
+    ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -68,6 +69,30 @@ def schema_errors(config: Mapping, schema: Mapping) -> list[str]:
     errors = [leaf for error in validator.iter_errors(config) for leaf in _specific(error)]
     errors.sort(key=lambda e: list(map(str, e.absolute_path)))
     return [_describe(error) for error in errors]
+
+
+# The package's own schema (the Snakefile validates against the same file).
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
+
+
+@functools.cache
+def _package_schema() -> dict:
+    return yaml.load(SCHEMA_PATH.read_text(), Loader=_YAML_LOADER)
+
+
+def schema_defaults(section: str) -> dict:
+    """The defaults the config schema gives the keys of ``section``: the one place a default
+    is spelled. Settings dataclasses take theirs from here, so a stage called by hand gets
+    what a config that leaves the key out gets."""
+    schema = _package_schema()
+    node = schema["properties"][section]
+    if "$ref" in node:  # "#/$defs/name"
+        node = schema["$defs"][node["$ref"].rsplit("/", 1)[-1]]
+    return {
+        key: copy.deepcopy(spec["default"])
+        for key, spec in node.get("properties", {}).items()
+        if "default" in spec
+    }
 
 
 def validate(

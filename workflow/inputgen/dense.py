@@ -7,7 +7,8 @@ recover it; the condition number and singular spectrum of composed layers per in
 output neighbours of an input, inverted exactly, against the gradient-descent solution.
 
 Every weight is drawn from an explicit ``torch.Generator`` (``nn.Linear``'s own init would draw
-from the global RNG).
+from the global RNG). The descent on a net's input is layer autoencoding's
+(inputgen.autoencoding.reconstruct, without priors), the net wrapped as a zoo model.
 """
 
 from __future__ import annotations
@@ -15,10 +16,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 import torch
 from torch import nn
+
+if TYPE_CHECKING:
+    from inputgen.optimize import Descent
 
 INIT_SCHEMES = ("default", "xavier", "kaiming", "orthogonal")
 
@@ -195,3 +201,139 @@ def random_neighbours(
 def percentile_of(value: float, sample: torch.Tensor) -> float:
     """The percentage of ``sample`` below ``value``."""
     return 100.0 * float((sample < value).double().mean())
+
+
+def descend(
+    net: nn.Module,
+    targets: torch.Tensor,
+    descent: Descent,
+    *,
+    seed: int,
+    device="cpu",
+    progress: str | None = None,
+):
+    """Layer autoencoding's descent toward a small net's output for the (B, 3, S, S) targets:
+    :class:`inputgen.autoencoding.Reconstruction`."""
+    from inputgen import autoencoding
+
+    zoo = autoencoding.as_zoo(net, targets.shape[-1]).to(device)
+    return autoencoding.reconstruct(zoo, targets, None, descent, seed=seed, progress=progress)
+
+
+# --------------------------------------------------------------------------- input recovery
+def kept_iterations(steps: int, points: int) -> np.ndarray:
+    """The iterations a recovery table keeps: 0, then ``points`` log-spaced ones in 1..steps
+    (rounded; fewer where they coincide), ``steps`` the last."""
+    kept = np.unique(np.geomspace(1, steps, points).round().astype(int))
+    return np.concatenate([[0], kept])
+
+
+def recovery_table(
+    targets: torch.Tensor,
+    names: Sequence[str],
+    nets: Sequence[Sequence[int]],
+    descent: Descent,
+    *,
+    relu: bool,
+    points: int,
+    seed: int,
+    device="cpu",
+    progress: str = "",
+) -> pd.DataFrame:
+    """How well the descent recovers the (B, 3, S, S) targets (photos ``names``) through each
+    fully connected net (its layer widths, input side first; net i seeded ``seed + i``):
+    ``m_i`` and ``m_g`` per net, photo and kept iteration (:func:`kept_iterations`)."""
+    inputs = targets[0].numel()
+    kept = kept_iterations(descent.steps, points)
+    frames = []
+    for index, widths in enumerate(nets):
+        net = mlp(inputs, widths, seed=seed + index, relu=relu)
+        label = "-".join(map(str, widths))
+        result = descend(
+            net, targets, descent, seed=seed, device=device, progress=f"{progress} {label}"
+        )
+        for p, photo in enumerate(names):
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "net": label,
+                        "depth": len(widths),
+                        "narrowest": min(widths),
+                        "inputs": inputs,
+                        "photo": photo,
+                        "iteration": kept,
+                        "m_i": result.m_i[kept, p].numpy(),
+                        "m_g": result.m_g[kept, p].numpy(),
+                    }
+                )
+            )
+    return pd.concat(frames, ignore_index=True)
+
+
+# ------------------------------------------------------------------- the invertible net study
+@dataclass
+class InvertibleStudy:
+    invertible: pd.DataFrame  # photo, dtype, relative_error of the exact inversion
+    neighbours: pd.DataFrame  # photo, kind (random, shifted, descent), input_distance
+    summary: pd.DataFrame  # per photo: medians, the descent's percentile, output distances
+
+
+def invertible_study(
+    targets: torch.Tensor,
+    names: Sequence[str],
+    descent: Descent,
+    *,
+    depth: int,
+    neighbours: int,
+    output_std: float,
+    reference_std: float,
+    seed: int,
+    device="cpu",
+) -> InvertibleStudy:
+    """A random square linear net of ``depth`` layers on the flattened (B, 3, S, S) targets
+    (photos ``names``): its exact inversion in float32 and float64; per photo ``a``, the input
+    distances of ``neighbours`` random output neighbours ``O(a'') = O(a) + N(0, output_std^2)``
+    (inverted exactly), of the shift ``a' = a + N(0, reference_std^2)`` (seed ``seed + i``),
+    and of the descent's ``a_g`` (float32, as in layer autoencoding), with the percentile of
+    ``|a_g - a|`` among the neighbours'."""
+    from inputgen.autoencoding import shifted as shift_of
+
+    width = targets[0].numel()
+    stack = LinearStack.random(width, depth, seed)
+    errors = reconstruction_errors(stack, targets)
+    invertible = pd.DataFrame(
+        [
+            {"photo": photo, "dtype": dtype, "relative_error": float(values[i])}
+            for dtype, values in errors.items()
+            for i, photo in enumerate(names)
+        ]
+    )
+    found = descend(stack.module(), targets, descent, seed=seed, device=device, progress="descent")
+    rows, summary = [], []
+    for i, photo in enumerate(names):
+        a = targets[i]
+        distances = random_neighbours(
+            stack, a, count=neighbours, output_std=output_std, seed=seed + i
+        )
+        shifted = shift_of(a.double(), reference_std, seed + i)
+        shift = float((shifted - a.double()).norm())
+        shift_output = float((stack.forward(shifted[None]) - stack.forward(a[None])).norm())
+        descended = float(found.m_i[-1, i])
+        rows += [{"photo": photo, "kind": "random", "input_distance": float(d)} for d in distances]
+        rows += [
+            {"photo": photo, "kind": "shifted", "input_distance": shift},
+            {"photo": photo, "kind": "descent", "input_distance": descended},
+        ]
+        summary.append(
+            {
+                "photo": photo,
+                "median_random": float(distances.median()),
+                "shifted": shift,
+                "descent": descended,
+                "descent_percentile": percentile_of(descended, distances),
+                "random_output_distance": output_std * width**0.5,
+                "shifted_output_distance": shift_output,
+                "descent_output_distance": float(found.m_g[-1, i]),
+            }
+        )
+    return InvertibleStudy(invertible, pd.DataFrame(rows), pd.DataFrame(summary))

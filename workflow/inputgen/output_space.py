@@ -3,7 +3,8 @@ models' outputs on the same images compare."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -73,3 +74,32 @@ def compare(
             "agree": top_first == top_second,
         }
     )
+
+
+def pca_table(ratios: np.ndarray) -> pd.DataFrame:
+    """Each principal component's explained-variance ratio and the cumulative sum."""
+    ratios = np.asarray(ratios)
+    return pd.DataFrame(
+        {
+            "component": range(1, len(ratios) + 1),
+            "explained_variance_ratio": ratios.round(8),
+            "cumulative": ratios.cumsum().round(8),
+        }
+    )
+
+
+def compare_models(
+    outputs: Mapping[str, tuple[np.ndarray, Sequence[int]]], names: Sequence[str]
+) -> pd.DataFrame:
+    """:func:`compare` for every pair of models (name -> (output matrix, its classes)), in the
+    order given, led by the pair's names. All models must have rated the same classes."""
+    if len(outputs) < 2:
+        raise ValueError(f"compare needs at least two evaluators' outputs, got {list(outputs)}")
+    tables = []
+    for a, b in itertools.combinations(outputs, 2):
+        (first, classes), (second, other) = outputs[a], outputs[b]
+        if list(classes) != list(other):
+            raise ValueError(f"{a} and {b} rated different classes: {classes} vs {other}")
+        tables.append(compare(first, second, classes, names).assign(model_a=a, model_b=b))
+    table = pd.concat(tables, ignore_index=True)
+    return table[["model_a", "model_b", *table.columns[:-2]]]

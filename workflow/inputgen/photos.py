@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -223,6 +224,96 @@ def random_crops(
         crops[i] = TF.horizontal_flip(crop) if u[4] < 0.5 else crop
         sources[i] = source
     return crops.clamp_(0, 1), sources
+
+
+def resize(images: torch.Tensor, size: int) -> torch.Tensor:
+    """Square images to ``size`` (bilinear, antialiased), kept in [0, 1]."""
+    if images.shape[-1] == size and images.shape[-2] == size:
+        return images
+    return torch.nn.functional.interpolate(
+        images, size=(size, size), mode="bilinear", antialias=True, align_corners=False
+    ).clamp(0, 1)
+
+
+def select_photos(path: str | Path, names: Sequence[str]) -> torch.Tensor:
+    """The named photos of a photos file (the photos stage's), in that order."""
+    from inputgen import artifacts
+
+    tensors, metadata = artifacts.load_tensors(path)
+    missing = [n for n in names if n not in metadata["names"]]
+    if missing:
+        raise KeyError(f"photos {missing} are not in {path}; it has {metadata['names']}")
+    return tensors["images"][[metadata["names"].index(n) for n in names]]
+
+
+@dataclass
+class PhotoSets:
+    """The named photos and the natural set of random crops (what the photos stage writes)."""
+
+    names: list[str]  # the named photos: always the shipped ones
+    images: torch.Tensor  # (P, 3, size, size), each photo fit to the square
+    natural: dict[str, torch.Tensor]  # images, source (and labels, from an ImageFolder)
+    natural_metadata: dict  # names of the crops' sources (class_names, label_space)
+    files: list[Path] = field(default_factory=list)  # every photo file read
+
+
+def photo_sets(
+    size: int,
+    crops: int,
+    crop_scale: tuple[float, float],
+    seed: int,
+    names: Sequence[str] | None = None,
+    folder: str | None = None,
+) -> PhotoSets:
+    """The shipped photos ``names`` (all when None) fit to ``size``, and ``crops`` seeded
+    random crops of them, or of the images of the ImageFolder ``folder`` with its true labels.
+
+    The named photos (transfiguration, autoencoding, ...) are always the shipped ones; a folder
+    replaces only the source of the natural set (CKA, inversion). Its labels are ImageNet-1k
+    indices where the class directories are ImageNet WordNet ids or class names
+    (``label_space`` "imagenet"), else the folder's class indices (``label_space`` "folder").
+    """
+    names, originals = sample_photos(names)
+    files = [source_file(name) for name in names]
+    labels = None
+    metadata: dict = {}
+    if folder:
+        sources_names, sources_images, labels, class_names = image_folder(folder)
+        if not sources_names:
+            raise ValueError(f"no images found under {folder}")
+        files += [Path(folder) / name for name in sources_names]
+        mapped = imagenet_indices(class_names)
+        if mapped is not None:
+            labels = [mapped[label] for label in labels]
+        metadata = {
+            "class_names": class_names,  # the folder's classes, in folder order
+            "label_space": "imagenet" if mapped is not None else "folder",
+        }
+    else:
+        sources_names, sources_images = names, originals
+    images = torch.stack([fit_square(image, size) for image in originals])
+    generator = torch.Generator().manual_seed(seed)
+    crop_images, sources = random_crops(
+        sources_images, crops, size, tuple(map(float, crop_scale)), generator
+    )
+    natural = {"images": crop_images, "source": sources}
+    if labels is not None:  # the bundled photos have none: later stages use a model's top-1
+        natural["labels"] = torch.tensor(labels, dtype=torch.int64)[sources]
+    return PhotoSets(names, images, natural, {"names": sources_names, **metadata}, files)
+
+
+def contact_sheet(
+    sets: PhotoSets, folder: str | None = None, shown: int = 12
+) -> tuple[torch.Tensor, list[str], str]:
+    """The photos and the first ``shown`` crops: (images, captions, title) of the sheet."""
+    crops, sources = sets.natural["images"], sets.natural["source"]
+    sources_names = sets.natural_metadata["names"]
+    shown = min(len(crops), shown)
+    captions = sets.names + [f"crop {i} of {sources_names[int(sources[i])]}" for i in range(shown)]
+    title = f"{len(sets.names)} photos and the first {shown} of {len(crops)} random crops" + (
+        f" of {len(sources_names)} images in {folder}" if folder else ""
+    )
+    return torch.cat([sets.images, crops[:shown]]), captions, title
 
 
 # The 1000 ImageNet-1k WordNet ids without their leading "n", sorted, which is the class index

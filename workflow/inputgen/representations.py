@@ -7,34 +7,40 @@ is labelled by what the model then sees. Both run all classes of a model in one 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import networkx as nx
 import pandas as pd
 import torch
 
-from inputgen.models import ZooModel, capture
+from inputgen.config import schema_defaults
+from inputgen.models import ZooModel, activations
 from inputgen.objectives import FeatureMean, InputL1, LogitMinimum, LogitTarget, Term
-from inputgen.optimize import Result, build_priors, optimize, scaled_random_init
+from inputgen.optimize import Descent, Result, optimize, scaled_random_init
 from inputgen.parameterisations import Parameterisation
+
+_DEFAULTS = schema_defaults("generation")
 
 
 @dataclass(frozen=True)
 class GenerationSettings:
-    """The knobs of one generation run (every one is a Snakemake param)."""
+    """The knobs of one generation run (every one is a Snakemake param): the config's flat
+    ``generation`` dict. Its descent (steps, lr, lr_end, rule, priors, octaves) is ``descent``;
+    the rest says what is optimised and toward what."""
 
-    steps: int = 64
-    lr: float = 0.01
-    lr_end: float | None = None
-    rule: str = "sign"
-    constant: float = 30.0
-    l1: float = 0.0
-    priors: Mapping[str, Mapping | None] = field(default_factory=dict)
-    octaves: Sequence[float] = (1.0,)
-    init_spread: float = 1 / 25
-    parameterisation: str = "pixels"
-    decorrelate: bool = False
+    # Defaults: the config schema's (generation), read once, never retyped here.
+    steps: int = _DEFAULTS["steps"]
+    lr: float = _DEFAULTS["lr"]
+    lr_end: float | None = _DEFAULTS["lr_end"]
+    rule: str = _DEFAULTS["rule"]
+    constant: float = float(_DEFAULTS["constant"])
+    l1: float = _DEFAULTS["l1"]
+    priors: Mapping[str, Mapping | None] = field(default_factory=lambda: dict(_DEFAULTS["priors"]))
+    octaves: Sequence[float] = tuple(_DEFAULTS["octaves"])
+    init_spread: float = _DEFAULTS["init_spread"]
+    parameterisation: str = _DEFAULTS["parameterisation"]
+    decorrelate: bool = _DEFAULTS["decorrelate"]
 
     @classmethod
     def from_dict(cls, values: Mapping) -> GenerationSettings:
@@ -42,6 +48,18 @@ class GenerationSettings:
         if unknown:
             raise ValueError(f"unknown generation settings {unknown}")
         return cls(**values)
+
+    @property
+    def descent(self) -> Descent:
+        """The descent these settings describe (generation uses no momentum)."""
+        return Descent(
+            steps=self.steps,
+            lr=self.lr,
+            lr_end=self.lr_end,
+            rule=self.rule,
+            priors=self.priors,
+            octaves=tuple(self.octaves),
+        )
 
 
 def run(
@@ -66,12 +84,7 @@ def run(
         models,
         objective,
         init.to(device),
-        steps=settings.steps,
-        lr=settings.lr,
-        lr_end=settings.lr_end,
-        rule=settings.rule,
-        priors=build_priors(settings.priors),
-        octaves=tuple(settings.octaves),
+        settings.descent,
         ids=ids,
         seed=seed,
         frames=frames,
@@ -132,12 +145,10 @@ def head_logits(
     zoo: ZooModel, images: torch.Tensor, layer: str, head: str, batch_size: int
 ) -> torch.Tensor:
     """The auxiliary head's logits on images, ``batch_size`` at a time, on the CPU."""
-    device = zoo.preprocess.mean.device
     module = zoo.model.get_submodule(head)
     outputs = []
-    for chunk in torch.split(images, batch_size):
-        with capture(zoo.model, [layer]) as taps:
-            zoo.logits(chunk.to(device))
+    for taps in activations(zoo, images, [layer], batch_size):
+        # the head is no layer of the model's forward pass (eval skips it): run on the tapped layer
         outputs.append(module(taps[layer]).float().cpu())
     return torch.cat(outputs)
 
@@ -309,3 +320,213 @@ def pair_table(
         table[f"{label}_target_prob"] = [round(v, 4) for v in chosen.tolist()]
         table[f"{label}_recognised"] = (top1 == target).int().tolist()
     return table
+
+
+# ------------------------------------------------------------------- classes and other models
+def check_classes(classes: Sequence[int]) -> None:
+    """ImageNet class indices, 0..999."""
+    bad = [c for c in classes if not 0 <= c < 1000]
+    if bad:
+        raise ValueError(f"class indices must be in 0..999, got {bad}")
+
+
+def batches(values: Sequence[int], size: int) -> list[list[int]]:
+    """``values`` in consecutive runs of ``size`` (every element is seeded by its id, so how
+    they are batched changes nothing)."""
+    values = list(values)
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
+def generate_in_batches(
+    generate: Callable[..., Result],
+    zoo: ZooModel,
+    classes: Sequence[int],
+    settings: GenerationSettings,
+    seed: int,
+    batch_size: int,
+) -> dict[str, torch.Tensor]:
+    """``generate`` (class_representations or opposites) over the classes, ``batch_size`` at a
+    time: the images, the classes, and each step's loss and class logit (steps x classes)."""
+    results = [generate(zoo, batch, settings, seed) for batch in batches(classes, batch_size)]
+    return {
+        "images": torch.cat([r.images for r in results]),
+        "classes": torch.tensor(list(classes), dtype=torch.int64),
+        "loss": torch.cat([r.history["loss"] for r in results], dim=1),
+        "logit": torch.cat([r.history["logit:model"] for r in results], dim=1),
+    }
+
+
+def seen_by_others(
+    generator: str,
+    specs: Mapping[str, Mapping],
+    images: torch.Tensor,
+    classes: Sequence[int],
+    batch_size: int,
+    load: Callable[[Mapping], ZooModel],
+    probabilities: bool = False,
+) -> tuple[dict, dict]:
+    """How every model other than ``generator`` (name -> spec) sees the images: ``recognition``
+    against ``classes`` and, with ``probabilities``, its softmax over the 1000 classes. One
+    model is loaded at a time, by ``load`` (a stage's ``job.load_model``, which records its
+    weights)."""
+    for name in ("self", generator):  # "self" names the generator's columns
+        if name in specs:
+            raise ValueError(f"the other models (evaluators) may not include {name!r}")
+    seen, probs = {}, {}
+    for name, spec in specs.items():
+        zoo = load(spec)
+        seen[name] = recognition(zoo, images, classes, batch_size)
+        if probabilities:
+            probs[name] = zoo.batched_logits(images, batch_size).softmax(dim=1)
+        del zoo
+    return seen, probs
+
+
+# ---------------------------------------------------------------------- per-class tables
+def representation_summary(
+    generator: pd.DataFrame,
+    others: Mapping[str, pd.DataFrame],
+    names: Sequence[str],
+    images: torch.Tensor,
+) -> pd.DataFrame:
+    """``summary_table`` with each image's statistics (rounded): whether each picture is an
+    image or a perturbation of grey (photos: a pixel deviation of ~0.2, a slope of ~-2)."""
+    from inputgen.image_stats import image_statistics
+
+    return summary_table(generator, others, names).join(image_statistics(images).round(4))
+
+
+def starts_table(
+    elements: Sequence[tuple[int, int]], seen: pd.DataFrame, names: Sequence[str]
+) -> pd.DataFrame:
+    """Per random start (``elements``: (class, start), as ``random_starts`` returns them):
+    what the model sees (``seen``: ``recognition`` against the classes)."""
+    targets = [c for c, _ in elements]
+    return pd.DataFrame(
+        {
+            "class": targets,
+            "name": [names[c] for c in targets],
+            "start": [k for _, k in elements],
+            "top1_name": [names[c] for c in seen["top1"]],
+            "top1_prob": seen["top1_prob"].round(4),
+            "self_top1": (seen["top1"] == seen["class"]).astype(int),
+        }
+    )
+
+
+def auxiliary_table(
+    classes: Sequence[int], head: torch.Tensor, main: pd.DataFrame, names: Sequence[str]
+) -> pd.DataFrame:
+    """Per class: the auxiliary head's logit for it and its top-1 (``head``: the head's logits,
+    classes x 1000), and what the main output sees (``main``: ``recognition``)."""
+    index = torch.tensor(list(classes))[:, None]
+    return pd.DataFrame(
+        {
+            "class": list(classes),
+            "name": [names[c] for c in classes],
+            "head_logit": head.gather(1, index)[:, 0].round(decimals=4).tolist(),
+            "head_top1_name": [names[c] for c in head.argmax(dim=1).tolist()],
+            "head_self_top1": (head.argmax(dim=1) == index[:, 0]).int().tolist(),
+            "main_top1_name": [names[c] for c in main["top1"]],
+            "main_top1_prob": main["top1_prob"].round(4),
+            "main_self_top1": (main["top1"] == main["class"]).astype(int),
+        }
+    )
+
+
+def features_table(
+    layer: str,
+    channels: Sequence[int],
+    means: torch.Tensor,
+    top1: Sequence[int],
+    names: Sequence[str],
+) -> pd.DataFrame:
+    """Per channel: its mean activation at the first and the last step (``means``: steps x
+    channels) and the model's top-1 on the image that maximises it."""
+    return pd.DataFrame(
+        {
+            "layer": layer,
+            "channel": list(channels),
+            "mean_activation_start": means[0].round(decimals=4).tolist(),
+            "mean_activation_end": means[-1].round(decimals=4).tolist(),
+            "top1_name": [names[c] for c in top1],
+        }
+    )
+
+
+def pair_combination(
+    first: torch.Tensor, second: torch.Tensor, operation: str, weights: Sequence[float]
+) -> torch.Tensor:
+    """The pair's own logits: ``d O1 + e O2`` for ``+``, ``d O1 - e O2`` for ``-``."""
+    if operation not in ("+", "-"):
+        raise ValueError(f"operation must be + or -, got {operation!r}")
+    d, e = weights
+    sign = 1 if operation == "+" else -1
+    return d * first + sign * e * second
+
+
+# ------------------------------------------------------------------------------- opposites
+def second_opposites(
+    zoo: ZooModel,
+    table: pd.DataFrame,
+    settings: GenerationSettings,
+    seed: int,
+    batch_size: int,
+) -> dict[int, int]:
+    """The opposites of the opposites that were not targets themselves (seeded by class, so
+    exactly what a run targeting them would make): commutativity then covers every target."""
+    second = sorted(set(table["opposite"]) - set(table["class"]))
+    extra = {}
+    for batch in batches(second, batch_size):
+        result = opposites(zoo, batch, settings, seed)
+        seen = zoo.batched_logits(result.images, batch_size).argmax(dim=1).tolist()
+        extra.update(zip(batch, seen, strict=True))
+    return extra
+
+
+def opposites_of_opposites(table: pd.DataFrame, extra: Mapping[int, int]) -> list[int]:
+    """Per target class: the opposite of its opposite (a target's own opposite from the table,
+    another's from ``extra``)."""
+    mapping = {**extra, **dict(zip(table["class"], table["opposite"], strict=True))}
+    return [mapping[o] for o in table["opposite"]]
+
+
+def commutativity_table(table: pd.DataFrame, extra: Mapping[int, int]) -> pd.DataFrame:
+    """One row: how often the opposite's opposite is the class again, and over how many."""
+    rate, count = commutativity(table, extra)
+    return pd.DataFrame({"rate": [rate], "classes": [count]})
+
+
+def opposites_study(
+    zoo: ZooModel,
+    images: torch.Tensor,
+    classes: Sequence[int],
+    settings: GenerationSettings,
+    seed: int,
+    batch_size: int,
+    representations: torch.Tensor | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The opposites table of the minimised images (``images``, one per class) and its
+    commutativity. With the class representations (one per class, in order) it adds the naive
+    opposite: the argmin of the model's output on the class's own image."""
+    seen = recognition(zoo, images, classes, batch_size)
+    table = opposite_table(seen, torch.tensor(seen["target_logit"].values), zoo.class_names)
+    extra = second_opposites(zoo, table, settings, seed, batch_size)
+    table["opposite_of_opposite"] = opposites_of_opposites(table, extra)
+    commutes = commutativity_table(table, extra)
+    if representations is not None:
+        lowest = zoo.batched_logits(representations, batch_size).argmin(dim=1).tolist()
+        table["naive_opposite"] = lowest
+        table["naive_opposite_name"] = [zoo.class_names[c] for c in lowest]
+    return table, commutes
+
+
+def rated_opposites(
+    table: pd.DataFrame, others: Mapping[str, pd.DataFrame], names: Sequence[str]
+) -> pd.DataFrame:
+    """The opposites table with how every other model sees each opposite image, and whether
+    it agrees with the generator's opposite."""
+    from inputgen.arithmetic import agreement_columns  # arithmetic imports this module
+
+    agreement = agreement_columns(table["opposite"].tolist(), others, names)
+    return pd.concat([table, agreement], axis=1)

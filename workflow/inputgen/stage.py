@@ -163,7 +163,7 @@ def settings_json(name: str, values: Mapping) -> str:
     return json.dumps(settings_dict(settings_from(stage.settings, values, name)), sort_keys=True)
 
 
-def pick(name: str, *sections: Mapping | None, **values) -> dict:
+def pick(name: str, /, *sections: Mapping | None, **values) -> dict:
     """The keys of config ``sections`` that the stage's settings have (later wins), then
     ``values``: a section's other keys belong to its rules (model lists, study names)."""
     fields = {f.name for f in dataclasses.fields(STAGES[name].settings)}

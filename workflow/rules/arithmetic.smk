@@ -1,22 +1,22 @@
 # Two-model objectives, transfiguration, interpolation, vector addition, embeddings.
 
 
-rule pair:
+use rule model_stage as pair with:
     output:
         images="results/pairs/{first}{op}{second}/images.safetensors",
-        table=report(
+        table=reported(
             "results/pairs/{first}{op}{second}/pairs.tsv",
-            caption="../report/pairs_table.rst",
-            category="Two-model objectives",
-            subcategory="{first}{op}{second}",
-            labels={"figure": "table", "model": "{first}{op}{second}"},
+            "pairs_table",
+            "Two-model objectives",
+            "table",
+            model="{first}{op}{second}",
         ),
-        grid=report(
+        grid=reported(
             "results/pairs/{first}{op}{second}/grid.png",
-            caption="../report/pairs.rst",
-            category="Two-model objectives",
-            subcategory="{first}{op}{second}",
-            labels={"figure": "class images", "model": "{first}{op}{second}"},
+            "pairs",
+            "Two-model objectives",
+            "class images",
+            model="{first}{op}{second}",
         ),
     log:
         "results/logs/pairs/{first}{op}{second}.log",
@@ -26,259 +26,203 @@ rule pair:
         first="[A-Za-z][A-Za-z0-9_]*",
         second="[A-Za-z][A-Za-z0-9_]*",
         op="[+-]",
-    conda:
-        ENV
-    threads: 4
     resources:
-        **job_resources("pair"),
-        gpu=1,
-        device=RUNTIME["device"],
-        batch_size=RUNTIME["batch_size"],
+        **gpu_job("pair"),
     params:
-        code=study_code("generation"),
-        first=lambda wildcards: spec_of(wildcards.first),
-        second=lambda wildcards: spec_of(wildcards.second),
-        weights=" ".join(map(str, (config["pairs"] or {}).get("weights", []))),
-        classes=" ".join(map(str, (config["pairs"] or {}).get("classes", []))),
-        settings=GENERATION,
-        seed=config["seed"],
-    shell:
-        "python -m inputgen pair --first-name {wildcards.first} --first {params.first:q}"
-        " --second-name {wildcards.second} --second {params.second:q}"
-        " --operation '{wildcards.op}' --weights {params.weights} --classes {params.classes}"
-        " --settings {params.settings:q} --seed {params.seed}"
-        " --images {output.images} --table {output.table} --grid {output.grid}"
-        " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
-        " 2> {log}"
+        **stage_params(
+            "pair",
+            lambda wildcards: pick(
+                "pair",
+                config["pairs"],
+                first_name=wildcards.first,
+                first=job_spec(wildcards.first),
+                second_name=wildcards.second,
+                second=job_spec(wildcards.second),
+                operation=wildcards.op,
+                settings=config["generation"],
+                seed=config["seed"],
+            ),
+        ),
 
 
-rule transfigure:
+use rule model_stage as transfigure with:
     input:
         photos="results/data/photos.safetensors",
         weights=weights_file,
         evaluator_weights=evaluator_weights,
     output:
-        tensors="results/transfiguration/{model}/transfiguration.safetensors",
-        table=report(
+        out="results/transfiguration/{model}/transfiguration.safetensors",
+        table=reported(
             "results/transfiguration/{model}/transfiguration.tsv",
-            caption="../report/transfiguration_table.rst",
-            category="Transfiguration and arithmetic",
-            subcategory="{model}",
-            labels={"figure": "transfiguration: table", "model": "{model}"},
+            "transfiguration_table",
+            "Transfiguration and arithmetic",
+            "transfiguration: table",
         ),
-        figure=report(
+        figure=reported(
             "results/transfiguration/{model}/frames.png",
-            caption="../report/transfiguration.rst",
-            category="Transfiguration and arithmetic",
-            subcategory="{model}",
-            labels={"figure": "transfiguration: frames", "model": "{model}"},
+            "transfiguration",
+            "Transfiguration and arithmetic",
+            "transfiguration: frames",
         ),
         trajectory_table="results/transfiguration/{model}/trajectory.tsv",
-        trajectory=report(
+        trajectory=reported(
             "results/transfiguration/{model}/trajectory.png",
-            caption="../report/transfiguration_trajectory.rst",
-            category="Transfiguration and arithmetic",
-            subcategory="{model}",
-            labels={"figure": "transfiguration: logits", "model": "{model}"},
+            "transfiguration_trajectory",
+            "Transfiguration and arithmetic",
+            "transfiguration: logits",
         ),
-        transfer=report(
+        transfer=reported(
             "results/transfiguration/{model}/transfer.tsv",
-            caption="../report/transfiguration_transfer.rst",
-            category="Transfiguration and arithmetic",
-            subcategory="{model}",
-            labels={"figure": "transfiguration: transfer table", "model": "{model}"},
+            "transfiguration_transfer",
+            "Transfiguration and arithmetic",
+            "transfiguration: transfer table",
         ),
     log:
         "results/logs/transfiguration/{model}.log",
     benchmark:
         "results/benchmarks/transfigure/{model}.tsv"
-    conda:
-        ENV
-    threads: 4
     resources:
-        **job_resources("transfigure"),
-        gpu=1,
-        device=RUNTIME["device"],
-        batch_size=RUNTIME["batch_size"],
+        **gpu_job("transfigure"),
     params:
-        code=study_code("arithmetic"),
-        model=model_spec,
-        photos=" ".join((config["transfiguration"] or {}).get("photos", [])),
-        targets=" ".join(map(str, (config["transfiguration"] or {}).get("targets", []))),
-        frames=(config["transfiguration"] or {}).get("frames"),
-        evaluators=evaluators,
-        settings=GENERATION,
-        seed=config["seed"],
-    shell:
-        "python -m inputgen transfigure --name {wildcards.model} --model {params.model:q}"
-        " --photos {input.photos} --photo-names {params.photos} --targets {params.targets}"
-        " --frames {params.frames} --settings {params.settings:q} --seed {params.seed}"
-        " --out {output.tensors} --table {output.table} --figure {output.figure}"
-        " --trajectory-table {output.trajectory_table} --trajectory {output.trajectory}"
-        " --transfer {output.transfer} --evaluators {params.evaluators:q}"
-        " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
-        " 2> {log}"
+        **stage_params(
+            "transfigure",
+            lambda wildcards: pick(
+                "transfigure",
+                config["transfiguration"],
+                name=wildcards.model,
+                model=job_spec(wildcards.model),
+                settings=config["generation"],
+                photo_names=config["transfiguration"]["photos"],
+                evaluators=evaluator_specs(wildcards.model),
+                seed=config["seed"],
+            ),
+        ),
 
 
-rule interpolate:
+# The photos file is an input only when the config starts from a photo; the photo's name is a
+# setting (a param that is a function of the input would rerun nothing when it changes).
+use rule model_stage as interpolate with:
     input:
-        photos="results/data/photos.safetensors",
+        photos=(
+            "results/data/photos.safetensors"
+            if (config["interpolation"] or {}).get("photo")
+            else []
+        ),
         weights=weights_file,
         evaluator_weights=evaluator_weights,
     output:
-        tensors="results/interpolation/{model}/frames.safetensors",
-        table=report(
+        out="results/interpolation/{model}/frames.safetensors",
+        table=reported(
             "results/interpolation/{model}/interpolation.tsv",
-            caption="../report/interpolation.rst",
-            category="Transfiguration and arithmetic",
-            subcategory="{model}",
-            labels={"figure": "interpolation: table", "model": "{model}"},
+            "interpolation",
+            "Transfiguration and arithmetic",
+            "interpolation: table",
         ),
-        figure=report(
+        figure=reported(
             "results/interpolation/{model}/frames.png",
-            caption="../report/interpolation.rst",
-            category="Transfiguration and arithmetic",
-            subcategory="{model}",
-            labels={"figure": "interpolation: frames", "model": "{model}"},
+            "interpolation",
+            "Transfiguration and arithmetic",
+            "interpolation: frames",
         ),
-        gif=report(
+        gif=reported(
             "results/interpolation/{model}/interpolation.gif",
-            caption="../report/interpolation.rst",
-            category="Transfiguration and arithmetic",
-            subcategory="{model}",
-            labels={"figure": "interpolation: GIF", "model": "{model}"},
+            "interpolation",
+            "Transfiguration and arithmetic",
+            "interpolation: GIF",
         ),
-        probabilities=report(
+        probabilities=reported(
             "results/interpolation/{model}/probabilities.png",
-            caption="../report/interpolation_probabilities.rst",
-            category="Transfiguration and arithmetic",
-            subcategory="{model}",
-            labels={"figure": "interpolation: probabilities", "model": "{model}"},
+            "interpolation_probabilities",
+            "Transfiguration and arithmetic",
+            "interpolation: probabilities",
         ),
-        transfer=report(
+        transfer=reported(
             "results/interpolation/{model}/transfer.tsv",
-            caption="../report/interpolation_probabilities.rst",
-            category="Transfiguration and arithmetic",
-            subcategory="{model}",
-            labels={"figure": "interpolation: transfer table", "model": "{model}"},
+            "interpolation_probabilities",
+            "Transfiguration and arithmetic",
+            "interpolation: transfer table",
         ),
     log:
         "results/logs/interpolation/{model}.log",
     benchmark:
         "results/benchmarks/interpolate/{model}.tsv"
-    conda:
-        ENV
-    threads: 4
     resources:
-        **job_resources("interpolate"),
-        gpu=1,
-        device=RUNTIME["device"],
-        batch_size=RUNTIME["batch_size"],
+        **gpu_job("interpolate"),
     params:
-        code=study_code("arithmetic"),
-        model=model_spec,
-        # With their flags, so that swapping start and end reruns (see rule add).
-        start=f"--start {(config['interpolation'] or {}).get('start')}",
-        end=f"--end {(config['interpolation'] or {}).get('end')}",
-        frames=(config["interpolation"] or {}).get("frames"),
-        photo=interpolation_photo_args(),
-        evaluators=evaluators,
-        settings=GENERATION,
-        seed=config["seed"],
-    shell:
-        "python -m inputgen interpolate --name {wildcards.model} --model {params.model:q}"
-        " {params.start} {params.end} --frames {params.frames} {params.photo}"
-        " --settings {params.settings:q} --seed {params.seed}"
-        " --out {output.tensors} --table {output.table} --figure {output.figure}"
-        " --gif {output.gif} --probabilities {output.probabilities}"
-        " --transfer {output.transfer} --evaluators {params.evaluators:q}"
-        " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
-        " 2> {log}"
+        **stage_params(
+            "interpolate",
+            lambda wildcards: pick(
+                "interpolate",
+                config["interpolation"],
+                name=wildcards.model,
+                model=job_spec(wildcards.model),
+                settings=config["generation"],
+                evaluators=evaluator_specs(wildcards.model),
+                seed=config["seed"],
+            ),
+        ),
 
 
-rule add:
+use rule model_stage as add with:
     input:
         weights=weights_file,
         evaluator_weights=evaluator_weights,
     output:
-        tensors="results/addition/{model}/addition.safetensors",
-        table=report(
+        out="results/addition/{model}/addition.safetensors",
+        table=reported(
             "results/addition/{model}/addition.tsv",
-            caption="../report/addition.rst",
-            category="Transfiguration and arithmetic",
-            subcategory="{model}",
-            labels={"figure": "addition: table", "model": "{model}"},
+            "addition",
+            "Transfiguration and arithmetic",
+            "addition: table",
         ),
-        figure=report(
+        figure=reported(
             "results/addition/{model}/grid.png",
-            caption="../report/addition.rst",
-            category="Transfiguration and arithmetic",
-            subcategory="{model}",
-            labels={"figure": "addition: images", "model": "{model}"},
+            "addition",
+            "Transfiguration and arithmetic",
+            "addition: images",
         ),
     log:
         "results/logs/addition/{model}.log",
     benchmark:
         "results/benchmarks/add/{model}.tsv"
-    conda:
-        ENV
-    threads: 4
     resources:
-        **job_resources("add"),
-        gpu=1,
-        device=RUNTIME["device"],
-        batch_size=RUNTIME["batch_size"],
+        **gpu_job("add"),
     params:
-        code=study_code("arithmetic"),
-        model=model_spec,
-        # Each value carries its flag: Snakemake compares a job's params as a sorted list of
-        # values without names, so swapping the two classes would otherwise rerun nothing.
-        firsts="--firsts "
-        + " ".join(str(p[0]) for p in (config["addition"] or {}).get("pairs", [])),
-        seconds="--seconds "
-        + " ".join(str(p[1]) for p in (config["addition"] or {}).get("pairs", [])),
-        evaluators=evaluators,
-        settings=GENERATION,
-        seed=config["seed"],
-    shell:
-        "python -m inputgen add --name {wildcards.model} --model {params.model:q}"
-        " {params.firsts} {params.seconds}"
-        " --evaluators {params.evaluators:q}"
-        " --settings {params.settings:q} --seed {params.seed}"
-        " --out {output.tensors} --table {output.table} --figure {output.figure}"
-        " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
-        " 2> {log}"
+        **stage_params(
+            "add",
+            lambda wildcards: pick(
+                "add",
+                config["addition"],
+                name=wildcards.model,
+                model=job_spec(wildcards.model),
+                settings=config["generation"],
+                evaluators=evaluator_specs(wildcards.model),
+                seed=config["seed"],
+            ),
+        ),
 
 
-rule embed:
+use rule model_stage as embed with:
     input:
         representations="results/representations/{model}/images.safetensors",
         weights=weights_file,
     output:
         table="results/embedding/{model}/embedding.tsv",
-        figure=report(
+        figure=reported(
             "results/embedding/{model}/embedding.png",
-            caption="../report/embedding.rst",
-            category="Class representations",
-            subcategory="{model}",
-            labels={"figure": "two-feature embedding", "model": "{model}"},
+            "embedding",
+            "Class representations",
+            "two-feature embedding",
         ),
     log:
         "results/logs/embedding/{model}.log",
-    conda:
-        ENV
-    threads: 4
-    resources:
-        device=RUNTIME["device"],
-        batch_size=RUNTIME["batch_size"],
     params:
-        code=study_code("arithmetic"),
-        model=model_spec,
-        layer=(config["embedding"] or {}).get("layer"),
-        features=" ".join(map(str, (config["embedding"] or {}).get("features", []))),
-    shell:
-        "python -m inputgen embed --name {wildcards.model} --model {params.model:q}"
-        " --representations {input.representations} --layer {params.layer}"
-        " --features {params.features} --table {output.table} --figure {output.figure}"
-        " --device {resources.device} --batch-size {resources.batch_size} --threads {threads}"
-        " 2> {log}"
+        **stage_params(
+            "embed",
+            lambda wildcards: pick(
+                "embed",
+                config["embedding"],
+                name=wildcards.model,
+                model=job_spec(wildcards.model),
+            ),
+        ),

@@ -106,28 +106,12 @@ use rule stage as model_stage with:
 WEIGHTS_OVERRIDE = config["weights_override"]
 
 
-def study_code(cli_module):
-    """Digest of the code a job runs (its CLI module and what that imports). A param, so
-    editing a study's library code reruns its jobs; the stage records the same digest.
-    """
-    return code_digest(f"inputgen.cli.{cli_module}")
-
-
 def job_spec(name):
     """The resolved spec a job gets."""
     spec = dict(MODELS[name])
     if WEIGHTS_OVERRIDE:
         spec["weights"] = WEIGHTS_OVERRIDE
     return resolve_spec(spec)
-
-
-def spec_of(name):
-    """The resolved spec as JSON: a param, so any change to it reruns what used the model."""
-    return json.dumps(job_spec(name), sort_keys=True)
-
-
-def model_spec(wildcards):
-    return spec_of(wildcards.model)
 
 
 def weights_of(name):
@@ -140,13 +124,6 @@ def weights_of(name):
 
 def weights_file(wildcards):
     return weights_of(wildcards.model)
-
-
-def photo_source_args():
-    photos = config["photos"]
-    if photos["folder"]:
-        return f"--folder '{photos['folder']}'"
-    return f"--names {' '.join(photos['names'])}" if photos["names"] else ""
 
 
 # Jobs run `python -m inputgen` from this source tree, with the Python of the environment this
@@ -165,18 +142,12 @@ os.environ.update(
 REPRESENT_MODELS = config["representations"]["models"] or PRETRAINED
 OPPOSITE_MODELS = config["opposites"]["models"] or PRETRAINED
 OPPOSITE_CLASSES = config["opposites"]["classes"] or config["classes"]
-GENERATION = json.dumps(config["generation"], sort_keys=True)
 
 
 def chunks(classes):
     """Split a class list into the configured chunk size: one job per chunk (scatter)."""
     size = config["representations"]["chunk_size"]
     return [classes[i : i + size] for i in range(0, len(classes), size)]
-
-
-def chunk_classes(classes):
-    """Params function: the classes of the job's {chunk} wildcard."""
-    return lambda wildcards: " ".join(map(str, chunks(classes)[int(wildcards.chunk)]))
 
 
 def chunk_files(pattern, classes):
@@ -186,10 +157,9 @@ def chunk_files(pattern, classes):
     )
 
 
-def evaluators(wildcards):
-    """Every other pretrained model, as JSON specs: they rate the generator's images."""
-    others = [name for name in PRETRAINED if name != wildcards.model]
-    return json.dumps({name: job_spec(name) for name in others}, sort_keys=True)
+def evaluator_specs(model):
+    """Every other pretrained model (name -> resolved spec): a stage's ``evaluators`` setting."""
+    return {name: job_spec(name) for name in PRETRAINED if name != model}
 
 
 def evaluator_weights(wildcards):
@@ -210,14 +180,6 @@ def study_outputs(section, *patterns):
     )
 
 
-def interpolation_photo_args():
-    """A plain string, not a function of the job's input: Snakemake's params trigger does not
-    compare params that are functions of input, so a changed photo would rerun nothing.
-    """
-    photo = (config["interpolation"] or {}).get("photo")
-    return f"--photos results/data/photos.safetensors --photo {photo}" if photo else ""
-
-
 STARTS = config["starts"] or {}
 AUXILIARY = config["auxiliary"] or {}
 FEATURES = config["features"] or {}
@@ -231,11 +193,6 @@ PAIR_DIRS = [
 ABLATION = config["ablation"] or {"configs": {}}
 
 
-def ablation_settings(wildcards):
-    merged = {**config["generation"], **ABLATION["configs"][wildcards.config]}
-    return json.dumps(merged, sort_keys=True)
-
-
 # Output space, vectorisation and merging (output_space.smk)
 OUTPUT_GENERATORS = config["outputs"]["generators"] or REPRESENT_MODELS
 OUTPUT_EVALUATORS = config["outputs"]["evaluators"] or PRETRAINED
@@ -247,17 +204,8 @@ wildcard_constraints:
     generator="|".join(MODELS),
 
 
-def graph_report(name, caption):
-    return report(
-        f"{GRAPH_DIR}/{name}",
-        caption=f"../report/{caption}.rst",
-        category="Output space",
-        subcategory="{generator} images, {model} outputs",
-        labels={
-            "figure": caption.replace("_", " "),
-            "model": "{generator} images, {model} outputs",
-        },
-    )
+# The report's subcategory of a graph's results.
+GRAPH_PAIR = "{generator} images, {model} outputs"
 
 
 VECTORISATION = config["vectorisation"] or {}
@@ -279,15 +227,10 @@ INVERSION_MODELS = INVERSION["models"] or PRETRAINED
 CKA = config["cka"]
 CKA_MODELS = CKA["models"] or PRETRAINED
 LAYER_PAIR = CKA["layer_pair"] or {}
-CKA_IMAGES = f"--images {CKA['images']}" if CKA["images"] else ""
 
 
-def specs_of(names):
-    return json.dumps({name: job_spec(name) for name in names}, sort_keys=True)
-
-
-# Depth studies (source article 3). Optional keys of these nullable sections get their defaults
-# here (the schema cannot default inside a section that may be null).
+# Depth studies (source article 3): a section that is on has its optional keys filled by the
+# schema's defaults (inputgen.config.validate); an off (null) section is {} here.
 AUTOENCODING = config["autoencoding"] or {}
 AUTOENCODING_MODELS = AUTOENCODING.get("models", [])
 UNTRAINED = [name for name, spec in MODELS.items() if spec["weights"] == "random"]
@@ -304,14 +247,6 @@ FULLY_CONNECTED = config["fully_connected"] or {}
 FC_STUDIES = FULLY_CONNECTED.get("studies", {})
 CONDITIONING = config["conditioning"]
 INVERTIBLE = config["invertible"] or {}
-
-
-def descent_args(section):
-    """The step-size arguments every depth study shares."""
-    lr_end = section.get("lr_end")
-    return f"--lr {section['lr']} --momentum {section.get('momentum', 0.0)}" + (
-        f" --lr-end {lr_end}" if lr_end is not None else ""
-    )
 
 
 MNIST = config["mnist"] or {}

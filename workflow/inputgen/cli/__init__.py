@@ -1,6 +1,7 @@
-"""The ``inputgen`` command line: one sub-command per workflow stage, generated from the
-stage's declaration (:mod:`inputgen.stage`), plus the audit commands. It only parses and
-dispatches."""
+"""The inputgen command line: one sub-command per workflow stage, and the audit commands.
+
+A stage's sub-command is generated from its declaration (:mod:`inputgen.stage`); this layer
+only parses and dispatches."""
 
 from __future__ import annotations
 
@@ -9,18 +10,7 @@ import sys
 from importlib import metadata
 
 from inputgen import provenance, stages  # noqa: F401 (registers every stage)
-from inputgen.cli import (
-    arithmetic,
-    audit,
-    data,
-    depth,
-    findings,
-    generation,
-    output_space,
-    run_summary,
-    similarity,
-    vectorisation,
-)
+from inputgen.cli import audit
 from inputgen.stage import STAGES, add_parser, execute
 
 
@@ -38,20 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--version", action="version", version=f"inputgen {version()}", help="print the version"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="STAGE")
-    legacy = (
-        data,
-        generation,
-        arithmetic,
-        output_space,
-        vectorisation,
-        similarity,
-        depth,
-        audit,
-        findings,
-        run_summary,
-    )
-    for module in legacy:
-        module.register(commands)
+    audit.register(commands)
     for stage in STAGES.values():
         add_parser(commands, stage)
     return parser

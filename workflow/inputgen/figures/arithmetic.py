@@ -7,9 +7,10 @@ from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import pandas as pd
+import torch
 
 from inputgen.arithmetic import interpolation_prefix
-from inputgen.figures.images import legend_label
+from inputgen.figures.images import image_grid, legend_label
 
 
 def labelled_scatter(
@@ -90,3 +91,72 @@ def interpolation_figure(
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     figure.tight_layout()
     return figure
+
+
+def transfiguration_frames(
+    starts: torch.Tensor, frames: torch.Tensor, labels: Sequence[str], generator: str
+) -> plt.Figure:
+    """One row per element: where it starts (``starts``, (E,3,H,W)), then its kept frames
+    (``frames``, (F,E,3,H,W)); ``labels`` name the elements."""
+    count = frames.shape[0]
+    rows, captions = [], []
+    for i, label in enumerate(labels):
+        rows += [starts[i], *frames[:, i]]
+        captions += [label] + [f"frame {k + 1}" for k in range(count)]
+    return image_grid(
+        torch.stack(rows),
+        captions,
+        columns=count + 1,
+        title=f"{generator}: transfiguration of photos (left) over the steps",
+    )
+
+
+def interpolation_frames(
+    frames: torch.Tensor,
+    seen_names: Sequence[str],
+    generator: str,
+    start: str,
+    end: str,
+    photo: str | None,
+) -> plt.Figure:
+    """The frames in order, each captioned with what the generator sees (``seen_names``)."""
+    count = len(frames)
+    captions = [f"{k}/{count}: {name[:18]}" for k, name in enumerate(seen_names, start=1)]
+    origin = f"from the photo {photo!r}" if photo else "from noise"
+    title = f"{generator}: {start} -> {end} {origin} (caption: what it sees)"
+    return image_grid(frames, captions, columns=min(count, 8), title=title)
+
+
+def addition_grid(images: torch.Tensor, table: pd.DataFrame, generator: str) -> plt.Figure:
+    """The added images, each captioned with its two classes and their probabilities."""
+    captions = [
+        f"{a[:16]} + {b[:16]}\n{p:.0%} / {q:.0%}"
+        for a, b, p, q in zip(
+            table["first_name"],
+            table["second_name"],
+            table["first_prob"],
+            table["second_prob"],
+            strict=True,
+        )
+    ]
+    return image_grid(
+        images,
+        captions,
+        columns=6,
+        title=f"{generator}: vector addition (caption: the two classes' probabilities)",
+    )
+
+
+def embedding_figure(
+    means: torch.Tensor, labels: Sequence[str], layer: str, features: Sequence[int], generator: str
+) -> plt.Figure:
+    """The class images placed by two feature maps' mean activations (``means``: (N, 2), one
+    row per image, ``labels`` its class name)."""
+    return labelled_scatter(
+        means[:, 0].numpy(),
+        means[:, 1].numpy(),
+        list(labels),
+        xlabel=f"{layer} feature {features[0]} (mean activation)",
+        ylabel=f"{layer} feature {features[1]} (mean activation)",
+        title=f"{generator}: class representations embedded by two feature maps",
+    )

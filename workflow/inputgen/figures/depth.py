@@ -1,13 +1,16 @@
-"""Figures of the depth studies: autoencoding curves, fully connected nets, conditioning,
-exact inversion and random neighbours."""
+"""Figures of the depth studies: autoencoding curves and grids, fully connected nets,
+conditioning, exact inversion and random neighbours, MNIST training."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import torch
 
-from inputgen.figures.images import legend_label
+from inputgen.figures.images import image_grid, legend_label
 
 COLOURS = plt.get_cmap("viridis")
 
@@ -36,6 +39,33 @@ def autoencoding_curves(metrics: pd.DataFrame, *, title: str) -> plt.Figure:
     figure.suptitle(title, fontsize=11)
     figure.tight_layout()
     return figure
+
+
+def autoencoding_grid(summary: pd.DataFrame, images: Mapping[str, Mapping]) -> plt.Figure:
+    """One row per model (``images``' order: {model: {"target", "images"}}): the target, then
+    the input recovered from each layer, shallow to deep, captioned with ``summary``'s
+    (inputgen.autoencoding.summary_table) m_g / m_r and m_i; shorter rows padded with white."""
+    rows = {name: summary[summary["model"] == name] for name in images}
+    width = max(len(last) for last in rows.values())
+    cells, captions = [], []
+    for name, tensors in images.items():
+        last = rows[name]
+        kind = "trained" if bool(last["trained"].iloc[0]) else "untrained"
+        cells += [tensors["target"], *tensors["images"]]
+        captions += [f"{name} ({kind})\ntarget"] + [
+            f"{row.layer}\nm_g/m_r {row.m_g / row.m_r:.2f}, m_i {row.m_i:.1f}"
+            for row in last.itertuples()
+        ]
+        for _ in range(width - len(last)):  # keep one model per row
+            cells.append(torch.ones_like(tensors["target"]))
+            captions.append("")
+    return image_grid(
+        torch.stack(cells),
+        captions,
+        columns=width + 1,
+        title="Layer autoencoding: the target and what each layer's output determines "
+        "(shallow -> deep)",
+    )
 
 
 def fully_connected_figure(table: pd.DataFrame, *, title: str, reference: float) -> plt.Figure:
@@ -147,6 +177,35 @@ def neighbours_figure(
     return figure
 
 
+def invertible_figure(
+    invertible: pd.DataFrame,
+    neighbours: pd.DataFrame,
+    summary: pd.DataFrame,
+    *,
+    depth: int,
+    width: int,
+    output_std: float,
+    reference_std: float,
+    steps: int,
+) -> plt.Figure:
+    """:func:`neighbours_figure` of the first photo of the invertible-net study's tables
+    (inputgen.dense.invertible_study), with the median inversion error per precision."""
+    first = summary["photo"].iloc[0]
+    errors = (
+        invertible.groupby("dtype")["relative_error"].median().rename("median_relative_error")
+    ).reset_index()
+    random = neighbours[(neighbours["photo"] == first) & (neighbours["kind"] == "random")]
+    return neighbours_figure(
+        np.asarray(random["input_distance"]),
+        shifted=float(summary["shifted"].iloc[0]),
+        descent=float(summary["descent"].iloc[0]),
+        errors=errors,
+        note=f"{first}: {depth} square linear layers of {width}; O(a'') = O(a) + "
+        f"N(0, {output_std:g}^2), a' = a + N(0, {reference_std:g}^2), a_g after "
+        f"{steps} steps ({summary['descent_percentile'].iloc[0]:.1f}th percentile)",
+    )
+
+
 def training_figure(table: pd.DataFrame) -> plt.Figure:
     """Per layer, m_g / m_r and m_i (means over digits) against training steps, with the test
     accuracy: does training make a layer's representation of the input more accurate?"""
@@ -171,3 +230,25 @@ def training_figure(table: pd.DataFrame) -> plt.Figure:
     figure.suptitle("Layer autoencoding of MNIST test digits during training", fontsize=11)
     figure.tight_layout()
     return figure
+
+
+def training_grid(table: pd.DataFrame, images: torch.Tensor, layers: Sequence[str]) -> plt.Figure:
+    """Test digit 0 and the input recovered from each layer (columns) at each checkpoint (rows):
+    ``images`` (checkpoints, 1 + layers, 3, H, W) and the table's (inputgen.mnist) accuracy and
+    m_g / m_r (of digit 0)."""
+    first = table[table["digit"] == 0]
+    captions = []
+    for step, rows in first.groupby("step", sort=False):
+        captions.append(f"step {step}\ntest acc. {rows['test_accuracy'].iloc[0]:.3f}")
+        for layer in layers:
+            row = rows[rows["layer"] == layer].iloc[0]
+            # float32, as the descent's own m_g and m_r
+            ratio = np.float32(row["m_g"]) / np.float32(row["m_r"])
+            captions.append(f"{layer}\nm_g/m_r {ratio:.2f}")
+    return image_grid(
+        images.flatten(0, 1),
+        captions,
+        columns=len(layers) + 1,
+        title="Test digit 0 recovered from each layer (columns) at each checkpoint (rows)",
+        cell_inches=1.6,
+    )

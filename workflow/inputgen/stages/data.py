@@ -1,1 +1,77 @@
-"""Stages of this study (being moved here from inputgen.cli)."""
+"""Stages of the data: the natural photos and their classification."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from inputgen.stage import File, Job, knob, stage
+
+
+@dataclass(frozen=True)
+class Photos:
+    size: int = knob("square side in pixels", 224)
+    crops: int = knob("number of random crops", 512)
+    crop_scale: tuple[float, float] = knob("[low, high] area fraction of a crop", (0.25, 1.0))
+    seed: int = knob("seed of the random crops", 0)
+    names: list[str] | None = knob("a subset of the shipped photos (null: all)", None)
+    folder: str | None = knob(
+        "an ImageFolder tree whose labelled images feed the natural set instead of the "
+        "shipped photos (the named photos stay the shipped ones); null: the shipped photos",
+        None,
+    )
+
+
+@stage(
+    "photos",
+    Photos,
+    outputs={
+        "photos": File("photos .safetensors"),
+        "natural": File("random-crop dataset .safetensors"),
+        "figure": File("contact sheet .png"),
+    },
+)
+def photos(job: Job) -> None:
+    """Shipped (or ImageFolder) photos + seeded random crops."""
+    import inputgen.photos as study
+    from inputgen.figures import images as plots
+
+    s = job.settings
+    sets = study.photo_sets(s.size, s.crops, s.crop_scale, s.seed, s.names, s.folder)
+    for path in sets.files:  # the photo files read, by hash
+        job.run.add_input(path)
+    job.save_tensors("photos", {"images": sets.images}, {"names": sets.names})
+    job.save_tensors("natural", sets.natural, sets.natural_metadata)
+    images, captions, title = study.contact_sheet(sets, s.folder)
+    job.write_figure("figure", plots.image_grid(images, captions, title=title))
+
+
+@dataclass(frozen=True)
+class Classify:
+    name: str = knob("the model's name in the config")
+    model: dict = knob("the model's spec")
+    topk: int = knob("classes listed per photo", 5)
+
+
+@stage(
+    "classify",
+    Classify,
+    inputs={"photos": File("photos .safetensors")},
+    outputs={"table": File("top-k table .tsv"), "figure": File("top-3 per photo .png")},
+    models=True,
+)
+def classify(job: Job) -> None:
+    """Top-k classes of every photo under one model."""
+    from inputgen import artifacts
+    from inputgen import classify as study
+    from inputgen.figures import images as plots
+
+    s = job.settings
+    zoo = job.load_model(s.model)
+    tensors, metadata = artifacts.load_tensors(job.path("photos"))
+    table = study.top_k(zoo, tensors["images"], metadata["names"], s.topk, job.batch_size)
+    job.write_table("table", table)
+    shown = min(3, s.topk)
+    figure = plots.image_grid(
+        tensors["images"], study.captions(table, shown), title=f"{s.name}: top-{shown}"
+    )
+    job.write_figure("figure", figure)
