@@ -1,0 +1,117 @@
+"""A stage declared once: its settings dataclass and files give the command, the record and
+the rule's command line (inputgen.stage)."""
+
+from dataclasses import dataclass
+
+import pytest
+from conftest import run_stage
+from inputgen import artifacts, cli
+from inputgen.optimize import Descent
+from inputgen.stage import (
+    STAGES,
+    File,
+    command_line,
+    knob,
+    pick,
+    settings_from,
+    settings_json,
+)
+
+
+@dataclass(frozen=True)
+class Toy:
+    width: int = knob("a width")
+    scale: float = knob("a scale", 1.0)
+    names: list[str] = knob("names", [])
+    octaves: tuple[float, ...] = knob("octaves", (1.0,))
+    descent: Descent | None = knob("an optional nested descent", None)
+
+
+def test_settings_refuse_unknown_and_missing_keys_by_name():
+    with pytest.raises(ValueError, match=r"toy: unknown settings \['widht'\]"):
+        settings_from(Toy, {"widht": 3}, "toy")
+    with pytest.raises(ValueError, match=r"toy: settings \['width'\] are required"):
+        settings_from(Toy, {}, "toy")
+    with pytest.raises(ValueError, match="toy.width must be int, got '3'"):
+        settings_from(Toy, {"width": "3"}, "toy")
+    with pytest.raises(ValueError, match="toy.width must be int, got True"):
+        settings_from(Toy, {"width": True}, "toy")
+
+
+def test_settings_take_json_values_as_their_types():
+    toy = settings_from(
+        Toy, {"width": 3, "scale": 2, "octaves": [0.5, 1.0], "descent": {"steps": 4, "lr": 1}}
+    )
+    assert toy.scale == 2.0 and isinstance(toy.scale, float)
+    assert toy.octaves == (0.5, 1.0)
+    assert toy.descent == Descent(steps=4, lr=1)
+    assert toy.names == [] and Toy(width=1).names is not Toy(width=1).names  # no shared default
+
+
+def test_every_stage_has_a_command_with_its_files_and_settings_help():
+    parser = cli.build_parser()
+    (commands,) = [a for a in parser._actions if a.dest == "command"]
+    assert len(STAGES) >= 30
+    for name, stage in STAGES.items():
+        command = commands.choices[name]
+        flags = {option for action in command._actions for option in action.option_strings}
+        assert "--settings" in flags
+        assert {"--" + f.replace("_", "-") for f in stage.files} <= flags, name
+        assert ("--device" in flags) == stage.models, name
+        assert all(action.help for action in command._actions), name
+        assert "settings (the --settings JSON object):" in command.epilog, name
+
+
+def test_the_rule_command_line_names_the_stage_files_and_refuses_a_missing_one():
+    line = command_line(
+        "conditioning",
+        {"table": "t.tsv", "spectra": "s.tsv", "figure": "f.png", "weights": "ignored.pth"},
+    )
+    assert line == "conditioning --table t.tsv --spectra s.tsv --figure f.png"
+    with pytest.raises(ValueError, match="needs the file 'figure'"):
+        command_line("conditioning", {"table": "t.tsv", "spectra": "s.tsv"})
+    runtime = {"device": "cpu", "batch_size": 4, "threads": 2}
+    line = command_line("classify", {"photos": "p", "table": "t", "figure": "f"}, runtime)
+    assert line.endswith("--device cpu --batch-size 4 --threads 2")
+
+
+def test_rule_settings_are_checked_and_canonical():
+    section = {"width": 8, "depth": 3, "schemes": ["default"], "models": ["not a setting"]}
+    picked = pick("conditioning", section, seed=1)
+    assert picked == {"width": 8, "depth": 3, "schemes": ["default"], "seed": 1}
+    text = settings_json("conditioning", dict(reversed(list(picked.items()))))
+    assert text == settings_json("conditioning", picked)  # key order never reruns a job
+    with pytest.raises(ValueError, match="conditioning: unknown settings"):
+        settings_json("conditioning", {**picked, "widths": 8})
+
+
+def test_the_record_holds_the_settings_and_every_argument(tmp_path):
+    settings = {"width": 4, "depth": 2, "schemes": ["orthogonal"], "seed": 3}
+    files = {
+        "table": tmp_path / "c.tsv",
+        "spectra": tmp_path / "s.tsv",
+        "figure": tmp_path / "c.png",
+    }
+    assert run_stage("conditioning", settings, **files) == 0
+    record = artifacts.read_provenance(files["table"])
+    assert record["stage"] == "conditioning" and record["seed"] == 3
+    assert record["config"] == settings
+    assert record["arguments"]["files"] == {k: str(v) for k, v in files.items()}
+    assert {k: record["arguments"][k] for k in settings} == settings
+    assert record["code"]["module"] == "inputgen.stages.depth"
+
+
+def test_a_bad_setting_exits_2_naming_it(tmp_path, capsys):
+    files = {name: tmp_path / name for name in ("table", "spectra", "figure")}
+    assert run_stage("conditioning", {"width": 4, "depth": 2}, **files) == 2
+    assert "settings ['schemes'] are required" in capsys.readouterr().err
+    assert not any(path.exists() for path in files.values())
+
+
+def test_a_stage_needs_a_settings_dataclass_and_distinct_files():
+    from inputgen.stage import stage
+
+    with pytest.raises(TypeError, match="must be a dataclass"):
+        stage("bad", dict, outputs={"out": File("x")})(lambda job: None)
+    with pytest.raises(ValueError, match=r"files \['out'\] are both"):
+        stage("bad", Toy, inputs={"out": File("x")}, outputs={"out": File("y")})(lambda job: None)
