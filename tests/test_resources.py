@@ -1,6 +1,7 @@
-"""Cluster requests of the gpu=1 rules: every such rule writes a benchmark record and takes its
-mem_mb, runtime and cpus_per_task from the config's runtime.resources, which both shipped configs
-fill; benchmarks/resources.py turns a run's records into that block."""
+"""Cluster requests of the GPU rules (`resources: **gpu_job(NAME)`, which asks for gpu=1):
+every such rule writes a benchmark record and takes its mem_mb, runtime and cpus_per_task from
+the config's runtime.resources, which both shipped configs fill; benchmarks/resources.py turns
+a run's records into that block."""
 
 import importlib.util
 import math
@@ -13,7 +14,7 @@ RULE = re.compile(r"^(?:rule (\w+)|use rule \w+ as (\w+) with):\n", re.M)
 
 
 def gpu_rules() -> dict[str, str]:
-    """Rule name -> its text, for every rule of workflow/rules that declares gpu=1."""
+    """Rule name -> its text, for every rule of workflow/rules that asks for a GPU."""
     found = {}
     for path in sorted((REPO / "workflow/rules").glob("*.smk")):
         text = path.read_text()
@@ -21,7 +22,7 @@ def gpu_rules() -> dict[str, str]:
         ends = [match.start() for match in starts[1:]] + [len(text)] * bool(starts)
         for match, end in zip(starts, ends, strict=True):
             body = text[match.end() : end]
-            if re.search(r"^\s+gpu=1,$", body, re.M):
+            if re.search(r"^\s+\*\*gpu_job\(", body, re.M):
                 found[match.group(1) or match.group(2)] = body
     return found
 
@@ -37,7 +38,7 @@ def test_every_gpu_rule_is_benchmarked_and_takes_its_configured_request():
     rules = gpu_rules()
     assert len(rules) >= 18 and {"represent_chunk", "opposites_chunk", "merge"} <= set(rules)
     for name, body in rules.items():
-        assert f'**job_resources("{name}"),' in body, name
+        assert f'**gpu_job("{name}"),' in body, name  # its own request, by its own name
         assert f'"results/benchmarks/{name}/' in body, name
     schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
     named = schema["properties"]["runtime"]["properties"]["resources"]["propertyNames"]["enum"]

@@ -7,7 +7,7 @@ import struct
 import numpy as np
 import pytest
 import torch
-from conftest import make_photos
+from conftest import make_photos, run_stage
 from inputgen import artifacts, cli, photos, provenance
 from inputgen.verify import verify_all
 from PIL import Image
@@ -123,20 +123,12 @@ def test_a_changed_weight_file_is_named(tmp_path, capsys, monkeypatch):
     checkpoint = tmp_path / "resnet18.pth"
     torch.save(resnet18(num_classes=1000).state_dict(), checkpoint)
     spec = {"arch": "resnet18", "weights": f"file:{checkpoint}"}
-    code = cli.main(
-        [
-            "classify",
-            "--name",
-            "r",
-            "--model",
-            json.dumps(spec),
-            "--photos",
-            str(tmp_path / "p.safetensors"),
-            "--out",
-            str(tmp_path / "r.tsv"),
-            "--figure",
-            str(tmp_path / "r.png"),
-        ]
+    code = run_stage(
+        "classify",
+        {"name": "r", "model": spec},
+        photos=tmp_path / "p.safetensors",
+        table=tmp_path / "r.tsv",
+        figure=tmp_path / "r.png",
     )
     assert code == 0
     assert verify(capsys, tmp_path / "r.tsv")[0] == 0

@@ -6,8 +6,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
-from conftest import CAT_CLASSES, REPO, SNAKEMAKE, make_photos, snakemake_command
-from inputgen import artifacts, cli
+from conftest import CAT_CLASSES, REPO, SNAKEMAKE, make_photos, run_stage, snakemake_command
+from inputgen import artifacts
 
 TINY = REPO / "tests/config/tiny.yaml"
 
@@ -160,10 +160,6 @@ def test_reruns_only_what_a_change_touches(tiny_run, tmp_path):
     assert "classify" not in counts and "photos" not in counts
 
 
-def run_cli(*args) -> int:
-    return cli.main([str(a) for a in args])
-
-
 @pytest.fixture(scope="module")
 def photo_file(tmp_path_factory):
     return make_photos(tmp_path_factory.mktemp("photos"))
@@ -178,44 +174,29 @@ def test_photos_stage_is_deterministic(photo_file, tmp_path):
 
 
 def test_batch_size_does_not_change_results(photo_file, tmp_path):
-    model = '{"arch": "mobilenet_v2", "weights": "package"}'
+    settings = {"name": "m", "model": {"arch": "mobilenet_v2", "weights": "package"}}
     for batch in (1, 2):
-        assert (
-            run_cli(
-                "classify",
-                "--name",
-                "m",
-                "--model",
-                model,
-                "--photos",
-                photo_file / "p.safetensors",
-                "--out",
-                tmp_path / f"{batch}.tsv",
-                "--figure",
-                tmp_path / f"{batch}.png",
-                "--batch-size",
-                batch,
-            )
-            == 0
+        code = run_stage(
+            "classify",
+            settings,
+            photos=photo_file / "p.safetensors",
+            table=tmp_path / f"{batch}.tsv",
+            figure=tmp_path / f"{batch}.png",
+            batch_size=batch,
         )
+        assert code == 0
     one = pd.read_csv(tmp_path / "1.tsv", sep="\t")
     two = pd.read_csv(tmp_path / "2.tsv", sep="\t")
     pd.testing.assert_frame_equal(one, two, atol=1e-5)
 
 
 def test_a_failing_stage_says_why_and_writes_nothing(photo_file, tmp_path, torch_home, capsys):
-    code = run_cli(
+    code = run_stage(
         "classify",
-        "--name",
-        "r",
-        "--model",
-        '{"arch": "resnet50", "weights": "torchvision"}',
-        "--photos",
-        photo_file / "p.safetensors",
-        "--out",
-        tmp_path / "r.tsv",
-        "--figure",
-        tmp_path / "r.png",
+        {"name": "r", "model": {"arch": "resnet50", "weights": "torchvision"}},
+        photos=photo_file / "p.safetensors",
+        table=tmp_path / "r.tsv",
+        figure=tmp_path / "r.png",
     )
     assert code == 2
     assert "resnet50-0676ba61.pth" in capsys.readouterr().err

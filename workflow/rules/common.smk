@@ -41,9 +41,13 @@ def stage_params(name, settings):
         runtime = {}
         if stage.models:
             runtime = dict(
-                device=resources.device, batch_size=resources.batch_size, threads=threads
+                device=resources.device,
+                batch_size=resources.batch_size,
+                threads=threads,
             )
-        return command_line(name, {**dict(input.items()), **dict(output.items())}, runtime)
+        return command_line(
+            name, {**dict(input.items()), **dict(output.items())}, runtime
+        )
 
     return {
         "code": code_digest(stage.module),
@@ -72,32 +76,6 @@ def reported(path, caption, category, figure, model="{model}"):
         subcategory=model,
         labels={"figure": figure, "model": model},
     )
-
-
-# The templates of every stage's rule: `use rule stage as NAME with:` gives a rule its files,
-# log and settings; the command, the environment and the resources come from here. They never
-# run themselves: no file matches their output.
-rule stage:
-    output:
-        "results/.never/{never}",
-    log:
-        "results/logs/.never/{never}.log",
-    wildcard_constraints:
-        never="(?!)",
-    conda:
-        ENV
-    params:
-        command="",
-        settings="",
-    shell:
-        "python -m inputgen {params.command} --settings {params.settings:q} 2> {log}"
-
-
-use rule stage as model_stage with:
-    threads: 4
-    resources:
-        device=RUNTIME["device"],
-        batch_size=RUNTIME["batch_size"],
 
 
 # `--config weights_override=random` runs any config's DAG with seeded random weights (a smoke

@@ -16,7 +16,9 @@ use rule stage as run_config with:
         **stage_params(
             "config",
             lambda wildcards: dict(
-                config={key: value for key, value in config.items() if key != "runtime"}
+                config={
+                    key: value for key, value in config.items() if key != "runtime"
+                }
             ),
         ),
 

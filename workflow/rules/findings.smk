@@ -55,7 +55,11 @@ use rule stage as findings with:
             model="all studies",
         ),
         html=reported(
-            "results/findings.html", "findings", "Findings", "findings", model="all studies"
+            "results/findings.html",
+            "findings",
+            "Findings",
+            "findings",
+            model="all studies",
         ),
     log:
         "results/logs/findings.log",
