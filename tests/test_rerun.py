@@ -257,6 +257,7 @@ NO_VALID_CHANGE = {
     "cka.images": "null: a photos file of the user's would be needed",
     "photos.folder": "null: a folder of the user's would be needed",
     "cka.layers": "an empty map: layers are a per-model choice",
+    "mnist.priors": "an empty map (the schema default); autoencoding's priors move",
     "runtime.resources": "an empty map here",
     "classify.models": "null means every pretrained model: one list, the same jobs",
     "representations.models": "one pretrained model, and [] means the same one",
