@@ -38,10 +38,15 @@ def conditioning(job: Job) -> None:
 
 
 # ---------------------------------------------------------------- their descent
+@dataclass(frozen=True)
 class NormalizedDescent:
-    """The descent of the depth studies: normalised steps (source article 3) from the flat
-    settings ``steps``, ``lr``, ``lr_end``, ``momentum`` (and ``priors`` where the stage has
-    them), as in their config sections."""
+    """The descent settings of the depth studies, flat as in their config sections: normalised
+    steps (source article 3), with the stage's ``priors`` where it has them."""
+
+    steps: int = knob("descent iterations (per layer, net or checkpoint, as the stage says)")
+    lr: float = knob("first step size (normalised steps)")
+    lr_end: float | None = knob("last step size (linear decay; null: constant)")
+    momentum: float = knob("momentum of the normalised steps")
 
     @property
     def descent(self):
@@ -65,10 +70,6 @@ class Autoencode(NormalizedDescent):
     photo: str = knob("the target photo's name in the photos file")
     size: int = knob("side of the optimised image")
     layers: list[str] = knob("module names, shallow to deep")
-    steps: int = knob("iterations per layer")
-    lr: float = knob("first step size (normalised steps)")
-    lr_end: float | None = knob("last step size (linear decay; null: constant)")
-    momentum: float = knob("momentum of the normalised steps")
     priors: dict = knob('priors as in generation.priors, e.g. {"blur": {}}')
     reference_std: float = knob("a' = a + N(0, std^2), the shift behind m_r")
     seed: int = knob("master seed (start image, shift)", 0)
@@ -166,10 +167,6 @@ class FullyConnected(NormalizedDescent):
     size: int = knob("side of the downscaled photos (29: 2523 inputs)")
     points: int = knob("log-spaced iterations recorded")
     reference_std: float = knob("a' = a + N(0, std^2): the figure's |a' - a| line")
-    steps: int = knob("iterations (the largest budget)")
-    lr: float = knob("first step size (normalised steps)")
-    lr_end: float | None = knob("last step size (linear decay; null: constant)")
-    momentum: float = knob("momentum of the normalised steps")
     seed: int = knob("master seed (start images, net i seeded seed + i)", 0)
 
 
@@ -215,10 +212,6 @@ class Invertible(NormalizedDescent):
     neighbours: int = knob("random neighbours per photo")
     output_std: float = knob("O(a'') = O(a) + N(0, s^2)")
     reference_std: float = knob("a' = a + N(0, std^2)")
-    steps: int = knob("gradient-descent iterations for a_g")
-    lr: float = knob("first step size (normalised steps)")
-    lr_end: float | None = knob("last step size (linear decay; null: constant)")
-    momentum: float = knob("momentum of the normalised steps")
     seed: int = knob("master seed (the net, neighbours, shifts, start images)", 0)
 
 
@@ -266,10 +259,6 @@ class MnistTraining(NormalizedDescent):
     checkpoints: list[float] = knob("fractions of training (0: untrained, 1: the end)")
     digits: int = knob("test digits autoencoded")
     layers: list[str] = knob("layers autoencoded (of conv1, conv2, fc1, fc2)")
-    steps: int = knob("autoencoding iterations per layer and checkpoint")
-    lr: float = knob("first step size (normalised steps)")
-    lr_end: float | None = knob("last step size (linear decay; null: constant)")
-    momentum: float = knob("momentum of the normalised steps")
     priors: dict = knob('priors as in generation.priors, e.g. {"blur": {}}')
     reference_std: float = knob("a' = a + N(0, std^2), the shift behind m_r")
     seed: int = knob("master seed (the CNN, data order, start images, shift)", 0)
