@@ -112,12 +112,17 @@ def test_robustness_is_seeded_per_element_and_identity_at_zero():
     images = torch.rand(3, 3, 20, 20, generator=torch.Generator().manual_seed(1))
     prior = Robustness(pad=4, jitter=3)
     out = prior.apply(images, element_generators(0, [1, 2, 3], "jitter"))
-    assert out.shape == (3, 3, 28, 28)
+    assert out.shape == (3, 3, 20, 20)  # the padded canvas, sampled at the image's size
     alone = prior.apply(images[2:], element_generators(0, [3], "jitter"))
     torch.testing.assert_close(alone[0], out[2], atol=1e-6, rtol=0)
     still = Robustness(pad=0, jitter=0, low=1.0, high=1.0, degrees=0)
     same = still.apply(images, element_generators(0, [1, 2, 3], "jitter"))
     torch.testing.assert_close(same, images, atol=1e-5, rtol=0)
+    framed = Robustness(pad=4, jitter=0, low=1.0, high=1.0, degrees=0)
+    view = framed.apply(images, element_generators(0, [1, 2, 3], "jitter"))
+    canvas = torch.nn.functional.pad(images - 0.5, [4] * 4) + 0.5  # in a grey frame
+    shrunk = torch.nn.functional.interpolate(canvas, size=(20, 20), mode="bilinear")
+    torch.testing.assert_close(view, shrunk, atol=1e-5, rtol=0)
 
 
 def test_image_statistics_tell_a_photo_from_grey_and_from_white_noise():

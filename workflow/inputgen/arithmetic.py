@@ -17,7 +17,7 @@ import torch
 from torch.nn import functional as F
 
 from inputgen.models import ZooModel
-from inputgen.objectives import LogitInterpolation, LogitRecord, LogitTarget
+from inputgen.objectives import LogitInterpolation, LogitRecord
 from inputgen.optimize import Result
 from inputgen.photos import resize
 from inputgen.representations import GenerationSettings, run
@@ -42,7 +42,7 @@ def transfigure(
     ``start_classes`` (one per element, e.g. the photo's top-1) are tracked: their logit per
     step is ``history["logit:start"]``, next to the target's ``history["logit:model"]``."""
     start = fit_to_model(zoo, photos)
-    objective = LogitTarget("model", targets, settings.constant)
+    objective = settings.class_term("model", targets)
     if start_classes is not None:
         objective = objective + LogitRecord("model", start_classes, "logit:start")
     # No octaves: shrinking the photo to a fraction of its size would erase what it shows.
@@ -69,7 +69,9 @@ def interpolate(
 ) -> Result:
     """The target moves linearly from class ``start`` to class ``end`` over the steps, from the
     scaled random start or, as in source article 1, from a photo (one per element)."""
-    objective = LogitInterpolation("model", starts, ends, settings.constant)
+    objective = LogitInterpolation(
+        "model", starts, ends, settings.constant, form=settings.class_objective
+    )
     return run(
         {"model": zoo},
         objective,
@@ -98,10 +100,9 @@ def add(
     settings: GenerationSettings,
     seed: int,
 ) -> Result:
-    """Both class targets at once: ``|C - O_a(a)| + |C - O_b(a)|`` (merging)."""
-    objective = LogitTarget("model", firsts, settings.constant) + LogitTarget(
-        "model", seconds, settings.constant
-    )
+    """Both class targets at once: ``|C - O_a(a)| + |C - O_b(a)|`` (merging; or the sum of
+    another class objective)."""
+    objective = settings.class_term("model", firsts) + settings.class_term("model", seconds)
     return run(
         {"model": zoo},
         objective,

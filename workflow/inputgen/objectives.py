@@ -133,6 +133,43 @@ class LogitTarget(_ClassLogit):
         return gap.abs() if self.absolute else gap
 
 
+class LogitMaximum(_ClassLogit):
+    """``-O_c(a)``: raise each element's class logit without bound (lucent's ``channel``
+    objective on the output layer)."""
+
+    def loss(self, ctx):
+        return -self.class_logit(ctx)
+
+
+class LogitMargin(_ClassLogit):
+    """``-(O_c(a) - mean_{j != c} O_j(a))``: raise the class logit above the mean of the others,
+    so the image must be more this class than the others, not just more of everything."""
+
+    def loss(self, ctx):
+        value = self.class_logit(ctx)
+        logits = ctx.logits[self.model] if self.head is None else None
+        if logits is None:
+            layer, head = self.head
+            logits = ctx.modules[self.model].get_submodule(head)(ctx.taps[(self.model, layer)])
+        others = (logits.sum(dim=1) - value) / (logits.shape[1] - 1)
+        return others - value
+
+
+CLASS_OBJECTIVES = ("constant", "logit", "margin")
+
+
+def class_objective(form: str, model: str, classes, constant: float, head=None) -> Term:
+    """The term that makes each element an image of its class: ``constant`` is source article
+    1's ``|C - O_c|``, ``logit`` the unbounded ``-O_c``, ``margin`` ``-(O_c - mean of others)``."""
+    if form == "constant":
+        return LogitTarget(model, classes, constant, head=head)
+    if form == "logit":
+        return LogitMaximum(model, classes, head=head)
+    if form == "margin":
+        return LogitMargin(model, classes, head=head)
+    raise ValueError(f"class objective {form!r}; known: {', '.join(CLASS_OBJECTIVES)}")
+
+
 class LogitRecord(Term):
     """Adds no loss; records each element's logit of one class under ``key`` (trajectories such
     as the start class's logit during a transfiguration)."""
@@ -160,11 +197,12 @@ class LogitMinimum(_ClassLogit):
 
 class LogitInterpolation(Term):
     """A target that moves linearly from class a to class b over the steps (husky -> dalmatian):
-    ``(1 - t) |C - O_a(a)| + t |C - O_b(a)|`` with t the fraction of steps done."""
+    ``(1 - t) |C - O_a(a)| + t |C - O_b(a)|`` with t the fraction of steps done (or the same
+    mix of another class objective, ``form``)."""
 
-    def __init__(self, model: str, start, end, constant: float):
-        self.start = LogitTarget(model, start, constant)
-        self.end = LogitTarget(model, end, constant)
+    def __init__(self, model: str, start, end, constant: float, form: str = "constant"):
+        self.start = class_objective(form, model, start, constant)
+        self.end = class_objective(form, model, end, constant)
         self.model = model
 
     def needs(self):

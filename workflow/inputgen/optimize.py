@@ -183,7 +183,9 @@ class Robustness(Prior):
     """Transformation robustness as the Distill article ("Feature Visualization", 2017) and
     lucent's ``standard_transforms`` use it: pad by ``pad`` pixels of grey, then scale by a
     factor in [low, high], rotate by up to ``degrees`` and shift by up to ``jitter`` pixels,
-    per element and step. The view keeps the padded size (the model resizes it)."""
+    per element and step. The view is sampled at the image's own size (the padded canvas seen
+    through the same normalised grid): resampling it once here spares the model's
+    preprocessing a resize of the padded view, forward and backward."""
 
     until: float = 1.0
     pad: int = 12
@@ -205,11 +207,57 @@ class Robustness(Prior):
             cos, sin = math.cos(angle) / scale, math.sin(angle) / scale
             rows.append([[cos, -sin, shift[0]], [sin, cos, shift[1]]])
         theta = torch.tensor(rows, dtype=images.dtype, device=images.device)
-        grid = F.affine_grid(theta, list(padded.shape), align_corners=False)
+        grid = F.affine_grid(theta, list(images.shape), align_corners=False)
         moved = F.grid_sample(
             padded, grid, mode="bilinear", padding_mode="zeros", align_corners=False
         )
         return moved + 0.5
+
+
+@dataclass(frozen=True)
+class Crops(Prior):
+    """Several random square crops of each element per step, the objective averaged over them
+    (MACO's multi-crop views, Fel et al. 2023): a side of ``low``-``high`` of the image, centred
+    at 0.5 + N(0, ``spread``) (kept inside), resampled to the image's size, plus Gaussian noise
+    of std ``noise`` and uniform noise of width ``noise``. ``count`` views cost ``count``
+    forward+backward passes per step; ``count: 1, low: 1, high: 1, noise: 0`` is the plain view.
+    Applied after every other view prior."""
+
+    until: float = 1.0
+    count: int = 4
+    low: float = 0.5
+    high: float = 1.0
+    spread: float = 0.15
+    noise: float = 0.05
+
+    def __post_init__(self):
+        if self.count < 1:
+            raise ValueError(f"crops count must be >= 1, got {self.count}")
+        if not 0 < self.low <= self.high <= 1:
+            raise ValueError(f"crop sides need 0 < low <= high <= 1, got {self.low}, {self.high}")
+
+    def apply(self, images, generators):
+        rows, noises = [], []
+        for image, generator in zip(images, generators, strict=True):
+            u = torch.rand(1, generator=generator, dtype=torch.float64, device=generator.device)
+            n = torch.randn(2, generator=generator, dtype=torch.float64, device=generator.device)
+            side = self.low + (self.high - self.low) * float(u[0])
+            # centre in [0, 1]; affine_grid's coordinates are [-1, 1] (offset 2 * (c - 0.5))
+            half = side / 2
+            centre = [min(max(0.5 + self.spread * float(v), half), 1 - half) for v in n]
+            rows.append([[side, 0.0, 2 * centre[0] - 1], [0.0, side, 2 * centre[1] - 1]])
+            if self.noise:
+                gaussian = torch.randn(image.shape, generator=generator, device=generator.device)
+                uniform = torch.rand(image.shape, generator=generator, device=generator.device)
+                noises.append(self.noise * (gaussian + uniform - 0.5))
+        theta = torch.tensor(rows, dtype=images.dtype, device=images.device)
+        grid = F.affine_grid(theta, list(images.shape), align_corners=False)
+        views = F.grid_sample(
+            images, grid, mode="bilinear", padding_mode="border", align_corners=False
+        )
+        if noises:
+            views = views + torch.stack(noises).to(views.device)
+        return views
 
 
 PRIORS = {
@@ -218,6 +266,7 @@ PRIORS = {
     "affine": AffineJitter,
     "colour": ColourJitter,
     "robust": Robustness,
+    "crops": Crops,
 }
 
 
@@ -360,9 +409,12 @@ def optimize(
         raise ValueError(f"{len(ids)} ids for a batch of {batch}")
     device = next(iter(models.values())).preprocess.mean.device
     param = parameterisation or Parameterisation()
-    view_priors = [p for p in priors if p.stage == "view"]
+    crops = next((p for p in priors if isinstance(p, Crops)), None)
+    view_priors = [p for p in priors if p.stage == "view" and not isinstance(p, Crops)]
     image_priors = [p for p in priors if p.stage == "image"]
     generators = element_generators(seed, ids, "jitter", device)
+    # the crops draw from their own generators: adding them changes no other prior's draws
+    crop_generators = element_generators(seed, ids, "crops", device)
 
     final_size = init.shape[-1]
     sizes = _octave_sizes(final_size, octaves)
@@ -397,20 +449,30 @@ def optimize(
             for prior in view_priors:
                 if prior.active(fraction):
                     view = prior.apply(view, generators)
-            ctx = Context(
-                images=images,
-                logits={},
-                taps={},
-                progress=fraction,
-                modules={name: models[name].model for name in needs},
-            )
-            for name, layers in needs.items():
-                zoo = models[name]
-                with capture(zoo.model, sorted(layers)) as taps:
-                    ctx.logits[name] = zoo.logits(view)
-                ctx.taps.update({(name, layer): value for layer, value in taps.items()})
-            loss = objective(ctx)
-            (gradient,) = torch.autograd.grad(loss.sum(), params)
+            cropping = crops is not None and crops.active(fraction)
+            views = crops.count if cropping else 1
+            loss, gradient = 0.0, 0.0
+            # The objective averaged over the views, one backward pass each (the graph up to the
+            # view is kept for the next); what the terms record comes from the last view.
+            for index in range(views):
+                seen = crops.apply(view, crop_generators) if cropping else view
+                ctx = Context(
+                    images=images,
+                    logits={},
+                    taps={},
+                    progress=fraction,
+                    modules={name: models[name].model for name in needs},
+                )
+                for name, layers in needs.items():
+                    zoo = models[name]
+                    with capture(zoo.model, sorted(layers)) as taps:
+                        ctx.logits[name] = zoo.logits(seen)
+                    ctx.taps.update({(name, layer): value for layer, value in taps.items()})
+                part = objective(ctx) / views
+                (part_gradient,) = torch.autograd.grad(
+                    part.sum(), params, retain_graph=index < views - 1
+                )
+                loss, gradient = loss + part.detach(), gradient + part_gradient
             _check_finite(loss, gradient, done, ids)
             with torch.no_grad():
                 if keep_best:  # the loss was measured on these images, before the step

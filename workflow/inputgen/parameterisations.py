@@ -7,6 +7,12 @@ Distill 2017, section "Preconditioning and Parameterization"). ``decorrelate`` m
 channels by the square root of ImageNet's colour covariance and maps through a sigmoid, so
 steps move along natural colour directions and the image stays in [0, 1] without clipping.
 
+``maco`` optimises only the phase of a spectrum whose magnitude is fixed to that of natural
+images (Fel et al., "Unlocking Feature Visualization for Deeper Networks with MAgnitude
+Constrained Optimization", NeurIPS 2023): the image keeps a natural power spectrum, and so a
+natural contrast, whatever the steps do. The magnitude is data, estimated from natural images by
+``natural_magnitude`` (the workflow stores it as an artifact), never downloaded.
+
 Each parameterisation is invertible (``from_images``), so the engine's image-stage priors
 (blur, nearest resizing), octaves and starts from a photo work unchanged: the images are made,
 changed, and mapped back. Everything is per element: no element's image depends on another's.
@@ -17,11 +23,12 @@ bind them to their own render loops and random state; the formulas follow lucent
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
+from torch.nn import functional as F
 
-PARAMETERISATIONS = ("pixels", "fourier")
+PARAMETERISATIONS = ("pixels", "fourier", "maco")
 
 # The square root of ImageNet's RGB covariance (its SVD's U * sqrt(S)), as lucent and Lucid
 # use it, normalised so its largest column has unit norm.
@@ -38,12 +45,14 @@ EPSILON = 1e-4
 
 @dataclass(frozen=True)
 class Parameterisation:
-    """``kind``: pixels or fourier; ``decorrelate``: colour mixing plus a sigmoid; ``decay``:
-    the Fourier spectrum's 1/f exponent (1: the Distill article's)."""
+    """``kind``: pixels, fourier or maco; ``decorrelate``: colour mixing plus a sigmoid;
+    ``decay``: the Fourier spectrum's 1/f exponent (1: the Distill article's); ``magnitude``:
+    maco's fixed magnitude spectrum (3, h, w // 2 + 1), from ``natural_magnitude``."""
 
     kind: str = "pixels"
     decorrelate: bool = False
     decay: float = 1.0
+    magnitude: torch.Tensor | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
         if self.kind not in PARAMETERISATIONS:
@@ -52,6 +61,19 @@ class Parameterisation:
             )
         if self.decay < 0:
             raise ValueError(f"decay must be >= 0, got {self.decay}")
+        if self.kind == "maco":
+            if self.magnitude is None:
+                raise ValueError(
+                    "the maco parameterisation needs a magnitude spectrum (natural_magnitude)"
+                )
+            if self.magnitude.ndim != 3 or self.magnitude.shape[0] != 3:
+                raise ValueError(
+                    f"a magnitude spectrum is (3, h, w // 2 + 1), got {tuple(self.magnitude.shape)}"
+                )
+            if not self.decorrelate:
+                raise ValueError(
+                    "maco's magnitude is estimated in decorrelated colour: decorrelate"
+                )
 
     @property
     def identity(self) -> bool:
@@ -62,7 +84,12 @@ class Parameterisation:
         """Parameters -> (B, 3, size, size) images in [0, 1], differentiably."""
         if self.identity:
             return params
-        signal = _irfft(params, size, self.decay) if self.kind == "fourier" else params
+        if self.kind == "maco":
+            signal = _phase_to_signal(params, magnitude_at(self.magnitude, size))
+        elif self.kind == "fourier":
+            signal = _irfft(params, size, self.decay)
+        else:
+            signal = params
         if self.decorrelate:
             signal = torch.einsum("bchw,dc->bdhw", signal, COLOUR_MIX.to(signal.device))
         return torch.sigmoid(signal)
@@ -74,6 +101,8 @@ class Parameterisation:
         signal = torch.logit(images.clamp(EPSILON, 1 - EPSILON))
         if self.decorrelate:
             signal = torch.einsum("bchw,dc->bdhw", signal, COLOUR_UNMIX.to(signal.device))
+        if self.kind == "maco":  # the phase of the images; their magnitude is replaced
+            return torch.fft.rfft2(signal, norm="ortho").angle()
         return _rfft(signal, self.decay) if self.kind == "fourier" else signal
 
     def project(self, params: torch.Tensor) -> torch.Tensor:
@@ -101,3 +130,95 @@ def _rfft(signal: torch.Tensor, decay: float) -> torch.Tensor:
         raise ValueError(f"the Fourier parameterisation takes square images, got {signal.shape}")
     spectrum = torch.view_as_real(torch.fft.rfft2(signal * FOURIER_GAIN, norm="ortho"))
     return spectrum / frequency_scale(size, decay, signal.device)[..., None]
+
+
+# --------------------------------------------------------------------- maco: phase only
+def natural_magnitude(images: torch.Tensor) -> torch.Tensor:
+    """The magnitude spectrum of natural images in the space maco's phase lives in: each
+    image's decorrelated logit (what ``to_images`` maps through the sigmoid and the colour
+    mixing), mean removed, its ``rfft2`` (ortho) magnitude, root-mean-squared over the images
+    (so the variance, and the contrast, of a generated image is the photos' on average).
+    ``images``: (N, 3, s, s) in [0, 1] -> (3, s, s // 2 + 1) float32, the DC term 0."""
+    if images.ndim != 4 or images.shape[1] != 3 or images.shape[-1] != images.shape[-2]:
+        raise ValueError(f"natural images must be (N, 3, s, s), got {tuple(images.shape)}")
+    if len(images) < 2:
+        raise ValueError("estimate a magnitude spectrum from at least 2 images")
+    signal = torch.logit(images.double().clamp(EPSILON, 1 - EPSILON))
+    signal = torch.einsum("bchw,dc->bdhw", signal, COLOUR_UNMIX.double())
+    signal = signal - signal.mean(dim=(-2, -1), keepdim=True)
+    power = torch.fft.rfft2(signal, norm="ortho").abs().pow(2).mean(dim=0)
+    magnitude = power.sqrt()
+    magnitude[:, 0, 0] = 0.0
+    return magnitude.float()
+
+
+def magnitude_at(magnitude: torch.Tensor, size: int) -> torch.Tensor:
+    """The magnitude spectrum for a size x size image: resampled (bilinear, antialiased, as
+    horama resizes its spectrum), scaled so the image's variance stays that of the estimate."""
+    shape = (size, size // 2 + 1)
+    if tuple(magnitude.shape[-2:]) == shape:
+        return magnitude
+    resized = F.interpolate(
+        magnitude[None].double(), size=shape, mode="bilinear", antialias=True, align_corners=False
+    )[0]
+    resized = _hermitian_magnitude(resized)
+    resized[:, 0, 0] = 0.0
+    # variance = (sum over the full grid of |F|^2) / (h w): weigh the rfft half-plane's columns
+    variance = _full_grid_power(magnitude.double()) / magnitude.shape[-2] ** 2
+    resized *= (variance * size**2 / _full_grid_power(resized).clamp_min(1e-30)).sqrt()[
+        :, None, None
+    ]
+    return resized.float()
+
+
+def _full_grid_power(magnitude: torch.Tensor) -> torch.Tensor:
+    """Per channel, the sum of |F|^2 over the full fft2 grid, from its rfft2 half (columns other
+    than 0 and, for even sizes, the last appear twice)."""
+    side = magnitude.shape[-2]
+    weight = torch.full((magnitude.shape[-1],), 2.0, dtype=magnitude.dtype)
+    weight[0] = 1.0
+    if side % 2 == 0:
+        weight[-1] = 1.0
+    return (magnitude.pow(2) * weight).sum(dim=(-2, -1))
+
+
+def _self_conjugate_columns(spectrum: torch.Tensor) -> list[int]:
+    """rfft2's columns that hold their own conjugates: 0 and, for even sizes, the last."""
+    return [0] + ([spectrum.shape[-1] - 1] if spectrum.shape[-2] % 2 == 0 else [])
+
+
+def _row_mirror(column: torch.Tensor) -> torch.Tensor:
+    """Row k -> row -k (mod the side) of the last axis."""
+    return torch.roll(column.flip(-1), 1, dims=-1)
+
+
+def _hermitian_magnitude(magnitude: torch.Tensor) -> torch.Tensor:
+    """Make the self-conjugate columns even in the row frequency, as a real image's are (a
+    resampled magnitude need not be): the power of row k and row -k, averaged."""
+    magnitude = magnitude.clone()
+    for column in _self_conjugate_columns(magnitude):
+        own = magnitude[..., column]
+        magnitude[..., column] = ((own**2 + _row_mirror(own) ** 2) / 2).sqrt()
+    return magnitude
+
+
+def _hermitian_phase(phase: torch.Tensor) -> torch.Tensor:
+    """Make the phase of rfft2's self-conjugate columns (0 and, for even sizes, the last) odd
+    in the row frequency, as a real image's is: then ``irfft2`` keeps every magnitude exactly
+    (it would otherwise drop the inconsistent half of those columns)."""
+    phase = phase.clone()
+    for column in _self_conjugate_columns(phase):
+        own = phase[..., column]
+        phase[..., column] = (own - _row_mirror(own)) / 2
+    return phase
+
+
+def _phase_to_signal(phase: torch.Tensor, magnitude: torch.Tensor) -> torch.Tensor:
+    magnitude = magnitude.to(phase.device)
+    if phase.shape[-3:] != magnitude.shape:
+        raise ValueError(
+            f"phase {tuple(phase.shape[-3:])} does not match the magnitude {tuple(magnitude.shape)}"
+        )
+    phase = _hermitian_phase(phase)
+    spectrum = torch.polar(magnitude.expand_as(phase), phase)
+    return torch.fft.irfft2(spectrum, s=(phase.shape[-2],) * 2, norm="ortho")

@@ -8,7 +8,8 @@ is labelled by what the model then sees. Both run all classes of a model in one 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import networkx as nx
 import pandas as pd
@@ -16,7 +17,15 @@ import torch
 
 from inputgen.config import schema_defaults
 from inputgen.models import ZooModel, activations
-from inputgen.objectives import FeatureMean, InputL1, LogitMinimum, LogitTarget, Term
+from inputgen.objectives import (
+    CLASS_OBJECTIVES,
+    FeatureMean,
+    InputL1,
+    LogitMinimum,
+    LogitTarget,
+    Term,
+    class_objective,
+)
 from inputgen.optimize import Descent, Result, optimize, scaled_random_init
 from inputgen.parameterisations import Parameterisation
 
@@ -41,13 +50,44 @@ class GenerationSettings:
     init_spread: float = _DEFAULTS["init_spread"]
     parameterisation: str = _DEFAULTS["parameterisation"]
     decorrelate: bool = _DEFAULTS["decorrelate"]
+    class_objective: str = _DEFAULTS["class_objective"]
+    canvas: float = _DEFAULTS["canvas"]
+    # maco's magnitude spectrum (parameterisations.natural_magnitude): data, not a knob. The
+    # workflow reads it from its spectrum artifact (an input, digested in the record) and adds it
+    # with ``with_magnitude``; it is never part of the settings' JSON.
+    magnitude: Any = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_dict(cls, values: Mapping) -> GenerationSettings:
-        unknown = sorted(set(values) - set(cls.__dataclass_fields__))
+        unknown = sorted(set(values) - (set(cls.__dataclass_fields__) - {"magnitude"}))
         if unknown:
             raise ValueError(f"unknown generation settings {unknown}")
         return cls(**values)
+
+    def __post_init__(self):
+        if self.class_objective not in CLASS_OBJECTIVES:
+            raise ValueError(
+                f"class objective {self.class_objective!r}; known: {', '.join(CLASS_OBJECTIVES)}"
+            )
+
+    @property
+    def needs_magnitude(self) -> bool:
+        return self.parameterisation == "maco"
+
+    def with_magnitude(self, magnitude) -> GenerationSettings:
+        return replace(self, magnitude=magnitude)
+
+    def parameterisation_of(self) -> Parameterisation:
+        if self.needs_magnitude and self.magnitude is None:
+            raise ValueError(
+                "generation.parameterisation maco needs the natural magnitude spectrum "
+                "(results/data/spectrum.safetensors; with_magnitude)"
+            )
+        return Parameterisation(self.parameterisation, self.decorrelate, magnitude=self.magnitude)
+
+    def class_term(self, model: str, classes, head=None) -> Term:
+        """The objective that makes each element an image of its class (``class_objective``)."""
+        return class_objective(self.class_objective, model, classes, self.constant, head=head)
 
     @property
     def descent(self) -> Descent:
@@ -76,7 +116,7 @@ def run(
     from the scaled random start at the models' largest input size unless ``init`` is given."""
     device = next(iter(models.values())).preprocess.mean.device
     if init is None:
-        size = max(zoo.spec["input_size"] for zoo in models.values())
+        size = round(settings.canvas * max(zoo.spec["input_size"] for zoo in models.values()))
         init = scaled_random_init(ids, size, seed, spread=settings.init_spread)
     if settings.l1:
         objective = objective + InputL1(settings.l1)
@@ -89,14 +129,14 @@ def run(
         seed=seed,
         frames=frames,
         progress=progress,
-        parameterisation=Parameterisation(settings.parameterisation, settings.decorrelate),
+        parameterisation=settings.parameterisation_of(),
     )
 
 
 def class_representations(
     zoo: ZooModel, classes: Sequence[int], settings: GenerationSettings, seed: int
 ) -> Result:
-    objective = LogitTarget("model", classes, settings.constant)
+    objective = settings.class_term("model", classes)
     return run({"model": zoo}, objective, classes, settings, seed, progress="representations")
 
 
@@ -121,7 +161,7 @@ def random_starts(
         raise ValueError(f"starts must be >= 1, got {starts}")
     elements = [(c, k) for c in classes for k in range(starts)]
     ids = [c + START_STRIDE * k for c, k in elements]
-    objective = LogitTarget("model", [c for c, _ in elements], settings.constant)
+    objective = settings.class_term("model", [c for c, _ in elements])
     result = run({"model": zoo}, objective, ids, settings, seed, progress="random starts")
     return result, elements
 
@@ -136,7 +176,7 @@ def auxiliary_representations(
 ) -> Result:
     """Class representations from an auxiliary head (source article 1: InceptionV3's
     ``AuxLogits`` on ``Mixed_6e``), which eval mode skips: the head runs on the tapped layer."""
-    objective = LogitTarget("model", classes, settings.constant, head=(layer, head))
+    objective = settings.class_term("model", classes, head=(layer, head))
     return run({"model": zoo}, objective, classes, settings, seed, progress="auxiliary head")
 
 

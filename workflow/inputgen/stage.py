@@ -41,6 +41,16 @@ class File:
     temporary: bool = False
 
 
+# The optional input of every stage that generates images: maco's magnitude spectrum (the
+# spectrum stage's), read by Job.generation when the settings ask for it.
+SPECTRUM = {
+    "spectrum": File(
+        "natural magnitude spectrum .safetensors (for generation parameterisation maco)",
+        optional=True,
+    )
+}
+
+
 def knob(help: str, default=dataclasses.MISSING):
     """A settings field with the help text ``inputgen STAGE --help`` shows."""
     if isinstance(default, list | dict):
@@ -223,6 +233,20 @@ class Job:
         zoo = models.load_model(spec).to(self.device)
         self.run.add_weights(zoo.weights_path)
         return zoo
+
+    def generation(self, settings):
+        """Generation settings with the data they need: maco's magnitude spectrum, read from
+        the job's ``spectrum`` input (so its digest is in the record, like every input)."""
+        if not settings.needs_magnitude:
+            return settings
+        path = self.path("spectrum")
+        if path is None:
+            raise ValueError(
+                f"stage {self.stage.name}: generation parameterisation maco needs the natural "
+                "magnitude spectrum: --spectrum results/data/spectrum.safetensors"
+            )
+        tensors, _ = artifacts.load_tensors(path)
+        return settings.with_magnitude(tensors["magnitude"])
 
     def record(self) -> dict:
         if self._record is None:

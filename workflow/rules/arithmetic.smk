@@ -2,6 +2,8 @@
 
 
 use rule model_stage as pair with:
+    input:
+        spectrum=spectrum_for(config["generation"]),
     output:
         images="results/pairs/{first}{op}{second}/images.safetensors",
         table=reported(
@@ -47,6 +49,7 @@ use rule model_stage as pair with:
 
 use rule model_stage as transfigure with:
     input:
+        spectrum=spectrum_for(config["generation"]),
         photos="results/data/photos.safetensors",
         weights=weights_file,
         evaluator_weights=evaluator_weights,
@@ -103,6 +106,7 @@ use rule model_stage as transfigure with:
 # setting (a param that is a function of the input would rerun nothing when it changes).
 use rule model_stage as interpolate with:
     input:
+        spectrum=spectrum_for(config["generation"]),
         photos=(
             "results/data/photos.safetensors"
             if (config["interpolation"] or {}).get("photo")
@@ -165,6 +169,7 @@ use rule model_stage as interpolate with:
 
 use rule model_stage as add with:
     input:
+        spectrum=spectrum_for(config["generation"]),
         weights=weights_file,
         evaluator_weights=evaluator_weights,
     output:

@@ -140,6 +140,15 @@ def evaluator_specs(model):
     return {name: job_spec(name) for name in PRETRAINED if name != model}
 
 
+def spectrum_for(settings):
+    """The spectrum input of a generation rule: maco's magnitude spectrum, only when the
+    settings use the maco parameterisation (so no other run depends on the natural set).
+    """
+    if settings.get("parameterisation") == "maco":
+        return "results/data/spectrum.safetensors"
+    return []
+
+
 def evaluator_weights(wildcards):
     """The file: checkpoints of the other pretrained models that rate a study's images."""
     return [

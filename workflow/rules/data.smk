@@ -41,3 +41,16 @@ use rule stage as photos with:
             "photos",
             lambda wildcards: pick("photos", config["photos"], seed=config["seed"]),
         ),
+
+
+# maco's magnitude spectrum, estimated from the natural set (never downloaded): an input of the
+# generation rules only when their settings use the maco parameterisation (spectrum_for).
+use rule stage as spectrum with:
+    input:
+        natural="results/data/natural.safetensors",
+    output:
+        spectrum="results/data/spectrum.safetensors",
+    log:
+        "results/logs/spectrum.log",
+    params:
+        **stage_params("spectrum", lambda wildcards: {}),

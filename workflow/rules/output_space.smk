@@ -136,6 +136,7 @@ use rule stage as compare with:
 # theta1 ({model}) and theta2 (the study's `toward`): both models' pictures of the classes.
 use rule model_stage as vectorise with:
     input:
+        spectrum=spectrum_for(config["generation"]),
         target_images=target_images(VECTORISATION),
         toward_weights=toward_weights(VECTORISATION),
         own="results/representations/{model}/images.safetensors",
@@ -185,6 +186,7 @@ use rule model_stage as vectorise with:
 
 use rule model_stage as merge with:
     input:
+        spectrum=spectrum_for(config["generation"]),
         target_images=target_images(MERGING),
         toward_weights=toward_weights(MERGING),
         own="results/representations/{model}/images.safetensors",

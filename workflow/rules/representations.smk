@@ -3,6 +3,7 @@
 
 use rule model_stage as represent_chunk with:
     input:
+        spectrum=spectrum_for(config["generation"]),
         weights=weights_file,
     output:
         out=temp("results/representations/{model}/chunks/{chunk}.safetensors"),
@@ -72,6 +73,7 @@ use rule model_stage as represent_gather with:
 
 use rule model_stage as opposites_chunk with:
     input:
+        spectrum=spectrum_for(config["generation"]),
         weights=weights_file,
     output:
         out=temp("results/opposites/{model}/chunks/{chunk}.safetensors"),
@@ -100,6 +102,7 @@ use rule model_stage as opposites_chunk with:
 
 use rule model_stage as opposites with:
     input:
+        spectrum=spectrum_for(config["generation"]),
         chunks=chunk_files(
             "results/opposites/{model}/chunks/{chunk}.safetensors", OPPOSITE_CLASSES
         ),
@@ -157,6 +160,9 @@ use rule model_stage as opposites with:
 # with the configuration's overrides), then one row per configuration.
 use rule model_stage as ablation_generate with:
     input:
+        spectrum=lambda wildcards: spectrum_for(
+            {**config["generation"], **ABLATION["configs"][wildcards.config]}
+        ),
         weights=weights_file,
     output:
         out=temp("results/ablation/{model}/{config}.safetensors"),
@@ -226,6 +232,7 @@ use rule model_stage as ablation with:
 # auxiliary head's class images, and inputs that maximise chosen channels of a layer.
 use rule model_stage as starts with:
     input:
+        spectrum=spectrum_for(config["generation"]),
         weights=weights_file,
     output:
         out="results/starts/{model}/images.safetensors",
@@ -258,6 +265,7 @@ use rule model_stage as starts with:
 
 use rule model_stage as auxiliary with:
     input:
+        spectrum=spectrum_for(config["generation"]),
         weights=weights_file,
     output:
         out="results/auxiliary/{model}/images.safetensors",
@@ -290,6 +298,7 @@ use rule model_stage as auxiliary with:
 
 use rule model_stage as features with:
     input:
+        spectrum=spectrum_for(config["generation"]),
         weights=weights_file,
     output:
         out="results/features/{model}/images.safetensors",

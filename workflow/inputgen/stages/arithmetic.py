@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from inputgen.representations import GenerationSettings, check_classes
-from inputgen.stage import File, Job, knob, stage
+from inputgen.stage import SPECTRUM, File, Job, knob, stage
 
 EVALUATORS = "the other models that rate the images: name -> spec (the generator rates itself)"
 
@@ -29,7 +29,7 @@ class Transfigure:
 @stage(
     "transfigure",
     Transfigure,
-    inputs={"photos": File("photos .safetensors")},
+    inputs={"photos": File("photos .safetensors"), **SPECTRUM},
     outputs={
         "out": File("transfigured images and their frames .safetensors"),
         "table": File("per photo and target: probabilities, every model's flags .tsv"),
@@ -62,7 +62,7 @@ def transfigure(job: Job) -> None:
         zoo,
         originals[photo_of],
         targets,
-        s.settings,
+        job.generation(s.settings),
         s.seed,
         photo_of,
         frames=s.frames,
@@ -124,7 +124,10 @@ class Interpolate:
 @stage(
     "interpolate",
     Interpolate,
-    inputs={"photos": File("photos .safetensors (with the setting photo)", optional=True)},
+    inputs={
+        "photos": File("photos .safetensors (with the setting photo)", optional=True),
+        **SPECTRUM,
+    },
     outputs={
         "out": File("the frames .safetensors"),
         "table": File("per frame: every model's probabilities and top-1 .tsv"),
@@ -148,7 +151,7 @@ def interpolate(job: Job) -> None:
     zoo = job.load_model(s.model)
     photos = select_photos(job.path("photos"), [s.photo]) if s.photo else None
     result = arithmetic.interpolate(
-        zoo, [s.start], [s.end], s.settings, s.seed, s.frames, photos=photos
+        zoo, [s.start], [s.end], job.generation(s.settings), s.seed, s.frames, photos=photos
     )
     frames = result.history["frames"][:, 0]
     names = zoo.class_names
@@ -197,6 +200,7 @@ class Add:
 @stage(
     "add",
     Add,
+    inputs=SPECTRUM,
     outputs={
         "out": File("added images .safetensors"),
         "table": File("per pair: probabilities, every model's top-5 flags .tsv"),
@@ -215,7 +219,7 @@ def add(job: Job) -> None:
     s = job.settings
     firsts, seconds = arithmetic.addition_pairs(s.pairs)
     zoo = job.load_model(s.model)
-    result = arithmetic.add(zoo, firsts, seconds, s.settings, s.seed)
+    result = arithmetic.add(zoo, firsts, seconds, job.generation(s.settings), s.seed)
     logits = zoo.batched_logits(result.images, job.batch_size)
     # Whether each model's top-5 holds each class; the other models' top-1 names too.
     own = recognition(zoo, result.images, firsts, job.batch_size)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from inputgen import artifacts
 from inputgen.stage import File, Job, knob, stage
 
 
@@ -43,6 +44,26 @@ def photos(job: Job) -> None:
     job.save_tensors("natural", sets.natural, sets.natural_metadata)
     images, captions, title = study.contact_sheet(sets, s.folder)
     job.write_figure("figure", plots.image_grid(images, captions, title=title))
+
+
+@dataclass(frozen=True)
+class Spectrum:
+    pass  # no knob: the spectrum is a function of the natural set alone
+
+
+@stage(
+    "spectrum",
+    Spectrum,
+    inputs={"natural": File("random-crop dataset .safetensors (the photos stage's)")},
+    outputs={"spectrum": File("magnitude spectrum (3, s, s // 2 + 1) .safetensors")},
+)
+def spectrum(job: Job) -> None:
+    """The natural images' magnitude spectrum, for maco's phase-only parameterisation."""
+    from inputgen.parameterisations import natural_magnitude
+
+    tensors, _ = artifacts.load_tensors(job.path("natural"))
+    magnitude = natural_magnitude(tensors["images"])
+    job.save_tensors("spectrum", {"magnitude": magnitude}, {"images": len(tensors["images"])})
 
 
 @dataclass(frozen=True)

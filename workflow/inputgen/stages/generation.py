@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from inputgen.representations import GenerationSettings, check_classes
-from inputgen.stage import File, Job, knob, stage
+from inputgen.stage import SPECTRUM, File, Job, knob, stage
 
 OBJECTIVES = ("target", "minimum")
 
@@ -30,7 +30,13 @@ class Represent:
             raise ValueError(f"objective must be one of {OBJECTIVES}, got {self.objective!r}")
 
 
-@stage("represent", Represent, outputs={"out": File("chunk .safetensors")}, models=True)
+@stage(
+    "represent",
+    Represent,
+    inputs=SPECTRUM,
+    outputs={"out": File("chunk .safetensors")},
+    models=True,
+)
 def represent(job: Job) -> None:
     """Generate one image per class (a chunk of a job)."""
     from inputgen import representations as study
@@ -39,7 +45,7 @@ def represent(job: Job) -> None:
     zoo = job.load_model(s.model)
     generate = study.class_representations if s.objective == "target" else study.opposites
     tensors = study.generate_in_batches(
-        generate, zoo, s.classes, s.settings, s.seed, job.batch_size
+        generate, zoo, s.classes, job.generation(s.settings), s.seed, job.batch_size
     )
     job.save_tensors("out", tensors, {"model": s.name})
 
@@ -105,6 +111,7 @@ class Opposites:
         "representations": File(
             "the model's class representations: adds the naive opposite (argmin)", optional=True
         ),
+        **SPECTRUM,
     },
     outputs={
         "images": File("gathered minimised images .safetensors"),
@@ -134,7 +141,13 @@ def opposites(job: Job) -> None:
     if job.path("representations"):
         representations = select_classes(job.path("representations"), classes.tolist())
     table, commutes = study.opposites_study(
-        zoo, images, classes.tolist(), s.settings, s.seed, job.batch_size, representations
+        zoo,
+        images,
+        classes.tolist(),
+        job.generation(s.settings),
+        s.seed,
+        job.batch_size,
+        representations,
     )
     others, _ = study.seen_by_others(
         s.name, s.evaluators, images, classes.tolist(), job.batch_size, job.load_model
@@ -174,7 +187,7 @@ GENERATED = {
 }
 
 
-@stage("starts", Starts, outputs=GENERATED, models=True)
+@stage("starts", Starts, inputs=SPECTRUM, outputs=GENERATED, models=True)
 def starts(job: Job) -> None:
     """Several random starts per class, side by side (one class has many images)."""
     import torch
@@ -184,7 +197,9 @@ def starts(job: Job) -> None:
 
     s = job.settings
     zoo = job.load_model(s.model)
-    result, elements = study.random_starts(zoo, s.classes, s.starts, s.settings, s.seed)
+    result, elements = study.random_starts(
+        zoo, s.classes, s.starts, job.generation(s.settings), s.seed
+    )
     targets = [c for c, _ in elements]
     seen = study.recognition(zoo, result.images, targets, job.batch_size)
     table = study.starts_table(elements, seen, zoo.class_names)
@@ -213,7 +228,7 @@ class Auxiliary:
         check_classes(self.classes)
 
 
-@stage("auxiliary", Auxiliary, outputs=GENERATED, models=True)
+@stage("auxiliary", Auxiliary, inputs=SPECTRUM, outputs=GENERATED, models=True)
 def auxiliary(job: Job) -> None:
     """Class representations from an auxiliary head, and how the main output sees them."""
     import torch
@@ -223,7 +238,9 @@ def auxiliary(job: Job) -> None:
 
     s = job.settings
     zoo = job.load_model(s.model)
-    result = study.auxiliary_representations(zoo, s.classes, s.layer, s.head, s.settings, s.seed)
+    result = study.auxiliary_representations(
+        zoo, s.classes, s.layer, s.head, job.generation(s.settings), s.seed
+    )
     main = study.recognition(zoo, result.images, s.classes, job.batch_size)
     head = study.head_logits(zoo, result.images, s.layer, s.head, job.batch_size)
     table = study.auxiliary_table(s.classes, head, main, zoo.class_names)
@@ -244,7 +261,7 @@ class Features:
     seed: int = knob("master seed", 0)
 
 
-@stage("features", Features, outputs=GENERATED, models=True)
+@stage("features", Features, inputs=SPECTRUM, outputs=GENERATED, models=True)
 def features(job: Job) -> None:
     """Inputs that maximise chosen channels of a layer (feature-map visualisations)."""
     import torch
@@ -254,7 +271,9 @@ def features(job: Job) -> None:
 
     s = job.settings
     zoo = job.load_model(s.model)
-    result = study.feature_visualisations(zoo, s.layer, s.channels, s.settings, s.seed)
+    result = study.feature_visualisations(
+        zoo, s.layer, s.channels, job.generation(s.settings), s.seed
+    )
     means = result.history[f"feature:model:{s.layer}"]
     top1 = zoo.batched_logits(result.images, job.batch_size).argmax(dim=1).tolist()
     table = study.features_table(s.layer, s.channels, means, top1, zoo.class_names)
@@ -289,6 +308,7 @@ class Pair:
 @stage(
     "pair",
     Pair,
+    inputs=SPECTRUM,
     outputs={
         "images": File("images .safetensors"),
         "table": File("how each model and the pair classify the images .tsv"),
@@ -308,7 +328,7 @@ def pair(job: Job) -> None:
     second = job.load_model(s.second)
     weights = tuple(float(w) for w in s.weights)
     results = [
-        study.pair(first, second, batch, s.operation, weights, s.settings, s.seed)
+        study.pair(first, second, batch, s.operation, weights, job.generation(s.settings), s.seed)
         for batch in study.batches(s.classes, job.batch_size)
     ]
     images = torch.cat([r.images for r in results])

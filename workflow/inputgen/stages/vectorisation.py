@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from inputgen.representations import GenerationSettings, check_classes
-from inputgen.stage import File, Job, knob, stage
+from inputgen.stage import SPECTRUM, File, Job, knob, stage
 
 PAIR_INPUTS = {
     "own": File("theta1's class representations .safetensors"),
@@ -32,7 +32,7 @@ class Vectorise:
 @stage(
     "vectorise",
     Vectorise,
-    inputs={**PAIR_INPUTS, "photos": File("photos .safetensors")},
+    inputs={**PAIR_INPUTS, "photos": File("photos .safetensors"), **SPECTRUM},
     outputs={
         "out": File("vectorised images .safetensors"),
         "table": File("distances and recognition .tsv"),
@@ -57,7 +57,16 @@ def vectorise(job: Job) -> None:
     own = select_classes(job.path("own"), s.classes)
     photos = select_photos(job.path("photos"), s.photos)
     result = vectorise_toward(
-        zoo, toward, own, theirs, photos, s.classes, s.photos, s.settings, s.seed, job.batch_size
+        zoo,
+        toward,
+        own,
+        theirs,
+        photos,
+        s.classes,
+        s.photos,
+        job.generation(s.settings),
+        s.seed,
+        job.batch_size,
     )
     images, table, n = result.images, result.table, len(s.classes)
     job.save_tensors(
@@ -101,7 +110,7 @@ class Merge:
 @stage(
     "merge",
     Merge,
-    inputs=PAIR_INPUTS,
+    inputs={**PAIR_INPUTS, **SPECTRUM},
     outputs={
         "out": File("regenerated images .safetensors"),
         "table": File("per-class merging results .tsv"),
@@ -129,7 +138,7 @@ def merge(job: Job) -> None:
         before,
         theirs,
         s.classes,
-        s.settings,
+        job.generation(s.settings),
         s.seed,
         steps=s.steps,
         lr=s.lr,

@@ -1,0 +1,382 @@
+"""Class images against the peers: lucent, MACO and our engine, at equal compute.
+
+One run draws every method's images of the same classes with the same generator and rates
+them with the same code:
+
+* ``lucent``: torch-lucent 0.1.8's ``render_vis`` as its README uses it: ``param.image`` (a
+  Fourier parameterisation in decorrelated colour), its standard transforms, Adam at 0.05,
+  maximising each class's logit; one forward+backward pass per image and step;
+* ``maco``: horama 0.3.0's own ``maco`` loop (Fel et al., NeurIPS 2023) with its published
+  defaults: NAdam at lr 1.0, a 1280-pixel canvas, 6 crops per step with box size 0.20-0.25,
+  noise 0.05. Two points are patched around it, nothing inside: the magnitude spectrum it would
+  download is computed by our code from the run's natural crops (``horama_spectrum``), and the
+  loop runs on the CPU (its ``device`` argument). Images in [0, 1] (``values_range``) go to the
+  model through its own preprocessing, the equivalent of horama's normalised range. A MACO step
+  costs 6 passes, so at a budget of P passes it runs P // 6 steps (the only scaling);
+* ours: config/config.yaml's ``generation`` section (``default``) and the variants of
+  ``variants()`` (or ``--extra``), with ``steps`` = budget // crops per step.
+
+Compute is counted in forward+backward image passes (``PassCounter`` counts what the model is
+actually given), never steps. Two class sets are written once, here: ``DEVELOPMENT`` (the
+classes the default recipe may be tuned on) and ``HELD_OUT`` (16 other classes over animals,
+objects, vehicles, food and scenes, fixed before any tuning and never used to choose settings).
+
+Per method, budget and generator: self top-1; transfer top-1 and top-5 under each other offline
+model, and their means with bootstrap 95% intervals over classes; pixel std; spectrum slope;
+ms per step and per pass against a bare forward+backward; a grid (one row per method, no
+contrast stretch) and a shuffled grid without captions (its key beside it) to name by eye.
+
+    .venv/bin/python benchmarks/class_images.py --generator lite0 --budgets 40,512 \
+        --classes held_out [--methods lucent,maco,default] [--extra 'name: {overrides}']
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import copy
+import os
+import platform
+import sys
+import tempfile
+import time
+import types
+from dataclasses import replace
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np
+import pandas as pd
+import torch
+import yaml
+from inputgen.figures import images as plots
+from inputgen.image_stats import image_statistics
+from inputgen.models import ZooModel, load_model
+from inputgen.parameterisations import natural_magnitude
+from inputgen.photos import fit_square, photo_sets, resize, sample_photos
+from inputgen.representations import GenerationSettings, class_representations, recognition
+from inputgen.runtime import resolve_device
+
+MODELS = {
+    "lite0": {"arch": "efficientnet_lite0", "weights": "package"},
+    "lite1": {"arch": "efficientnet_lite1", "weights": "package"},
+    "lite2": {"arch": "efficientnet_lite2", "weights": "package"},
+    "mobilenet_v2": {"arch": "mobilenet_v2", "weights": "package"},
+}
+CLASS_SETS = {
+    # tabby, zebra, digital clock, lion, dalmatian, husky, goldfinch, flamingo, goldfish,
+    # loggerhead, tractor, school bus, soccer ball, French horn, strawberry, castle
+    "development": [281, 340, 530, 291, 251, 250, 11, 130, 1, 33, 866, 779, 805, 566, 949, 483],
+    # animals: ostrich, koala, tiger, starfish, king penguin; objects: balloon, umbrella,
+    # beacon; vehicles: ambulance, mountain bike, airliner; food: banana, pizza;
+    # scenes: alp, volcano, seashore. Fixed before any tuning; never used to choose settings.
+    "held_out": [9, 105, 292, 327, 145, 417, 879, 437, 407, 671, 404, 954, 963, 970, 980, 978],
+}
+ROOT = Path(__file__).resolve().parent.parent
+BOOTSTRAP = 10_000
+
+
+# ------------------------------------------------------------------------- pass accounting
+class PassCounter:
+    """Counts the images a model's forward pass is given (each is one forward+backward image
+    pass in an optimisation): ``with PassCounter(zoo.model) as counter: ...; counter.images``."""
+
+    def __init__(self, module: torch.nn.Module):
+        self.module, self.images, self._hook = module, 0, None
+
+    def __enter__(self) -> PassCounter:
+        def count(_module, inputs):
+            if torch.is_grad_enabled():
+                self.images += int(inputs[0].shape[0])
+
+        self._hook = self.module.register_forward_pre_hook(count)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._hook.remove()
+
+
+def passes_per_step(settings: GenerationSettings) -> int:
+    """Forward+backward passes of one element per step: one per crop (MACO's multi-crop
+    views), else one."""
+    crops = settings.priors.get("crops")
+    return 1 if crops is None else int(crops.get("count", 4))
+
+
+def at_budget(settings: GenerationSettings, passes: int) -> GenerationSettings:
+    """The settings with as many steps as ``passes`` image passes buy."""
+    return replace(settings, steps=max(1, passes // passes_per_step(settings)))
+
+
+# ------------------------------------------------------------------------------- the peers
+def import_lucent():
+    # lucent.misc.io imports IPython.display for notebook display only; render_vis never calls
+    # it with show_image=False, so an empty stand-in spares the dev extra IPython's tree.
+    if "IPython" not in sys.modules:
+        ipython = types.ModuleType("IPython")
+        ipython.display = types.ModuleType("IPython.display")
+        sys.modules.update({"IPython": ipython, "IPython.display": ipython.display})
+    from lucent.optvis import objectives, param, render
+
+    for name in ("IPython", "IPython.display"):  # matplotlib would take the stand-in for real
+        if getattr(sys.modules.get(name), "__file__", None) is None:
+            sys.modules.pop(name, None)
+    return objectives, param, render
+
+
+class Labelled(torch.nn.Module):
+    """The zoo model with its preprocessing inside and a last child ``labels``, which is the
+    module whose output lucent's ``"labels"`` objective reads."""
+
+    def __init__(self, zoo: ZooModel):
+        super().__init__()
+        self.preprocess, self.net, self.labels = zoo.preprocess, zoo.model, torch.nn.Identity()
+
+    def forward(self, images):
+        return self.labels(self.net(self.preprocess(images)))
+
+
+def lucent_images(zoo: ZooModel, classes, passes: int, seed: int) -> torch.Tensor:
+    objectives, param, render = import_lucent()
+    torch.manual_seed(seed)  # lucent draws from the global generators
+    np.random.seed(seed)
+    objective = sum(objectives.channel("labels", c, batch=i) for i, c in enumerate(classes))
+    size = zoo.spec["input_size"]
+    arrays = render.render_vis(
+        Labelled(zoo),
+        objective,
+        lambda: param.image(size, batch=len(classes)),
+        thresholds=(passes,),
+        preprocess=False,
+        progress=False,
+        show_image=False,
+    )
+    return torch.from_numpy(arrays[-1]).permute(0, 3, 1, 2).float()
+
+
+# horama's defaults, but for the canvas: 1280 pixels cost 8.4 bare passes per pass on 2 CPU
+# cores (the crops' roi_align to 448 pixels and the FFT of the canvas), so the canvas is 640 and
+# the box doubles to keep horama's crop of 256-320 canvas pixels per view (--maco-canvas 1280
+# restores the published setting).
+MACO = {"image_size": 640, "crops_per_iteration": 6, "box_size": (0.40, 0.50), "noise": 0.05}
+
+
+def horama_spectrum(natural: torch.Tensor) -> np.ndarray:
+    """What horama downloads (``imagenet_decorrelated.npy``), made from our natural crops: the
+    mean rfft2 magnitude of the images in horama's decorrelated colour space (the inverse of
+    its ``recorrelate_colors``), (3, s, s // 2 + 1). Its loop resizes it and standardises the
+    image, so only its shape matters, not its scale."""
+    from horama.common import get_color_correlation_svd_sqrt
+
+    recorrelate = get_color_correlation_svd_sqrt("cpu").double()
+    pixels = natural.double() - natural.double().mean(dim=(0, 2, 3), keepdim=True)
+    decorrelated = torch.einsum("bchw,cd->bdhw", pixels, torch.linalg.inv(recorrelate))
+    return torch.fft.rfft2(decorrelated).abs().mean(dim=0).float().numpy()
+
+
+def maco_images(zoo: ZooModel, classes, passes: int, spectrum: np.ndarray, seed: int):
+    from horama import maco_fv
+
+    steps = max(1, passes // MACO["crops_per_iteration"])
+    images = []
+    with tempfile.TemporaryDirectory() as folder, contextlib.chdir(folder):
+        np.save(maco_fv.MACO_SPECTRUM_FILENAME, spectrum)  # found there: nothing downloads
+        for index, target in enumerate(classes):
+            torch.manual_seed(seed + index)  # horama draws from the global generators
+
+            def objective(crops, target=target):
+                return zoo.logits(crops)[:, target].mean()
+
+            image, _ = maco_fv.maco(
+                objective,
+                total_steps=steps,
+                learning_rate=1.0,
+                model_input_size=zoo.spec["input_size"],
+                values_range=(0.0, 1.0),
+                device=str(zoo.preprocess.mean.device),
+                **MACO,
+            )
+            images.append(image.detach().cpu())
+    return torch.stack(images)
+
+
+# ------------------------------------------------------------------------------ our engine
+def default_generation() -> dict:
+    return yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["generation"]
+
+
+def variants() -> dict[str, dict]:
+    """Our recipes, as overrides of the default config's generation section."""
+    maco = {"parameterisation": "maco", "decorrelate": True, "rule": "adam"}
+    return {
+        "default": {},
+        "fourier": {"parameterisation": "fourier", "decorrelate": True, "priors": {"robust": {}}},
+    } | {"maco_engine": maco}
+
+
+def our_images(zoo, classes, settings: GenerationSettings, seed: int) -> torch.Tensor:
+    return class_representations(zoo, classes, settings, seed).images
+
+
+# ------------------------------------------------------------------------------ the rating
+def bootstrap_interval(values: np.ndarray, seed: int = 0) -> tuple[float, float]:
+    """95% percentile interval of the mean over classes (rows), seeded."""
+    generator = np.random.default_rng(seed)
+    picks = generator.integers(0, len(values), size=(BOOTSTRAP, len(values)))
+    means = values[picks].mean(axis=1)
+    return float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
+
+
+def rate(images, classes, generator: ZooModel, evaluators: dict[str, ZooModel]) -> dict:
+    row = {}
+    seen = recognition(generator, images, classes, 16)
+    row["self_top1"] = float((seen["top1"] == seen["class"]).mean())
+    top1, top5 = [], []
+    for label, zoo in evaluators.items():
+        seen = recognition(zoo, images, classes, 16)
+        hit1 = (seen["top1"] == seen["class"]).to_numpy(float)
+        hit5 = np.array([c in r for c, r in zip(seen["class"], seen["top5"], strict=True)], float)
+        row[f"{label}_top1"], row[f"{label}_top5"] = hit1.mean(), hit5.mean()
+        top1.append(hit1)
+        top5.append(hit5)
+    for name, hits in (("transfer_top1", top1), ("transfer_top5", top5)):
+        per_class = np.mean(hits, axis=0)  # over the evaluators, per class
+        row[name] = float(per_class.mean())
+        row[f"{name}_low"], row[f"{name}_high"] = bootstrap_interval(per_class)
+    stats = image_statistics(resize(images, 224))
+    row["pixel_std"] = float(stats["pixel_std"].mean())
+    row["spectrum_slope"] = float(stats["spectrum_slope"].mean())
+    return row
+
+
+def bare_pass_ms(zoo: ZooModel, classes, device) -> float:
+    """One forward+backward to the input of a batch, per image (best of 3)."""
+    size = zoo.spec["input_size"]
+    images = torch.full((len(classes), 3, size, size), 0.5, device=device, requires_grad=True)
+    index = torch.arange(len(classes))
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        loss = zoo.logits(images)[index, classes].sum()
+        torch.autograd.grad(loss, images)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        best = min(best, time.perf_counter() - start)
+    return 1000 * best / len(classes)
+
+
+def shuffled_grid(shown: dict[str, torch.Tensor], classes, names, title: str, seed: int):
+    """Every method's images in one seeded random order, without captions (numbers only), and
+    the key: which method and class each number is."""
+    cells = [(m, i) for m in shown for i in range(len(classes))]
+    order = np.random.default_rng(seed).permutation(len(cells))
+    images = torch.stack([resize(shown[cells[k][0]][cells[k][1]][None], 224)[0] for k in order])
+    key = pd.DataFrame(
+        [
+            {"number": n + 1, "method": cells[k][0], "class": classes[cells[k][1]]}
+            | {"name": names[classes[cells[k][1]]]}
+            for n, k in enumerate(order)
+        ]
+    )
+    figure = plots.image_grid(
+        images, [str(n + 1) for n in range(len(cells))], columns=len(classes), title=title
+    )
+    return figure, key
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--generator", default="lite0", choices=sorted(MODELS))
+    parser.add_argument("--budgets", default="40,512", help="image passes per image, comma-sep.")
+    parser.add_argument("--classes", default="held_out", choices=sorted(CLASS_SETS))
+    parser.add_argument("--first", type=int, default=16, help="the first N classes of the set")
+    parser.add_argument("--methods", default="lucent,maco,default")
+    parser.add_argument("--extra", default=None, help="YAML map name -> generation overrides")
+    parser.add_argument("--maco-canvas", type=int, default=MACO["image_size"])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--out", default=str(ROOT / "results" / "benchmarks" / "class_images"))
+    args = parser.parse_args()
+
+    device = resolve_device(args.device)
+    scale = 1280 / args.maco_canvas  # horama's box size is a fraction of its 1280 canvas
+    MACO.update(image_size=args.maco_canvas, box_size=(0.20 * scale, 0.25 * scale))
+    classes = CLASS_SETS[args.classes][: args.first]
+    generator = load_model(MODELS[args.generator]).to(device)
+    evaluators = {
+        name: load_model(spec).to(device) for name, spec in MODELS.items() if name != args.generator
+    }
+    base = default_generation()
+    recipes = {name: {**copy.deepcopy(base), **over} for name, over in variants().items()}
+    for name, overrides in (yaml.safe_load(args.extra) if args.extra else {}).items():
+        recipes[name] = {**copy.deepcopy(base), **overrides}
+    natural = photo_sets(224, 512, (0.25, 1.0), 0).natural["images"]  # the default run's crops
+    magnitude = natural_magnitude(natural)
+    bare = bare_pass_ms(generator, classes, device)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for budget in [int(b) for b in args.budgets.split(",")]:
+        rows, shown = [], {}
+        for method in args.methods.split(","):
+            start = time.perf_counter()
+            with PassCounter(generator.model) as counter:
+                if method == "lucent":
+                    images, steps = lucent_images(generator, classes, budget, args.seed), budget
+                elif method == "maco":
+                    spectrum = horama_spectrum(natural)
+                    images = maco_images(generator, classes, budget, spectrum, args.seed)
+                    steps = max(1, budget // MACO["crops_per_iteration"])
+                else:
+                    settings = GenerationSettings.from_dict(recipes[method])
+                    settings = at_budget(settings, budget).with_magnitude(magnitude)
+                    images, steps = (
+                        our_images(generator, classes, settings, args.seed),
+                        settings.steps,
+                    )
+            elapsed = time.perf_counter() - start
+            passes = counter.images / len(classes)
+            row = {"method": method, "budget": budget, "steps": steps, "passes": passes}
+            row |= rate(images, classes, generator, evaluators)
+            row["ms_per_step"] = 1000 * elapsed / (len(classes) * steps)
+            row["ms_per_pass"] = 1000 * elapsed / counter.images
+            row["pass_over_bare"] = row["ms_per_pass"] / bare
+            rows.append(row)
+            shown[method] = images
+            print(pd.DataFrame([row]).round(3).to_string(index=False), flush=True)
+        _, photos = sample_photos()
+        stats = image_statistics(torch.stack([fit_square(p, 224) for p in photos]))
+        rows.append(
+            {
+                "method": "shipped photos",
+                "pixel_std": float(stats["pixel_std"].mean()),
+                "spectrum_slope": float(stats["spectrum_slope"].mean()),
+            }
+        )
+        table = pd.DataFrame(rows)
+        table.insert(0, "generator", args.generator)
+        table.insert(1, "classes", args.classes)
+        stem = f"{args.classes}_{args.generator}_{budget}"
+        table.round(4).to_csv(out / f"{stem}.tsv", sep="\t", index=False)
+        names = generator.class_names
+        grid = torch.cat([resize(shown[m], 224) for m in shown])
+        captions = [f"{m}\n{names[c][:18]}" for m in shown for c in classes]
+        title = f"{args.generator}, {budget} passes, {args.classes} classes: one row per method"
+        figure = plots.image_grid(
+            grid, captions, columns=len(classes), title=title, cell_inches=1.3
+        )
+        figure.savefig(out / f"{stem}.png", dpi=80)
+        figure, key = shuffled_grid(shown, classes, names, f"{stem}: name each", args.seed)
+        figure.savefig(out / f"{stem}_shuffled.png", dpi=80)
+        key.to_csv(out / f"{stem}_key.tsv", sep="\t", index=False)
+        torch.save(shown, out / f"{stem}_images.pt")
+        print(
+            f"\n{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch "
+            f"{torch.__version__}, {device}; bare forward+backward {bare:.1f} ms per image\n"
+        )
+        print(table.round(3).to_markdown(index=False), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,310 @@
+"""The class-image recipe's parts: maco's phase-only parameterisation and its natural magnitude
+spectrum, multi-crop views, the class objectives, and the peer benchmark's pass accounting."""
+
+import importlib.util
+import math
+from pathlib import Path
+
+import pytest
+import torch
+from inputgen.image_stats import spectrum_slope
+from inputgen.models import load_model
+from inputgen.objectives import Context, LogitMargin, LogitMaximum, class_objective
+from inputgen.optimize import Crops, Descent, element_generators, optimize
+from inputgen.parameterisations import (
+    COLOUR_UNMIX,
+    EPSILON,
+    Parameterisation,
+    magnitude_at,
+    natural_magnitude,
+)
+from inputgen.representations import GenerationSettings, class_representations
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def power_law_images(count: int, size: int, exponent: float, seed: int) -> torch.Tensor:
+    """Colour images in (0, 1) whose luminance power falls as 1/f**exponent."""
+    generator = torch.Generator().manual_seed(seed)
+    fy = torch.fft.fftfreq(size)[:, None]
+    fx = torch.fft.fftfreq(size)[None, :]
+    frequency = (fx**2 + fy**2).sqrt().clamp_min(1 / size)
+    phase = torch.rand(count, 3, size, size, generator=generator) * 2 * math.pi
+    image = torch.fft.ifft2(frequency ** (-exponent / 2) * torch.exp(1j * phase)).real
+    image = image / image.flatten(1).std(dim=1).view(-1, 1, 1, 1)
+    return torch.sigmoid(image)
+
+
+@pytest.fixture(scope="module")
+def magnitude():
+    return natural_magnitude(power_law_images(16, 32, 2.0, seed=0))
+
+
+@pytest.fixture(scope="module")
+def maco(magnitude):
+    return Parameterisation("maco", decorrelate=True, magnitude=magnitude)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return {"m": load_model({"arch": "resnet18", "weights": "random", "seed": 0, "input_size": 32})}
+
+
+def decorrelated_signal(images: torch.Tensor) -> torch.Tensor:
+    """What maco's phase is the phase of: the images' decorrelated logit."""
+    signal = torch.logit(images.clamp(EPSILON, 1 - EPSILON))
+    return torch.einsum("bchw,dc->bdhw", signal, COLOUR_UNMIX)
+
+
+# ------------------------------------------------------------------------ the magnitude
+def test_natural_magnitude_is_the_rms_spectrum_of_the_images():
+    images = power_law_images(6, 16, 2.0, seed=1)
+    magnitude = natural_magnitude(images)
+    assert magnitude.shape == (3, 16, 9)
+    assert magnitude[:, 0, 0].abs().max() == 0  # the mean is free, not constrained
+    signal = decorrelated_signal(images).double()
+    signal = signal - signal.mean(dim=(-2, -1), keepdim=True)
+    expected = torch.fft.rfft2(signal, norm="ortho").abs().pow(2).mean(dim=0).sqrt()
+    torch.testing.assert_close(magnitude[:, 1:], expected[:, 1:].float(), rtol=1e-4, atol=1e-5)
+
+
+def test_natural_magnitude_refuses_what_is_no_set_of_square_images():
+    with pytest.raises(ValueError, match="at least 2 images"):
+        natural_magnitude(torch.rand(1, 3, 8, 8))
+    with pytest.raises(ValueError, match=r"\(N, 3, s, s\)"):
+        natural_magnitude(torch.rand(2, 3, 8, 6))
+
+
+def test_maco_needs_a_magnitude_in_decorrelated_colour(magnitude):
+    with pytest.raises(ValueError, match="needs a magnitude spectrum"):
+        Parameterisation("maco", decorrelate=True)
+    with pytest.raises(ValueError, match="decorrelated colour"):
+        Parameterisation("maco", magnitude=magnitude)
+    with pytest.raises(ValueError, match="maco needs the natural magnitude spectrum"):
+        GenerationSettings(parameterisation="maco", decorrelate=True).parameterisation_of()
+
+
+# ------------------------------------------------------------------ the parameterisation
+@pytest.mark.parametrize("size", [32, 31, 48])
+def test_maco_keeps_its_magnitude_exactly_whatever_the_phase(maco, magnitude, size):
+    generator = torch.Generator().manual_seed(size)
+    phase = torch.randn(3, 3, size, size // 2 + 1, generator=generator) * 5
+    images = maco.to_images(phase, size)
+    assert images.shape == (3, 3, size, size)
+    assert 0 <= images.min() and images.max() <= 1
+    # the images' decorrelated logit has exactly the fixed magnitude (the mean is free)
+    spectrum = torch.fft.rfft2(decorrelated_signal(images).double(), norm="ortho").abs()
+    target = magnitude_at(magnitude, size).double().expand_as(spectrum)
+    off_dc = torch.ones_like(spectrum, dtype=torch.bool)
+    off_dc[..., 0, 0] = False
+    torch.testing.assert_close(spectrum[off_dc], target[off_dc], rtol=2e-3, atol=2e-3)
+
+
+def test_maco_images_keep_the_natural_images_contrast_and_slope(maco):
+    natural = power_law_images(16, 32, 2.0, seed=0)
+    phase = torch.rand(8, 3, 32, 17, generator=torch.Generator().manual_seed(3)) * 6.3
+    images = maco.to_images(phase, 32)
+    natural_slope = spectrum_slope(natural).mean()
+    assert spectrum_slope(images).mean() == pytest.approx(float(natural_slope), abs=0.3)
+    natural_std = natural.flatten(1).std(dim=1).mean()
+    assert images.flatten(1).std(dim=1).mean() == pytest.approx(float(natural_std), rel=0.3)
+
+
+def test_a_resampled_magnitude_keeps_the_image_variance(magnitude):
+    for size in (16, 64):
+        resized = magnitude_at(magnitude, size)
+        assert resized.shape == (3, size, size // 2 + 1)
+        signal = torch.fft.irfft2(
+            torch.polar(resized.double(), torch.zeros_like(resized, dtype=torch.float64)),
+            s=(size, size),
+            norm="ortho",
+        )
+        original = torch.fft.irfft2(
+            torch.polar(magnitude.double(), torch.zeros_like(magnitude, dtype=torch.float64)),
+            s=(32, 32),
+            norm="ortho",
+        )
+        torch.testing.assert_close(
+            signal.pow(2).mean(dim=(-2, -1)), original.pow(2).mean(dim=(-2, -1)), rtol=0.05, atol=0
+        )
+
+
+def test_maco_from_images_keeps_the_phase_of_a_maco_image(maco):
+    phase = torch.rand(2, 3, 32, 17, generator=torch.Generator().manual_seed(5)) * 6.3
+    images = maco.to_images(phase, 32)
+    again = maco.to_images(maco.from_images(images), 32)
+    torch.testing.assert_close(again, images, atol=2e-3, rtol=0)
+
+
+def test_maco_descent_raises_the_target_logit(tiny, magnitude):
+    settings = GenerationSettings(
+        steps=10,
+        lr=0.3,
+        rule="adam",
+        parameterisation="maco",
+        decorrelate=True,
+        class_objective="logit",
+    ).with_magnitude(magnitude)
+    zoo = tiny["m"]
+    result = class_representations(zoo, [3, 7], settings, seed=0)
+    trace = result.history["logit:model"]
+    assert trace.shape == (10, 2)
+    assert (trace[-1] > trace[0] + 0.2).all(), trace
+    after = zoo.logits(result.images)[[0, 1], [3, 7]]
+    assert (after > trace[0]).all()
+
+
+def test_maco_with_crops_an_element_ignores_its_batch(tiny, magnitude):
+    settings = GenerationSettings(
+        steps=3,
+        lr=0.2,
+        rule="adam",
+        parameterisation="maco",
+        decorrelate=True,
+        priors={"crops": {"count": 2, "low": 0.6, "high": 0.9}},
+    ).with_magnitude(magnitude)
+    both = class_representations(tiny["m"], [3, 7], settings, seed=0)
+    alone = class_representations(tiny["m"], [7], settings, seed=0)
+    torch.testing.assert_close(alone.images[0], both.images[1], atol=1e-5, rtol=0)
+    other_seed = class_representations(tiny["m"], [7], settings, seed=1)
+    assert not torch.allclose(other_seed.images[0], alone.images[0], atol=1e-3)
+
+
+# ---------------------------------------------------------------------- multi-crop views
+def test_crops_are_seeded_per_element_and_stay_in_range():
+    images = torch.rand(3, 3, 24, 24, generator=torch.Generator().manual_seed(0))
+    crops = Crops(count=3, low=0.4, high=0.7, noise=0.0)
+    first = crops.apply(images, element_generators(0, [10, 11, 12], "jitter"))
+    again = crops.apply(images[1:2], element_generators(0, [11], "jitter"))
+    torch.testing.assert_close(first[1:2], again)
+    other_seed = crops.apply(images, element_generators(1, [10, 11, 12], "jitter"))
+    assert not torch.allclose(first, other_seed)
+    assert first.shape == images.shape and first.min() >= 0 and first.max() <= 1
+
+
+def test_a_crop_of_the_whole_image_without_noise_is_the_image():
+    images = torch.rand(2, 3, 16, 16, generator=torch.Generator().manual_seed(0))
+    view = Crops(count=1, low=1.0, high=1.0, noise=0.0).apply(
+        images, element_generators(0, [0, 1], "jitter")
+    )
+    torch.testing.assert_close(view, images, atol=1e-5, rtol=0)
+
+
+def test_one_whole_crop_reduces_to_the_single_view(tiny):
+    init = torch.full((2, 3, 32, 32), 0.5) + torch.rand(2, 3, 32, 32) * 0.04
+    objective = class_objective("constant", "m", [3, 7], 30.0)
+    plain = Descent(steps=4, lr=0.05, rule="adam", priors={"robust": {}})
+    single = Descent(
+        steps=4,
+        lr=0.05,
+        rule="adam",
+        priors={"robust": {}, "crops": {"count": 1, "low": 1.0, "high": 1.0, "noise": 0.0}},
+    )
+    fourier = Parameterisation("fourier", decorrelate=True)
+    one = optimize(tiny, objective, init, plain, parameterisation=fourier, progress=None)
+    two = optimize(tiny, objective, init, single, parameterisation=fourier, progress=None)
+    torch.testing.assert_close(one.images, two.images, atol=1e-4, rtol=0)
+
+
+def test_the_loss_is_the_mean_over_the_crops(tiny):
+    """With every crop the same (a whole crop, no noise), the mean of k equal losses is the
+    loss of one: the history is the single view's."""
+    init = torch.full((1, 3, 32, 32), 0.5) + torch.rand(1, 3, 32, 32) * 0.04
+    objective = class_objective("constant", "m", [3], 30.0)
+
+    def run(count):
+        crops = {"count": count, "low": 1.0, "high": 1.0, "noise": 0.0}
+        descent = Descent(steps=2, lr=0.05, rule="adam", priors={"crops": crops})
+        return optimize(tiny, objective, init, descent, progress=None)
+
+    torch.testing.assert_close(run(3).history["loss"], run(1).history["loss"], rtol=1e-5, atol=0)
+
+
+def test_crop_settings_are_checked():
+    with pytest.raises(ValueError, match="count must be >= 1"):
+        Crops(count=0)
+    with pytest.raises(ValueError, match="0 < low <= high <= 1"):
+        Crops(low=0.8, high=0.5)
+
+
+# ---------------------------------------------------------------------- class objectives
+def test_class_objectives_compute_their_formulas():
+    logits = torch.tensor([[1.0, 4.0, -2.0, 5.0], [0.0, 0.0, 3.0, 1.0]])
+    ctx = Context(images=torch.zeros(2, 3, 4, 4), logits={"m": logits}, taps={}, progress=0.0)
+    classes = [1, 2]
+    torch.testing.assert_close(LogitMaximum("m", classes)(ctx), torch.tensor([-4.0, -3.0]))
+    # margin: mean of the others minus the class logit
+    expected = torch.tensor([(1 - 2 + 5) / 3 - 4, (0 + 0 + 1) / 3 - 3])
+    torch.testing.assert_close(LogitMargin("m", classes)(ctx), expected)
+    constant = class_objective("constant", "m", classes, 30.0)(ctx)
+    torch.testing.assert_close(constant, torch.tensor([26.0, 27.0]))
+    with pytest.raises(ValueError, match="class objective 'softmax'; known: constant"):
+        class_objective("softmax", "m", classes, 30.0)
+    with pytest.raises(ValueError, match="class objective 'softmax'"):
+        GenerationSettings(class_objective="softmax")
+
+
+def test_the_margin_is_blind_to_a_shift_of_every_logit():
+    logits = torch.randn(3, 10, generator=torch.Generator().manual_seed(0))
+    ctx = Context(images=torch.zeros(3, 3, 4, 4), logits={"m": logits}, taps={}, progress=0.0)
+    shifted = Context(
+        images=torch.zeros(3, 3, 4, 4), logits={"m": logits + 7.5}, taps={}, progress=0.0
+    )
+    margin = LogitMargin("m", [0, 4, 9])
+    torch.testing.assert_close(margin(ctx), margin(shifted))
+
+
+def test_the_magnitude_is_data_not_a_setting():
+    with pytest.raises(ValueError, match="unknown generation settings \\['magnitude'\\]"):
+        GenerationSettings.from_dict({"magnitude": [1.0]})
+    settings = GenerationSettings().with_magnitude(torch.ones(3, 4, 3))
+    assert settings == GenerationSettings()  # compared and recorded without it
+
+
+# ------------------------------------------------------------------- the pass accounting
+def load_benchmark():
+    spec = importlib.util.spec_from_file_location(
+        "class_images", ROOT / "benchmarks" / "class_images.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_benchmark_counts_one_pass_per_crop(tiny):
+    bench = load_benchmark()
+    zoo = tiny["m"]
+    crops = {"count": 3, "low": 0.5, "high": 1.0}
+    settings = GenerationSettings(
+        steps=1,
+        lr=0.05,
+        rule="adam",
+        parameterisation="fourier",
+        decorrelate=True,
+        priors={"crops": crops},
+    )
+    assert bench.passes_per_step(settings) == 3
+    budgeted = bench.at_budget(settings, 12)
+    assert budgeted.steps == 4
+    with bench.PassCounter(zoo.model) as counter:
+        class_representations(zoo, [1, 2], budgeted, seed=0)
+    assert counter.images == 2 * 12  # two elements, 4 steps of 3 crops each
+    plain = bench.at_budget(GenerationSettings(steps=1, lr=0.05), 5)
+    with bench.PassCounter(zoo.model) as counter:
+        class_representations(zoo, [1, 2], plain, seed=0)
+    assert plain.steps == 5 and counter.images == 2 * 5
+    with torch.no_grad(), bench.PassCounter(zoo.model) as counter:
+        zoo.logits(torch.rand(4, 3, 32, 32))  # rating is no optimisation pass
+    assert counter.images == 0
+
+
+def test_the_benchmark_interval_brackets_the_mean():
+    bench = load_benchmark()
+    values = torch.tensor([1.0] * 12 + [0.0] * 4).numpy()
+    low, high = bench.bootstrap_interval(values)
+    assert low < values.mean() < high
+    assert bench.bootstrap_interval(values) == (low, high)  # seeded
+    assert bench.bootstrap_interval(torch.ones(8).numpy()) == (1.0, 1.0)
+    sets = bench.CLASS_SETS
+    assert len(sets["held_out"]) == len(sets["development"]) == 16
+    assert not set(sets["held_out"]) & set(sets["development"])
