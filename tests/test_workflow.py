@@ -8,6 +8,7 @@ import pytest
 import torch
 from conftest import CAT_CLASSES, REPO, SNAKEMAKE, make_photos, run_stage, snakemake_command
 from inputgen import artifacts
+from inputgen.provenance import sha256
 
 TINY = REPO / "tests/config/tiny.yaml"
 
@@ -78,9 +79,9 @@ def test_tiny_dag_runs_every_generation_study(tiny_run):
     ]:
         assert (results / path).is_file(), path
     ablation = pd.read_csv(results / "ablation/lite0/ablation.tsv", sep="\t")
-    assert ablation["config"].tolist() == ["none", "all", "fourier"]
+    configs = ["none", "all", "fourier", "maco"]
+    assert ablation["config"].tolist() == configs
     record = artifacts.read_provenance(results / "ablation/lite0/ablation.tsv")
-    configs = ["none", "all", "fourier"]
     assert record["stage"] == "ablation" and record["config"]["configs"] == configs
     runs = [entry["path"] for entry in record["inputs"] if entry.get("temporary")]
     assert runs == [f"results/ablation/lite0/{c}.safetensors" for c in configs]  # temp()
@@ -89,6 +90,16 @@ def test_tiny_dag_runs_every_generation_study(tiny_run):
         assert (ablation[metric] <= ablation[f"{metric}_high"]).all()
     summary = pd.read_csv(results / "representations/lite0/summary.tsv", sep="\t")
     assert summary["pixel_std"].between(0, 0.5).all()
+    # the maco row read the spectrum artifact (made from the natural crops): its digest is
+    # handed on from the temp() run to the ablation's record; no other row needs it
+    inputs = {entry["path"]: entry["sha256"] for entry in record["inputs"]}
+    spectrum_file = results / "data/spectrum.safetensors"
+    assert inputs["results/data/spectrum.safetensors"] == sha256(spectrum_file)
+    spectrum, _ = artifacts.load_tensors(spectrum_file)
+    assert spectrum["magnitude"].shape == (3, 224, 113)
+    assert spectrum["magnitude"][:, 0, 0].abs().max() == 0
+    spectrum_record = artifacts.read_provenance(results / "data/spectrum.safetensors")
+    assert [e["path"] for e in spectrum_record["inputs"]] == ["results/data/natural.safetensors"]
 
 
 def test_tiny_dag_maps_the_output_space(tiny_run):
