@@ -308,3 +308,16 @@ def test_the_benchmark_interval_brackets_the_mean():
     sets = bench.CLASS_SETS
     assert len(sets["held_out"]) == len(sets["development"]) == 16
     assert not set(sets["held_out"]) & set(sets["development"])
+
+
+def test_the_magnitude_never_reaches_a_command_or_a_record(magnitude):
+    from inputgen.stage import settings_dict, settings_json
+
+    values = {"parameterisation": "maco", "decorrelate": True}
+    settings = GenerationSettings.from_dict(values).with_magnitude(magnitude)
+    assert "magnitude" not in settings_dict(settings)
+    command = settings_json(
+        "represent",
+        {"name": "m", "model": {"arch": "resnet18"}, "classes": [1], "settings": values},
+    )
+    assert "magnitude" not in command and '"parameterisation": "maco"' in command

@@ -55,7 +55,7 @@ class GenerationSettings:
     # maco's magnitude spectrum (parameterisations.natural_magnitude): data, not a knob. The
     # workflow reads it from its spectrum artifact (an input, digested in the record) and adds it
     # with ``with_magnitude``; it is never part of the settings' JSON.
-    magnitude: Any = field(default=None, compare=False, repr=False)
+    magnitude: Any = field(default=None, compare=False, repr=False, metadata={"data": True})
 
     @classmethod
     def from_dict(cls, values: Mapping) -> GenerationSettings:

@@ -162,8 +162,24 @@ def _required(f: dataclasses.Field) -> bool:
 
 
 def settings_dict(settings) -> dict:
-    """The settings as plain JSON values (tuples as lists): the provenance record's config."""
-    return json.loads(json.dumps(dataclasses.asdict(settings)))
+    """The settings as plain JSON values (tuples as lists): the provenance record's config.
+    Fields marked ``metadata={"data": True}`` (data a job reads from an input file, such as
+    maco's magnitude spectrum) are no settings and are left out."""
+    return json.loads(json.dumps(_plain(settings)))
+
+
+def _plain(value):
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: _plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if not f.metadata.get("data")
+        }
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
 
 
 def settings_json(name: str, values: Mapping) -> str:
