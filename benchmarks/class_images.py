@@ -290,6 +290,41 @@ def shuffled_grid(shown: dict[str, torch.Tensor], classes, names, title: str, se
     return figure, key
 
 
+def summary_table(folder: Path, class_set: str) -> str:
+    """The README's table: every run of ``class_set`` in ``folder``, one row per generator,
+    budget and method, intervals in brackets (read from the runs' tables, never retyped)."""
+    tables = [
+        pd.read_csv(path, sep="\t")
+        for path in sorted(folder.glob(f"{class_set}_*.tsv"))
+        if not path.stem.endswith(("_key", "_classes"))
+    ]
+    table = pd.concat(tables)
+    photos = table[table["method"] == "shipped photos"].iloc[0]
+    table = table[table["method"] != "shipped photos"].sort_values(["generator", "budget"])
+
+    def interval(row, name):
+        return f"{row[name]:.2f} [{row[f'{name}_low']:.2f}, {row[f'{name}_high']:.2f}]"
+
+    lines = [
+        "| generator | passes | method | classes | self top-1 | transfer top-1 [95%] "
+        "| transfer top-5 [95%] | pixel std | spectrum slope | ms per pass | x bare pass |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for _, row in table.iterrows():
+        lines.append(
+            f"| {row['generator']} | {int(row['budget'])} | {row['method']} | {int(row['rated'])} "
+            f"| {row['self_top1']:.2f} | {interval(row, 'transfer_top1')} "
+            f"| {interval(row, 'transfer_top5')} | {row['pixel_std']:.3f} "
+            f"| {row['spectrum_slope']:.2f} | {row['ms_per_pass']:.1f} "
+            f"| {row['pass_over_bare']:.2f} |"
+        )
+    lines.append(
+        f"| shipped photos | | | | | | | {photos['pixel_std']:.3f} "
+        f"| {photos['spectrum_slope']:.2f} | | |"
+    )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--generator", default="lite0", choices=sorted(MODELS))
@@ -308,7 +343,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--out", default=str(ROOT / "results" / "benchmarks" / "class_images"))
+    parser.add_argument(
+        "--summarise", action="store_true", help="print the README table of --out's runs, then stop"
+    )
     args = parser.parse_args()
+    if args.summarise:
+        print(summary_table(Path(args.out), args.classes))
+        return
 
     device = resolve_device(args.device)
     scale = 1280 / args.maco_canvas  # horama's box size is a fraction of its 1280 canvas
