@@ -61,6 +61,7 @@ def test_the_paper_dag_holds_every_study_at_full_scale(tmp_path):
         "features": 1,
         "ablation_generate": len(config["ablation"]["configs"]),
         "ablation": 1,
+        "spectrum": 1,  # the ablation's maco row reads the natural magnitude spectrum
         "outputs": len(generators) * len(evaluators),
         "graphs": len(generators) * len(evaluators),
         "pca": len(generators) * len(evaluators),
