@@ -69,9 +69,9 @@ def interpolate(
 ) -> Result:
     """The target moves linearly from class ``start`` to class ``end`` over the steps, from the
     scaled random start or, as in source article 1, from a photo (one per element)."""
-    objective = LogitInterpolation(
-        "model", starts, ends, settings.constant, form=settings.class_objective
-    )
+    # Always the bounded |C - O| targets: their mix is a point between the two classes, where
+    # an unbounded objective's mix is only a direction that the easier class wins.
+    objective = LogitInterpolation("model", starts, ends, settings.constant)
     return run(
         {"model": zoo},
         objective,
