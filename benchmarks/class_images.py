@@ -208,12 +208,17 @@ def default_generation() -> dict:
 
 
 def variants() -> dict[str, dict]:
-    """Our recipes, as overrides of the default config's generation section."""
-    maco = {"parameterisation": "maco", "decorrelate": True, "rule": "adam"}
-    return {
-        "default": {},
-        "fourier": {"parameterisation": "fourier", "decorrelate": True, "priors": {"robust": {}}},
-    } | {"maco_engine": maco}
+    """Our recipes, as overrides of the default config's generation section: the default, and
+    the previous Fourier default (lucent's parameterisation toward the logit target C)."""
+    previous = {
+        "parameterisation": "fourier",
+        "decorrelate": True,
+        "lr": 0.1,
+        "lr_end": 0.01,
+        "class_objective": "constant",
+        "priors": {"robust": {}},
+    }
+    return {"default": {}, "fourier": previous}
 
 
 def our_images(zoo, classes, settings: GenerationSettings, seed: int) -> torch.Tensor:
@@ -436,9 +441,7 @@ def main() -> None:
         grid = torch.cat([resize(shown[m], 224) for m in shown])
         captions = [f"{m}\n{names[c][:18]}" for m in shown for c in classes[:columns]]
         title = f"{args.generator}, {budget} passes, {args.classes} classes: one row per method"
-        figure = plots.image_grid(
-            grid, captions, columns=columns, title=title, cell_inches=1.3
-        )
+        figure = plots.image_grid(grid, captions, columns=columns, title=title, cell_inches=1.3)
         figure.savefig(out / f"{stem}.png", dpi=80)
         figure, key = shuffled_grid(
             shown, classes[:columns], names, f"{stem}: name each", args.seed
