@@ -321,3 +321,13 @@ def test_the_magnitude_never_reaches_a_command_or_a_record(magnitude):
         {"name": "m", "model": {"arch": "resnet18"}, "classes": [1], "settings": values},
     )
     assert "magnitude" not in command and '"parameterisation": "maco"' in command
+
+
+def test_maco_without_decorrelated_colour_is_refused_when_the_dag_is_built():
+    from inputgen.stage import settings_json
+
+    job = {"name": "m", "model": {"arch": "resnet18"}, "classes": [1]}
+    with pytest.raises(ValueError, match="maco needs generation.decorrelate: true"):
+        settings_json("represent", {**job, "settings": {"parameterisation": "maco"}})
+    with pytest.raises(ValueError, match="class objective 'most'; known: constant, logit, margin"):
+        settings_json("represent", {**job, "settings": {"class_objective": "most"}})

@@ -69,9 +69,7 @@ def interpolate(
 ) -> Result:
     """The target moves linearly from class ``start`` to class ``end`` over the steps, from the
     scaled random start or, as in source article 1, from a photo (one per element)."""
-    # Always the bounded |C - O| targets: their mix is a point between the two classes, where
-    # an unbounded objective's mix is only a direction that the easier class wins.
-    objective = LogitInterpolation("model", starts, ends, settings.constant)
+    objective = LogitInterpolation("model", starts, ends, settings.constant)  # bounded targets
     return run(
         {"model": zoo},
         objective,

@@ -105,12 +105,17 @@ class _ClassLogit(Term):
     def needs(self):
         return {self.model: {self.head[0]} if self.head else set()}
 
-    def class_logit(self, ctx: Context) -> torch.Tensor:
+    def all_logits(self, ctx: Context) -> torch.Tensor:
+        """(B, classes) logits of the output, or of the head."""
         if self.head is None:
-            logits = ctx.logits[self.model]
-        else:  # a head eval mode skips (InceptionV3's AuxLogits), run on its tapped input
-            layer, head = self.head
-            logits = ctx.modules[self.model].get_submodule(head)(ctx.taps[(self.model, layer)])
+            return ctx.logits[self.model]
+        # a head eval mode skips (InceptionV3's AuxLogits), run on its tapped input
+        layer, head = self.head
+        return ctx.modules[self.model].get_submodule(head)(ctx.taps[(self.model, layer)])
+
+    def class_logit(self, ctx: Context, logits: torch.Tensor | None = None) -> torch.Tensor:
+        """Each element's class logit (of ``logits``, when the caller has them already)."""
+        logits = self.all_logits(ctx) if logits is None else logits
         if self.classes.numel() and int(self.classes.max()) >= logits.shape[1]:
             raise ValueError(f"class index {int(self.classes.max())} >= {logits.shape[1]} outputs")
         value = logits.gather(1, self.classes.to(logits.device)[:, None])[:, 0]
@@ -146,11 +151,8 @@ class LogitMargin(_ClassLogit):
     so the image must be more this class than the others, not just more of everything."""
 
     def loss(self, ctx):
-        value = self.class_logit(ctx)
-        logits = ctx.logits[self.model] if self.head is None else None
-        if logits is None:
-            layer, head = self.head
-            logits = ctx.modules[self.model].get_submodule(head)(ctx.taps[(self.model, layer)])
+        logits = self.all_logits(ctx)
+        value = self.class_logit(ctx, logits)
         others = (logits.sum(dim=1) - value) / (logits.shape[1] - 1)
         return others - value
 
@@ -197,12 +199,13 @@ class LogitMinimum(_ClassLogit):
 
 class LogitInterpolation(Term):
     """A target that moves linearly from class a to class b over the steps (husky -> dalmatian):
-    ``(1 - t) |C - O_a(a)| + t |C - O_b(a)|`` with t the fraction of steps done (or the same
-    mix of another class objective, ``form``)."""
+    ``(1 - t) |C - O_a(a)| + t |C - O_b(a)|`` with t the fraction of steps done. The targets
+    stay bounded whatever the class objective of other studies: a mix of two unbounded
+    objectives is only a direction, which the easier class wins."""
 
-    def __init__(self, model: str, start, end, constant: float, form: str = "constant"):
-        self.start = class_objective(form, model, start, constant)
-        self.end = class_objective(form, model, end, constant)
+    def __init__(self, model: str, start, end, constant: float):
+        self.start = LogitTarget(model, start, constant)
+        self.end = LogitTarget(model, end, constant)
         self.model = model
 
     def needs(self):

@@ -72,7 +72,7 @@ class Parameterisation:
                 )
             if not self.decorrelate:
                 raise ValueError(
-                    "maco's magnitude is estimated in decorrelated colour: decorrelate"
+                    "maco's magnitude is estimated in decorrelated colour: set decorrelate true"
                 )
 
     @property

@@ -64,10 +64,15 @@ class GenerationSettings:
             raise ValueError(f"unknown generation settings {unknown}")
         return cls(**values)
 
-    def __post_init__(self):
+    def __post_init__(self):  # refused when the DAG is built, not when a job runs
         if self.class_objective not in CLASS_OBJECTIVES:
             raise ValueError(
                 f"class objective {self.class_objective!r}; known: {', '.join(CLASS_OBJECTIVES)}"
+            )
+        if self.parameterisation == "maco" and not self.decorrelate:
+            raise ValueError(
+                "generation.parameterisation maco needs generation.decorrelate: true (its "
+                "magnitude spectrum is estimated in decorrelated colour)"
             )
 
     @property
