@@ -25,7 +25,7 @@ if not workflow.overwrite_configfiles:
 
 validate_config(
     config,
-    Path(workflow.basedir) / "workflow/schemas/config.schema.yaml",
+    Path(workflow.basedir) / "workflow/inputgen/config.schema.yaml",
     configfiles=workflow.configfiles,  # re-read for the duplicate keys YAML drops
 )
 

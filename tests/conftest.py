@@ -8,6 +8,18 @@ from inputgen.photos import fit_square, sample_photos
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))  # the one beside this Python
+# Source article 1's pixel recipe, cheap to run on a random model and without the spectrum
+# artifact maco needs: what the study tests take where the defaults (the maco recipe) are not
+# their subject.
+PIXEL_RECIPE = {
+    "parameterisation": "pixels",
+    "decorrelate": False,
+    "rule": "sign",
+    "lr": 0.01,
+    "lr_end": None,
+    "class_objective": "constant",
+    "priors": {},
+}
 CAT_CLASSES = set(range(281, 286))  # tabby, tiger cat, Persian, Siamese, Egyptian cat
 
 

@@ -4,7 +4,7 @@ models; the arithmetic tables on plain values."""
 import pandas as pd
 import pytest
 import torch
-from conftest import make_photos, run_stage
+from conftest import PIXEL_RECIPE, make_photos, run_stage
 from inputgen import arithmetic, artifacts, cli
 from inputgen.arithmetic import pair_ids
 from inputgen.embedding import embedding_table
@@ -14,7 +14,7 @@ from PIL import Image
 
 A = {"arch": "resnet18", "weights": "random", "seed": 0, "input_size": 64}
 B = {"arch": "resnet18", "weights": "random", "seed": 1, "input_size": 64}
-SETTINGS = {"steps": 3, "lr": 0.02, "priors": {"blur": {}, "affine": {}}}
+SETTINGS = {**PIXEL_RECIPE, "steps": 3, "lr": 0.02, "priors": {"blur": {}, "affine": {}}}
 NAMES = imagenet_class_names()
 
 
@@ -299,7 +299,7 @@ def test_difference_objective_raises_the_first_logit_and_lowers_the_second(const
         for seed in (0, 1)
     )
     classes = [1, 2]
-    settings = GenerationSettings(steps=6, lr=0.02, rule="sign", constant=constant)
+    settings = GenerationSettings(**{**PIXEL_RECIPE, "steps": 6, "lr": 0.02, "constant": constant})
     start = scaled_random_init(classes, 64, 0)
     result = pair(first, second, classes, "-", (1.0, 1.0), settings, 0)
     index = torch.tensor(classes)[:, None]

@@ -18,7 +18,11 @@ from inputgen.parameterisations import (
     magnitude_at,
     natural_magnitude,
 )
-from inputgen.representations import GenerationSettings, class_representations
+from inputgen.representations import (
+    GenerationSettings,
+    class_representations,
+    shipped_magnitude,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,8 +84,10 @@ def test_maco_needs_a_magnitude_in_decorrelated_colour(magnitude):
         Parameterisation("maco", decorrelate=True)
     with pytest.raises(ValueError, match="decorrelated colour"):
         Parameterisation("maco", magnitude=magnitude)
-    with pytest.raises(ValueError, match="maco needs the natural magnitude spectrum"):
-        GenerationSettings(parameterisation="maco", decorrelate=True).parameterisation_of()
+    # Outside the workflow (no spectrum artifact attached): the shipped photos' spectrum.
+    shipped = GenerationSettings(parameterisation="maco").parameterisation_of().magnitude
+    assert shipped is shipped_magnitude() and shipped.shape == (3, 224, 113)
+    assert shipped[:, 0, 0].eq(0).all() and shipped[:, 1:4, 1:4].gt(0).all()
 
 
 # ------------------------------------------------------------------ the parameterisation
@@ -140,10 +146,12 @@ def test_maco_descent_raises_the_target_logit(tiny, magnitude):
     settings = GenerationSettings(
         steps=10,
         lr=0.3,
+        lr_end=None,
         rule="adam",
         parameterisation="maco",
         decorrelate=True,
         class_objective="logit",
+        priors={},
     ).with_magnitude(magnitude)
     zoo = tiny["m"]
     result = class_representations(zoo, [3, 7], settings, seed=0)
@@ -158,9 +166,11 @@ def test_maco_with_crops_an_element_ignores_its_batch(tiny, magnitude):
     settings = GenerationSettings(
         steps=3,
         lr=0.2,
+        lr_end=None,
         rule="adam",
         parameterisation="maco",
         decorrelate=True,
+        class_objective="constant",
         priors={"crops": {"count": 2, "low": 0.6, "high": 0.9}},
     ).with_magnitude(magnitude)
     both = class_representations(tiny["m"], [3, 7], settings, seed=0)
@@ -328,6 +338,24 @@ def test_maco_without_decorrelated_colour_is_refused_when_the_dag_is_built():
 
     job = {"name": "m", "model": {"arch": "resnet18"}, "classes": [1]}
     with pytest.raises(ValueError, match="maco needs generation.decorrelate: true"):
-        settings_json("represent", {**job, "settings": {"parameterisation": "maco"}})
+        settings_json(
+            "represent", {**job, "settings": {"parameterisation": "maco", "decorrelate": False}}
+        )
     with pytest.raises(ValueError, match="class objective 'most'; known: constant, logit, margin"):
         settings_json("represent", {**job, "settings": {"class_objective": "most"}})
+
+
+def test_maco_without_decorrelated_colour_is_a_config_error_in_every_ablation_row():
+    """Refused by ``validate`` (before any DAG), also where a row inherits the base's colour."""
+    import yaml
+    from conftest import REPO
+    from inputgen.config import ConfigError, validate
+
+    config = yaml.safe_load((REPO / "tests/config/tiny.yaml").read_text())
+    del config["ablation"]["configs"]["maco"]["decorrelate"]  # the base's default: false
+    with pytest.raises(ConfigError) as refused:
+        validate(config, REPO / "workflow/inputgen/config.schema.yaml")
+    assert "config key ablation.configs.maco: parameterisation maco needs decorrelate: true" in (
+        str(refused.value)
+    )
+    assert "config key generation:" not in str(refused.value)

@@ -20,7 +20,7 @@ from conftest import REPO, SNAKEMAKE
 from inputgen import models
 from inputgen.config import ConfigError, check_start, validate
 
-SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
+SCHEMA = REPO / "workflow/inputgen/config.schema.yaml"
 DEFAULT_TEXT = (REPO / "config/config.yaml").read_text()
 DEFAULT = yaml.safe_load(DEFAULT_TEXT)
 
@@ -38,7 +38,7 @@ def test_defaults_are_filled_in():
     assert config["photos"]["size"] == 224 and config["photos"]["crops"] >= 512
     assert config["classify"]["topk"] == 5
     assert config["runtime"]["device"] == "auto" and config["runtime"]["batch_size"] == 32
-    assert config["generation"]["steps"] == 64 and config["generation"]["rule"] == "sign"
+    assert config["generation"]["steps"] == 40 and config["generation"]["rule"] == "adam"
     assert config["pairs"] is None and config["ablation"] is None  # optional studies: off
     every = validate(
         {"models": {"m": {"arch": "resnet18", "weights": "random"}}, "classes": "all"}, SCHEMA
@@ -52,7 +52,24 @@ def test_defaults_are_copies_not_the_schemas_objects():
     first["generation"]["priors"]["blur"] = {}
     second = validate({"models": {"m": {"arch": "resnet18", "weights": "random"}}, "classes": [1]},
                       SCHEMA)  # fmt: skip
-    assert second["generation"]["priors"] == {}
+    assert second["generation"]["priors"] == {"robust": {}}
+
+
+def test_the_default_recipe_is_one_thing_in_python_in_the_schema_and_in_config_yaml():
+    """``GenerationSettings()``, a config that leaves ``generation`` out, and config/config.yaml
+    all mean the recipe the default run draws with."""
+    from dataclasses import asdict
+
+    from inputgen.representations import GenerationSettings
+
+    default_run = validate(yaml.safe_load((REPO / "config/config.yaml").read_text()), SCHEMA)
+    model = {"m": {"arch": "resnet18", "weights": "random"}}
+    absent = validate({"models": model, "classes": [1]}, SCHEMA)
+    assert absent["generation"] == default_run["generation"]
+    python = {k: v for k, v in asdict(GenerationSettings()).items() if k != "magnitude"}
+    python["octaves"] = list(python["octaves"])
+    assert python == default_run["generation"]
+    assert python["parameterisation"] == "maco" and python["class_objective"] == "margin"
 
 
 class Bad(NamedTuple):

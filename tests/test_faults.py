@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
-from conftest import run_stage, snakemake_command
+from conftest import PIXEL_RECIPE, run_stage, snakemake_command
 from inputgen import artifacts, models, runtime
 
 # One generation job that runs for some seconds on a CPU: ResNet18 at 32 px, many steps. The
@@ -23,7 +23,7 @@ SLOW = {
     "runtime": {"device": "cpu", "batch_size": 1},
     "models": {"r18": {"arch": "resnet18", "weights": "torchvision", "input_size": 32}},
     "classes": [0],
-    "generation": {"steps": 150},
+    "generation": {**PIXEL_RECIPE, "steps": 150},
     "representations": {"models": ["r18"], "chunk_size": 1},
 }
 CHUNK = "results/representations/r18/chunks/0.safetensors"

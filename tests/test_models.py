@@ -50,7 +50,7 @@ def test_every_arch_builds_and_maps_its_input_size_to_1000_logits(arch):
 
 
 def test_schema_lists_exactly_the_zoo_archs():
-    schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
+    schema = yaml.safe_load((REPO / "workflow/inputgen/config.schema.yaml").read_text())
     assert set(schema["$defs"]["model"]["properties"]["arch"]["enum"]) == set(models.ARCHS)
 
 

@@ -13,7 +13,7 @@ from test_workflow import job_counts, snakemake
 
 PAPER = REPO / "config/paper.yaml"
 SMOKE = REPO / "tests/config/paper_smoke.yaml"
-SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
+SCHEMA = REPO / "workflow/inputgen/config.schema.yaml"
 
 
 def paper() -> dict:

@@ -4,7 +4,7 @@ import networkx as nx
 import pandas as pd
 import pytest
 import torch
-from conftest import run_stage
+from conftest import PIXEL_RECIPE, run_stage
 from inputgen import artifacts
 from inputgen.models import imagenet_class_names
 from inputgen.representations import (
@@ -31,6 +31,7 @@ TINY = json.dumps({"arch": "resnet18", "weights": "random", "seed": 0, "input_si
 OTHER = json.dumps({"arch": "resnet18", "weights": "random", "seed": 1, "input_size": 64})
 SETTINGS = json.dumps(
     {
+        **PIXEL_RECIPE,
         "steps": 4,
         "lr": 0.02,
         "octaves": [0.5, 1.0],

@@ -19,7 +19,7 @@ from conftest import REPO
 from inputgen.config import ConfigError, validate
 from test_workflow import job_counts
 
-SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
+SCHEMA = REPO / "workflow/inputgen/config.schema.yaml"
 TINY = REPO / "tests/config/tiny.yaml"
 
 # What a knob may rerun: the rules of its section's study. Sections every study reads (the

@@ -6,7 +6,7 @@ rules on the tiny config with a second pretrained model."""
 import pandas as pd
 import pytest
 import torch
-from conftest import make_photos, run_stage
+from conftest import PIXEL_RECIPE, make_photos, run_stage
 from inputgen import artifacts
 from inputgen.arithmetic import (
     addition_columns,
@@ -26,7 +26,7 @@ from test_workflow import TINY, snakemake
 A = {"arch": "resnet18", "weights": "random", "seed": 0, "input_size": 64}
 B = {"arch": "resnet18", "weights": "random", "seed": 1, "input_size": 64}
 EVALUATORS = {"b": B}
-SETTINGS = {"steps": 3, "lr": 0.02, "priors": {"blur": {}, "affine": {}}}
+SETTINGS = {**PIXEL_RECIPE, "steps": 3, "lr": 0.02, "priors": {"blur": {}, "affine": {}}}
 COMMON = {"name": "a", "model": A, "settings": SETTINGS}
 NAMES = imagenet_class_names()
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import make_photos, run_stage
+from conftest import PIXEL_RECIPE, make_photos, run_stage
 from inputgen import artifacts, models
 from inputgen.merging import match_outputs, merging_table, rss
 from inputgen.representations import GenerationSettings, class_representations
@@ -15,7 +15,7 @@ from inputgen.vectorisation import l1_distance, photo_id, vectorisation_table, v
 
 A = {"arch": "resnet18", "weights": "random", "seed": 0, "input_size": 64}
 B = {"arch": "resnet18", "weights": "random", "seed": 1, "input_size": 64}
-SETTINGS = {"steps": 12, "lr": 0.03, "priors": {"blur": {}, "affine": {}}}
+SETTINGS = {**PIXEL_RECIPE, "steps": 12, "lr": 0.03, "priors": {"blur": {}, "affine": {}}}
 
 
 @pytest.fixture(scope="module")

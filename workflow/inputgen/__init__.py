@@ -12,3 +12,15 @@ try:
     __version__ = metadata.version("inputgen")
 except metadata.PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
+
+# The library's entry points (inputgen.api), imported on first use: the command line and every
+# stage import this package, and need not load torch for it.
+__all__ = ["class_images", "compare", "load", "wrap", "GenerationSettings"]
+
+
+def __getattr__(name: str):
+    if name in __all__:
+        from inputgen import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'inputgen' has no attribute {name!r}")

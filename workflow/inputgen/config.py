@@ -18,6 +18,7 @@ import functools
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from importlib import resources
 from pathlib import Path
 
 import jsonschema
@@ -71,13 +72,14 @@ def schema_errors(config: Mapping, schema: Mapping) -> list[str]:
     return [_describe(error) for error in errors]
 
 
-# The package's own schema (the Snakefile validates against the same file).
-SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
+# The package's own schema, shipped inside it (an installed wheel reads the same file the
+# Snakefile validates against).
+SCHEMA_RESOURCE = resources.files("inputgen") / "config.schema.yaml"
 
 
 @functools.cache
 def _package_schema() -> dict:
-    return yaml.load(SCHEMA_PATH.read_text(), Loader=_YAML_LOADER)
+    return yaml.load(SCHEMA_RESOURCE.read_text(), Loader=_YAML_LOADER)
 
 
 def schema_defaults(section: str) -> dict:
@@ -107,7 +109,9 @@ def validate(
     problems = duplicate_key_errors(configfiles) + schema_errors(config, schema)
     if not problems:
         fill_defaults(config, schema)
-        problems = reference_errors(config) + ablation_errors(config, schema)
+        problems = (
+            reference_errors(config) + ablation_errors(config, schema) + generation_errors(config)
+        )
     if not problems:  # the names are right: check what they name
         problems = layer_errors(config) + weights_file_errors(config) + photo_folder_errors(config)
     if problems:
@@ -372,6 +376,21 @@ def ablation_errors(config: Mapping, schema: Mapping) -> list[str]:
             problem = problem.replace("config key (top level)", where, 1)
             problems.append(problem if top else problem.replace("config key ", f"{where}.", 1))
     return problems
+
+
+def generation_errors(config: Mapping) -> list[str]:
+    """Combinations of generation settings the schema cannot express, in the generation
+    section and in each ablation configuration merged over it (the same refusal
+    ``GenerationSettings`` makes, here before any DAG is built)."""
+    sections = {"generation": config["generation"]}
+    for name, overrides in ((config.get("ablation") or {}).get("configs") or {}).items():
+        sections[f"ablation.configs.{name}"] = {**config["generation"], **overrides}
+    return [
+        f"config key {where}: parameterisation maco needs decorrelate: true (its magnitude "
+        "spectrum is estimated in decorrelated colour)"
+        for where, settings in sections.items()
+        if settings.get("parameterisation") == "maco" and not settings.get("decorrelate")
+    ]
 
 
 # ------------------------------------------------------------------------ duplicate keys

@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 import torch
-from tqdm.auto import tqdm
 
 from inputgen.models import ZooModel
 from inputgen.output_space import correlation_distance
+from inputgen.progress import progress as progress_bar
 from inputgen.representations import (
     GenerationSettings,
     batches,
@@ -84,7 +84,7 @@ def match_outputs(
 
     pairs = list(zip(torch.split(images, groups), torch.split(targets, groups), strict=True))
     total = steps * len(pairs)
-    with tqdm(total=total, desc="merging", leave=False, disable=None) as bar:
+    with progress_bar(total=total, desc="merging") as bar:
         for group_images, group_targets in pairs:
             for _ in range(steps):
                 optimizer.zero_grad(set_to_none=True)

@@ -18,7 +18,8 @@ import pandas as pd
 import torch
 from torch import nn
 from torch.nn import functional as F
-from tqdm.auto import tqdm
+
+from inputgen.progress import progress as progress_bar
 
 if TYPE_CHECKING:
     from inputgen.optimize import Descent
@@ -108,7 +109,7 @@ def train(
     step = 0
     if 0 in wanted:
         yield 0
-    bar = tqdm(total=epochs * per_epoch, desc="training", leave=False, disable=None)
+    bar = progress_bar(total=epochs * per_epoch, desc="training")
     for _ in range(epochs):
         order = torch.randperm(len(images), generator=generator)
         for batch in order.split(batch_size):

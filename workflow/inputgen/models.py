@@ -31,8 +31,8 @@ import torch
 import torchvision
 from torch import nn
 from torch.nn import functional as F
-from tqdm.auto import tqdm
 
+from inputgen.progress import progress as progress_bar
 from inputgen.provenance import sha256
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -217,7 +217,7 @@ class ZooModel:
         return torch.cat(
             [
                 self.logits(chunk.to(device)).float().cpu()
-                for chunk in tqdm(chunks, desc=desc or self.spec["arch"], leave=False, disable=None)
+                for chunk in progress_bar(chunks, desc=desc or self.spec["arch"])
             ]
         )
 
@@ -561,7 +561,7 @@ def activations(
     are module names or ``"penultimate"`` (:func:`capture`). ``desc`` shows a progress bar."""
     device = zoo.preprocess.mean.device
     chunks = torch.split(images, batch_size)
-    for chunk in tqdm(chunks, desc=desc, leave=False, disable=None if desc else True):
+    for chunk in progress_bar(chunks, desc=desc, disable=not desc):
         with torch.no_grad(), capture(zoo.model, layers) as taps:
             zoo.logits(chunk.to(device))
         yield {layer: taps[layer] for layer in layers}

@@ -25,11 +25,11 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 from torchvision.transforms.v2 import functional as TF
-from tqdm.auto import tqdm
 
 from inputgen.models import ZooModel, capture
 from inputgen.objectives import Context, Term
 from inputgen.parameterisations import Parameterisation
+from inputgen.progress import progress as progress_bar
 
 STEP_RULES = ("gradient", "sign", "normalized", "l2", "adam")
 
@@ -433,7 +433,7 @@ def optimize(
     snapshots = []
     snapshot_at = set(np.linspace(0, steps - 1, frames).round().astype(int).tolist())
     done = 0
-    bar = tqdm(total=steps, desc=progress, leave=False, disable=None if progress else True)
+    bar = progress_bar(total=steps, desc=progress, disable=not progress)
     for size, count in zip(sizes, per_octave, strict=True):
         if done:  # a new resolution: resample the image, and start without momentum
             with torch.no_grad():

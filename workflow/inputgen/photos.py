@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from torchvision.transforms.v2 import functional as TF
-from tqdm.auto import tqdm
+
+from inputgen.progress import progress as progress_bar
 
 
 def _skimage(name: str) -> Callable[[], np.ndarray]:
@@ -200,7 +201,7 @@ def random_crops(
     crops = torch.empty(count, 3, size, size)
     sources = torch.empty(count, dtype=torch.int64)
     log_ratio = (math.log(ratio[0]), math.log(ratio[1]))
-    for i in tqdm(range(count), desc="random crops", leave=False, disable=None):
+    for i in progress_bar(range(count), desc="random crops"):
         source = int(torch.randint(len(images), (1,), generator=generator))
         image = images[source]
         height, width = image.shape[-2:]

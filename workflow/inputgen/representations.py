@@ -7,6 +7,7 @@ is labelled by what the model then sees. Both run all classes of a model in one 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -83,12 +84,12 @@ class GenerationSettings:
         return replace(self, magnitude=magnitude)
 
     def parameterisation_of(self) -> Parameterisation:
-        if self.needs_magnitude and self.magnitude is None:
-            raise ValueError(
-                "generation.parameterisation maco needs the natural magnitude spectrum "
-                "(results/data/spectrum.safetensors; with_magnitude)"
-            )
-        return Parameterisation(self.parameterisation, self.decorrelate, magnitude=self.magnitude)
+        """What is optimised. maco without a magnitude attached (a notebook, a stage run by
+        hand) takes the shipped photos' spectrum, the one the default run's artifact holds."""
+        magnitude = self.magnitude
+        if self.needs_magnitude and magnitude is None:
+            magnitude = shipped_magnitude()
+        return Parameterisation(self.parameterisation, self.decorrelate, magnitude=magnitude)
 
     def class_term(self, model: str, classes, head=None) -> Term:
         """The objective that makes each element an image of its class (``class_objective``)."""
@@ -105,6 +106,25 @@ class GenerationSettings:
             priors=self.priors,
             octaves=tuple(self.octaves),
         )
+
+
+@functools.cache
+def shipped_magnitude() -> torch.Tensor:
+    """maco's magnitude spectrum from the shipped photos' natural crops at the photos section's
+    defaults (the spectrum rule's result in the default run), made once per process."""
+    from inputgen.parameterisations import natural_magnitude
+    from inputgen.photos import photo_sets
+
+    photos = schema_defaults("photos")  # and the config's default seed, 0
+    sets = photo_sets(
+        photos["size"],
+        photos["crops"],
+        tuple(photos["crop_scale"]),
+        0,
+        photos["names"],
+        photos["folder"],
+    )
+    return natural_magnitude(sets.natural["images"])
 
 
 def run(
