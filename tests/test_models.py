@@ -49,9 +49,16 @@ def test_every_arch_builds_and_maps_its_input_size_to_1000_logits(arch):
     assert logits.shape == (1, 1000), arch
 
 
-def test_schema_lists_exactly_the_zoo_archs():
+def test_the_schema_takes_the_zoo_archs_and_the_three_families_and_nothing_else():
+    import re
+
     schema = yaml.safe_load((REPO / "workflow/inputgen/config.schema.yaml").read_text())
-    assert set(schema["$defs"]["model"]["properties"]["arch"]["enum"]) == set(models.ARCHS)
+    pattern = re.compile(schema["$defs"]["model"]["properties"]["arch"]["pattern"])
+    for arch in [*models.ARCHS, "torchvision:regnet_y_400mf", "timm:vit_tiny_patch16_224.augreg",
+                 "python:my_package.nets:build"]:  # fmt: skip
+        assert pattern.match(arch), arch
+    for arch in ["../etc", "python:nofactory", "keras:resnet", "timm:"]:
+        assert not pattern.match(arch), arch
 
 
 def test_preprocessing_normalises_and_round_trips():

@@ -13,6 +13,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import textwrap
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import redirect_stderr
 from importlib import metadata
@@ -20,6 +21,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import REPO, split_comment
 from inputgen import cli
 from test_workflow import snakemake
@@ -297,3 +299,51 @@ def test_inputgen_version():
     with pytest.raises(SystemExit) as exit_:
         cli.main(["--version"])
     assert exit_.value.code == 0
+
+
+def python_blocks(section: str = "## The library in three lines") -> list[str]:
+    """The ```python blocks of a README.md section, in order."""
+    text = (REPO / "README.md").read_text()
+    start = text.index(section)
+    end = text.find("\n## ", start + len(section))
+    return re.findall(r"```python\n(.*?)```", text[start : end if end > 0 else None], flags=re.S)
+
+
+def test_the_readmes_python_blocks_run_as_a_notebook_would(tmp_path):
+    """The library quick start, block after block in one interpreter, outside the checkout."""
+    blocks = python_blocks()
+    assert len(blocks) >= 2 and "inputgen.class_images" in blocks[0]
+    script = "\n".join(blocks) + textwrap.dedent(
+        """
+        assert images.shape == (2, 3, 224, 224) and 0 <= images.min() and images.max() <= 1
+        assert lite0.logits(images).argmax(1).tolist() == [11, 291]  # goldfinch, lion
+        assert table.shape == (2, 2) and table.index[0] == "_blocks.10"
+        """
+    )
+    run = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=600)  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "penultimate" in run.stdout  # the table was printed
+
+
+def dry_run_jobs(config: Path, workdir: Path) -> int:
+    from test_workflow import job_counts
+
+    output = snakemake(workdir, "-n", config=config)
+    return sum(job_counts(output).values())
+
+
+def test_the_readmes_counts_are_the_configs(tmp_path):
+    """The numbers README.md and config/README.md state about the configs: jobs and classes."""
+    readme = (REPO / "README.md").read_text()
+    default = int(re.search(r"`make run`, default config \((\d+) jobs", readme).group(1))
+    paper = int(re.search(r"--configfile config/paper.yaml +# (\d+) jobs", readme).group(1))
+    assert dry_run_jobs(REPO / "config/config.yaml", tmp_path / "default") == default
+    assert dry_run_jobs(REPO / "config/paper.yaml", tmp_path / "paper") == paper
+    classes = len(yaml.safe_load((REPO / "config/config.yaml").read_text())["classes"])
+    stated = re.findall(r"(\d+) classes", readme + (REPO / "config/README.md").read_text())
+    says = re.search(
+        r"The default has (\d+) in coarse groups", (REPO / "config/README.md").read_text()
+    )
+    assert int(says.group(1)) == classes
+    assert "40" not in stated, "a stale count of the default's classes"

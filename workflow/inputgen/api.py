@@ -104,6 +104,7 @@ def class_images(
     mean: Sequence[float] = IMAGENET_MEAN,
     std: Sequence[float] = IMAGENET_STD,
     input_size: int = 224,
+    class_names: Sequence[str] | None = None,
     **changes,
 ) -> torch.Tensor:
     """One image per class that the model takes for it, (len(classes), 3, s, s) in [0, 1].
@@ -111,8 +112,13 @@ def class_images(
     The recipe is the default run's (``GenerationSettings()``: maco's phase over the shipped
     photos' spectrum, the margin objective, 40 Adam steps); ``changes`` override it by name
     (``steps=100``) and ``settings`` replaces it. Runs on the model's device; the same seed
-    gives the same images. ``mean``, ``std``, ``input_size``: those of an ``nn.Module``."""
-    zoo = _as_zoo(model, mean=mean, std=std, input_size=input_size)
+    gives the same images. ``mean``, ``std``, ``input_size``, ``class_names``: those of an
+    ``nn.Module`` (:func:`wrap`)."""
+    zoo = _as_zoo(model, mean=mean, std=std, input_size=input_size, class_names=class_names)
+    known = set(GenerationSettings.__dataclass_fields__) - {"magnitude"}
+    unknown = sorted(set(changes) - known)
+    if unknown:
+        raise TypeError(f"unknown generation settings {unknown}; known: {', '.join(sorted(known))}")
     settings = replace(settings or GenerationSettings(), **changes)
     indices = class_indices(zoo, classes)
     return class_representations(zoo, indices, settings, seed).images

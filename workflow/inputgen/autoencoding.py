@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from inputgen.config import schema_defaults
-from inputgen.models import ARCHS, Preprocess, ZooModel, activations
+from inputgen.models import Preprocess, ZooModel, activations, architecture_of
 from inputgen.objectives import ReconstructionMetrics, VectorTarget
 from inputgen.optimize import Descent, element_generators, optimize
 
@@ -143,7 +143,7 @@ def spec_at_size(spec: Mapping, size: int) -> dict:
     """The model spec a layer-autoencoding job loads: torchvision models (fully convolutional)
     run at the optimised image's side; other models keep their fixed input size."""
     spec = dict(spec)
-    if ARCHS[spec["arch"]].family == "torchvision":
+    if architecture_of(spec).family == "torchvision":
         spec["input_size"] = size
     return spec
 

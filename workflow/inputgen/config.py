@@ -109,15 +109,17 @@ def validate(
     problems = duplicate_key_errors(configfiles) + schema_errors(config, schema)
     if not problems:
         fill_defaults(config, schema)
+        problems = class_errors(config)  # names and "all" to indices: the checks compare them
+    if not problems:
         problems = (
             reference_errors(config) + ablation_errors(config, schema) + generation_errors(config)
         )
     if not problems:  # the names are right: check what they name
         problems = layer_errors(config) + weights_file_errors(config) + photo_folder_errors(config)
+    if not problems:
+        problems = label_errors(config)
     if problems:
         raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
-    if config["classes"] == "all":
-        config["classes"] = list(range(1000))
     return config
 
 
@@ -141,11 +143,16 @@ def fill_defaults(config: dict, schema: Mapping) -> dict:
 
 def reference_errors(config: Mapping) -> list[str]:
     """Checks across keys: names that must refer to configured models, arch/weights fit."""
-    from inputgen.models import resolve_spec
+    from inputgen.models import arch_of, resolve_spec
 
     problems = []
     models = config.get("models", {})
     for name, spec in models.items():
+        try:
+            arch_of(spec["arch"], spec.get("options"))
+        except ValueError as error:
+            problems.append(f"config key models.{name}.arch = {json.dumps(spec['arch'])}: {error}")
+            continue
         try:
             resolve_spec(spec)
         except ValueError as error:
@@ -393,6 +400,135 @@ def generation_errors(config: Mapping) -> list[str]:
     ]
 
 
+# ------------------------------------------------------------------------------ labels
+
+# Sections that draw classes of their one model: (section, key of the model, keys of classes).
+_CLASSES_OF_MODEL = {
+    "transfiguration": ("model", ("targets",)),
+    "interpolation": ("model", ("start", "end")),
+    "addition": ("model", ("pairs",)),
+    "starts": ("model", ("classes",)),
+    "auxiliary": ("model", ("classes",)),
+    "ablation": ("model", ("classes",)),
+    "vectorisation": ("model", ("classes",)),
+    "merging": ("model", ("classes",)),
+}
+
+
+def _flat(value) -> list:
+    return [v for item in value for v in _flat(item)] if isinstance(value, list) else [value]
+
+
+def _labels(config: Mapping) -> tuple[dict, list[str]]:
+    """Each model's class names (what resolves), and the problems of those that do not."""
+    from inputgen.models import arch_of, class_names_of, resolve_spec
+
+    labels, problems = {}, []
+    for name, spec in config.get("models", {}).items():
+        try:
+            arch_of(spec["arch"], spec.get("options"))
+        except ValueError:
+            continue  # reported by the reference checks
+        try:
+            labels[name] = class_names_of(resolve_spec(spec))
+        except ValueError as error:
+            problems.append(f"config key models.{name}: {error}")
+    return labels, problems
+
+
+def _represented(config: Mapping) -> list[str]:
+    models = config.get("models", {})
+    pretrained = [name for name, spec in models.items() if spec["weights"] != "random"]
+    return config.get("representations", {}).get("models") or pretrained
+
+
+def class_errors(config: dict) -> list[str]:
+    """The top-level ``classes`` against the generating models' labels, resolved in place:
+    ``all`` and names become indices. The generating models share one label set."""
+    labels, problems = _labels(config)
+    represented = [name for name in _represented(config) if name in labels]
+    why = "representations.models (or the pretrained models): the classes are drawn for each"
+    problems += _one_label_set(labels, represented, why)
+    if problems:
+        return problems
+    names = labels[represented[0]] if represented else next(iter(labels.values()), ())
+    return _resolve_classes(config, names)
+
+
+def label_errors(config: Mapping) -> list[str]:
+    """The classes every study draws against its model's outputs, and one label set where a
+    study compares models class by class."""
+    labels, problems = _labels(config)
+    models = config.get("models", {})
+    pretrained = [name for name, spec in models.items() if spec["weights"] != "random"]
+    outputs = config.get("outputs") or {}
+    generators = outputs.get("generators") or _represented(config)
+    compared = list(dict.fromkeys(generators + (outputs.get("evaluators") or pretrained)))
+    why = "outputs.generators and outputs.evaluators: output vectors are compared class by class"
+    problems += _one_label_set(labels, compared, why)
+    for section, (model_key, keys) in _CLASSES_OF_MODEL.items():
+        study = config.get(section)
+        if not study or study.get(model_key) not in labels:
+            continue
+        count = len(labels[study[model_key]])
+        for key in keys:
+            outside = [c for c in _flat(study.get(key) or []) if not 0 <= c < count]
+            if outside:
+                problems.append(
+                    f"config key {section}.{key}: {outside} are outside model "
+                    f"{study[model_key]}'s {count} classes"
+                )
+    for index, pair in enumerate((config.get("pairs") or {}).get("models", [])):
+        if all(name in labels for name in pair):
+            why = f"pairs.models[{index}]: the two models are driven toward the same classes"
+            problems += _one_label_set(labels, pair, why)
+    return problems
+
+
+def _one_label_set(labels: Mapping, names: Sequence[str], why: str) -> list[str]:
+    names = [name for name in names if name in labels]
+    sets = {labels[name] for name in names}
+    if len(sets) <= 1:
+        return []
+    described = ", ".join(f"{name} ({_label_summary(labels[name])})" for name in names)
+    return [f"config key {why}; these models have different labels: {described}"]
+
+
+def _label_summary(names: Sequence[str]) -> str:
+    from inputgen.models import imagenet_class_names
+
+    return "ImageNet's" if tuple(names) == imagenet_class_names() else f"{len(names)} classes"
+
+
+def _resolve_classes(config: dict, names: Sequence[str]) -> list[str]:
+    """``classes``: ``all`` -> every index, a name -> its index (any case), an index checked."""
+    if config.get("classes") == "all":
+        config["classes"] = list(range(len(names)))
+        return []
+    index = {name.lower(): i for i, name in enumerate(names)}
+    problems, resolved = [], []
+    for position, cls in enumerate(config.get("classes", [])):
+        where = f"config key classes[{position}] = {cls!r}"
+        if isinstance(cls, str):
+            if cls.lower() in index:
+                resolved.append(index[cls.lower()])
+                continue
+            close = difflib.get_close_matches(cls.lower(), list(index), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            problems.append(f"{where}: no class of that name among the models' labels{hint}")
+        elif cls >= len(names):
+            problems.append(
+                f"{where}: outside the models' {len(names)} classes (0..{len(names) - 1})"
+            )
+        else:
+            resolved.append(cls)
+    if not problems and len(set(resolved)) != len(resolved):
+        problems.append("config key classes: a class is given twice (by name and by index?)")
+    if not problems:
+        config["classes"] = resolved
+    return problems
+
+
 # ------------------------------------------------------------------------ duplicate keys
 
 
@@ -472,7 +608,7 @@ def layer_errors(config: Mapping) -> list[str]:
     """Layer names must be module names of their model's architecture (``named_modules``, or
     ``penultimate`` where a study taps the input of the output layer). Only the architectures
     that some layer names are built, once each, on the meta device."""
-    from inputgen.models import PENULTIMATE, arch_layer_names
+    from inputgen.models import PENULTIMATE, arch_layer_names, arch_of
 
     models = config.get("models", {})
     problems = []
@@ -480,7 +616,10 @@ def layer_errors(config: Mapping) -> list[str]:
         if name not in models or (penultimate and layer == PENULTIMATE):
             continue  # an unknown model is reported by the reference checks
         arch = models[name]["arch"]
-        known = arch_layer_names(arch)
+        try:
+            known = arch_layer_names(arch_of(arch, models[name].get("options")))
+        except ValueError:
+            continue  # an unknown architecture is reported by the reference checks
         if layer not in known:
             close = difflib.get_close_matches(layer, known, n=4)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
@@ -497,7 +636,7 @@ def weights_file_errors(config: Mapping) -> list[str]:
     keys and shapes, read without its tensors). Skipped under ``weights_override``."""
     if config.get("weights_override"):
         return []
-    from inputgen.models import WeightsError, check_checkpoint
+    from inputgen.models import WeightsError, arch_of, check_checkpoint
 
     problems = []
     for name, spec in config.get("models", {}).items():
@@ -506,7 +645,7 @@ def weights_file_errors(config: Mapping) -> list[str]:
             continue
         path = Path(weights.removeprefix("file:")).expanduser()
         try:
-            check_checkpoint(spec["arch"], path)
+            check_checkpoint(arch_of(spec["arch"], spec.get("options")), path)
         except WeightsError as error:
             where = "" if path.is_absolute() else f" (relative to {Path.cwd()}, the workdir)"
             problems.append(f"config key models.{name}.weights = {weights!r}{where}: {error}")

@@ -46,10 +46,12 @@ def _smallest_index_among(best: np.ndarray, values: np.ndarray, labels: np.ndarr
     return np.where(tied, labels[None, :], np.iinfo(np.int64).max).min(axis=1)
 
 
-def _graph(sources, targets, weights, weight_name, names, generated) -> nx.DiGraph:
-    graph = nx.DiGraph()
+def _graph(sources, targets, weights, weight_name, names, generated, imagenet) -> nx.DiGraph:
+    # ImageNet's coarse groups (and halves) only where the classes are ImageNet's.
+    graph = nx.DiGraph(imagenet=imagenet)
     nodes = sorted(set(map(int, sources)) | set(map(int, targets)))
-    for node, group in zip(nodes, groups_of(nodes), strict=True):
+    groups = groups_of(nodes) if imagenet else [None] * len(nodes)
+    for node, group in zip(nodes, groups, strict=True):
         graph.add_node(
             node,
             name=names[node] if names is not None else str(node),
@@ -62,7 +64,10 @@ def _graph(sources, targets, weights, weight_name, names, generated) -> nx.DiGra
 
 
 def nearest_graph(
-    outputs: np.ndarray, classes: Sequence[int], names: Sequence[str] | None = None
+    outputs: np.ndarray,
+    classes: Sequence[int],
+    names: Sequence[str] | None = None,
+    imagenet: bool = True,
 ) -> nx.DiGraph:
     """Class c -> the output most activated by c's image other than c (edge weight: its logit)."""
     outputs, classes = _check(outputs, classes)
@@ -72,7 +77,7 @@ def nearest_graph(
     masked[np.arange(len(classes)), classes] = -np.inf
     best = masked.max(axis=1)
     neighbours = _smallest_index_among(best, masked, np.arange(outputs.shape[1]))
-    return _graph(classes, neighbours, best, "logit", names, set(classes.tolist()))
+    return _graph(classes, neighbours, best, "logit", names, set(classes.tolist()), imagenet)
 
 
 def metric_graph(
@@ -80,6 +85,7 @@ def metric_graph(
     classes: Sequence[int],
     metric: str = "euclidean",
     names: Sequence[str] | None = None,
+    imagenet: bool = True,
 ) -> nx.DiGraph:
     """Class c -> the generated class whose output point is nearest to c's (edge: distance)."""
     if metric not in METRICS:
@@ -91,7 +97,7 @@ def metric_graph(
     np.fill_diagonal(distances, np.inf)
     best = distances.min(axis=1)
     neighbours = _smallest_index_among(best, distances, classes)
-    return _graph(classes, neighbours, best, "distance", names, set(classes.tolist()))
+    return _graph(classes, neighbours, best, "distance", names, set(classes.tolist()), imagenet)
 
 
 def _half(members: Sequence[int]) -> str:
@@ -115,7 +121,7 @@ def components_table(graph: nx.DiGraph) -> pd.DataFrame:
                 "component": number,
                 "size": size,
                 "is_clique": size > 1 and edges == size * (size - 1) // 2,
-                "half": _half(members),
+                "half": _half(members) if graph.graph.get("imagenet", True) else "",
                 "members": "; ".join(f"{m} {graph.nodes[m]['name']}" for m in members),
             }
         )
@@ -167,6 +173,9 @@ def coherence(
     if not len(edges):
         raise ValueError("the graph has no edges")
     codes = _group_codes(graph)
+    if not graph.graph.get("imagenet", True):  # no coarse groups to be coherent in
+        keys = ("observed", "baseline_mean", "ci_low", "ci_high", "p_value")
+        return {**dict.fromkeys(keys, float("nan")), "edges": len(edges)}
     observed = float(_fractions(codes[None, :], edges)[0])
     rng = np.random.default_rng(seed)
     shuffled = rng.permuted(np.broadcast_to(codes, (permutations, len(codes))), axis=1)
@@ -200,11 +209,13 @@ def relation_graphs(
     classes: Sequence[int],
     names: Sequence[str] | None = None,
     metric: str = "euclidean",
+    imagenet: bool = True,
 ) -> dict[str, nx.DiGraph]:
-    """Both relations' graphs of one output matrix, by relation (in :data:`RELATIONS` order)."""
+    """Both relations' graphs of one output matrix, by relation (in :data:`RELATIONS` order);
+    ``imagenet``: whether the classes are ImageNet's (else no coarse groups, no coherence)."""
     return {
-        "nearest": nearest_graph(outputs, classes, names),
-        "metric": metric_graph(outputs, classes, metric, names),
+        "nearest": nearest_graph(outputs, classes, names, imagenet),
+        "metric": metric_graph(outputs, classes, metric, names, imagenet),
     }
 
 

@@ -134,7 +134,7 @@ def merge_toward(
     ``classes`` (``theirs``), then generating the classes again under the same settings and
     seed as its own pictures (``before``): only the parameters differ. theta2 then rates
     theta1's pictures before and after."""
-    check_classes(classes)
+    check_classes(classes, len(zoo.class_names))
     if not len(before) == len(theirs) == len(classes):
         raise ValueError(
             f"{len(before)} own and {len(theirs)} target pictures for {len(classes)} classes"

@@ -1,5 +1,12 @@
-"""The model zoo: a spec ``{arch, weights, input_size?, seed?, layers?}`` -> a frozen, eval-mode
-classifier, the preprocessing that belongs to it, and the ImageNet class names.
+"""The model zoo: a spec ``{arch, weights, input_size?, seed?, layers?, options?, mean?, std?,
+labels?}`` -> a frozen, eval-mode classifier, the preprocessing that belongs to it, and its
+class names.
+
+Architectures: the names of ``ARCHS`` (the studies' own), ``torchvision:NAME`` (any
+classification model torchvision lists), ``timm:NAME`` (any timm model) and
+``python:package.module:factory`` (a callable returning an ``nn.Module``); ``options`` are the
+builder's keyword arguments (``num_classes: 10``). Labels: ImageNet's for 1000 outputs, the
+output indices otherwise, or ``file:PATH`` (one class name a line).
 
 Everything outside this module works in [0, 1] image space: ``ZooModel.logits(images)``
 applies the model's own preprocessing (resize to its input size, normalise) first.
@@ -20,6 +27,7 @@ import contextlib
 import difflib
 import functools
 import importlib
+import json
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -66,7 +74,13 @@ class Arch:
     input_size: int
     mean: tuple[float, float, float]
     std: tuple[float, float, float]
-    family: str  # "torchvision" or "efficientnet_lite"
+    family: str  # "torchvision", "efficientnet_lite", "timm" or "python"
+    target: str = ""  # what the family builds: torchvision's or timm's model name, module:factory
+    options: str = "{}"  # the builder's keyword arguments, as JSON (hashable)
+
+    @property
+    def builder(self) -> str:
+        return self.target or self.name
 
 
 def _torchvision_arch(name: str, input_size: int = 224) -> Arch:
@@ -125,6 +139,7 @@ _PACKAGE_WEIGHTS: dict[str, tuple[str, str, str]] = {
 
 WEIGHT_SOURCES = ("torchvision", "torchvision:NAME", "package", "file:PATH", "random")
 _WEIGHTS_PATTERN = re.compile(r"^(torchvision(:[A-Za-z0-9_]+)?|package|random|file:.+)$")
+FAMILIES = ("torchvision", "timm", "python")  # the prefixes of an architecture spelled NAME:...
 
 
 class WeightsError(RuntimeError):
@@ -137,33 +152,159 @@ def imagenet_class_names() -> tuple[str, ...]:
     return tuple(torchvision.models.ResNet18_Weights.IMAGENET1K_V1.meta["categories"])
 
 
+def arch_of(name: str, options: Mapping | None = None) -> Arch:
+    """The architecture ``name`` names (with the builder's ``options``), or a ValueError that
+    says what exists."""
+    return _arch(str(name), json.dumps(dict(options or {}), sort_keys=True))
+
+
+@functools.cache
+def _arch(name: str, options: str) -> Arch:
+    if name in ARCHS:
+        if options != "{}":
+            raise ValueError(f"{name} takes no options; spell it torchvision:{name} to pass some")
+        return ARCHS[name]
+    family, _, target = name.partition(":")
+    if family == "torchvision":
+        known = torchvision.models.list_models(module=torchvision.models)
+        if target not in known:
+            raise ValueError(
+                f"torchvision lists no classification model {target!r}{_hint(target, known)}"
+            )
+        return Arch(name, _torchvision_input_size(target), IMAGENET_MEAN, IMAGENET_STD,
+                    "torchvision", target, options)  # fmt: skip
+    if family == "timm":
+        timm = _import_timm()
+        if not timm.is_model(target):
+            known = timm.list_models()
+            raise ValueError(f"timm has no model {target!r}{_hint(target, known)}")
+        config = timm.models.get_pretrained_cfg(target)
+        size = int(config.input_size[-1]) if config else 224
+        mean = tuple(config.mean) if config else IMAGENET_MEAN
+        std = tuple(config.std) if config else IMAGENET_STD
+        return Arch(name, size, mean, std, "timm", target, options)
+    if family == "python":
+        module, _, factory = target.partition(":")
+        if not module or not factory:
+            raise ValueError(f"arch {name!r}: expected python:package.module:factory")
+        return Arch(name, 224, IMAGENET_MEAN, IMAGENET_STD, "python", target, options)
+    raise ValueError(
+        f"unknown arch {name!r}{_hint(name, ARCHS)}; known: {', '.join(sorted(ARCHS))}, or "
+        "torchvision:NAME, timm:NAME, python:package.module:factory"
+    )
+
+
+def _hint(name: str, known) -> str:
+    close = difflib.get_close_matches(name, list(known), n=4)
+    return f"; did you mean {', '.join(close)}?" if close else ""
+
+
+def _torchvision_input_size(name: str) -> int:
+    """The crop size of the model's default weights (299 for Inception V3), else 224."""
+    try:
+        return int(torchvision.models.get_model_weights(name).DEFAULT.transforms().crop_size[0])
+    except (ValueError, AttributeError, KeyError):
+        return 224
+
+
+def _import_timm():
+    try:
+        import timm
+    except ImportError:
+        raise ValueError("timm: models need the timm package: pip install --no-deps timm") from None
+    return timm
+
+
 def resolve_spec(spec: Mapping) -> dict:
-    """Fill a model spec's defaults and check it; the result is what provenance records."""
-    arch = spec.get("arch")
-    if arch not in ARCHS:
-        raise ValueError(f"unknown arch {arch!r}; known: {', '.join(sorted(ARCHS))}")
+    """Fill a model spec's defaults and check it; the result is what provenance records (the
+    keys a spec of the studies' own architectures never uses stay out of it)."""
+    arch = arch_of(spec.get("arch"), spec.get("options"))
     weights = str(spec.get("weights", "random"))
     if not _WEIGHTS_PATTERN.match(weights):
-        raise ValueError(f"weights {weights!r} for {arch}: expected one of {WEIGHT_SOURCES}")
-    if weights == "package" and arch not in _PACKAGE_WEIGHTS:
+        raise ValueError(f"weights {weights!r} for {arch.name}: expected one of {WEIGHT_SOURCES}")
+    if weights == "package" and arch.name not in _PACKAGE_WEIGHTS:
         raise ValueError(
-            f"no installed package ships weights for {arch} (package weights exist for "
+            f"no installed package ships weights for {arch.name} (package weights exist for "
             f"{', '.join(sorted(_PACKAGE_WEIGHTS))}); use weights: torchvision or file:PATH"
         )
-    if weights.startswith("torchvision") and ARCHS[arch].family != "torchvision":
-        raise ValueError(f"{arch} has no torchvision weights; use weights: package or file:PATH")
-    native = ARCHS[arch].input_size
+    if weights.startswith("torchvision") and arch.family != "torchvision":
+        raise ValueError(
+            f"{arch.name} has no torchvision weights; use weights: file:PATH (or package)"
+        )
+    native = arch.input_size
     input_size = int(spec.get("input_size") or native)
-    if ARCHS[arch].family == "efficientnet_lite" and input_size != native:
+    if arch.family == "efficientnet_lite" and input_size != native:
         # Its TF "same" padding is fixed at build time for the native size.
-        raise ValueError(f"{arch} takes input_size {native} only, not {input_size}")
-    return {
-        "arch": arch,
+        raise ValueError(f"{arch.name} takes input_size {native} only, not {input_size}")
+    resolved = {
+        "arch": arch.name,
         "weights": weights,
         "input_size": input_size,
         "seed": int(spec.get("seed", 0)),
         "layers": list(spec.get("layers", [])),
     }
+    for key in ("mean", "std"):
+        if spec.get(key) is not None:
+            resolved[key] = [float(v) for v in spec[key]]
+    if spec.get("options"):
+        resolved["options"] = dict(spec["options"])
+    if spec.get("labels") not in (None, "imagenet"):
+        resolved["labels"] = str(spec["labels"])
+    return resolved
+
+
+def architecture_of(spec: Mapping) -> Arch:
+    """The (resolved) spec's architecture."""
+    return arch_of(spec["arch"], spec.get("options"))
+
+
+def normalisation(spec: Mapping) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The (mean, std) a spec's model takes: the spec's own, else its architecture's."""
+    arch = architecture_of(spec)
+    return tuple(spec.get("mean") or arch.mean), tuple(spec.get("std") or arch.std)
+
+
+@functools.cache
+def _output_count(arch: Arch, input_size: int) -> int:
+    """How many outputs the architecture has: one forward pass on the meta device (no memory,
+    no weights), else the width of its last Linear layer."""
+    with _on_meta():
+        model = _architecture(arch, init=False)
+        try:
+            return int(model.eval()(torch.zeros(1, 3, input_size, input_size)).shape[-1])
+        except Exception:  # noqa: BLE001 - an op without a meta kernel: read the head instead
+            head = classifier_layer(model)
+            return getattr(head, "out_features", None) or head.out_channels
+
+
+def output_count(spec: Mapping) -> int:
+    """The number of classes of a (resolved) spec's model."""
+    arch = architecture_of(spec)
+    if arch.name in ARCHS:
+        return 1000
+    return _output_count(arch, int(spec.get("input_size") or arch.input_size))
+
+
+def class_names_of(spec: Mapping) -> tuple[str, ...]:
+    """A (resolved) spec's class names: ``labels: file:PATH`` (one name a line, one line per
+    output), else ImageNet's for 1000 outputs and the output indices for any other count."""
+    outputs = output_count(spec)
+    labels = spec.get("labels", "imagenet")
+    if labels == "imagenet":
+        if outputs == 1000:
+            return imagenet_class_names()
+        return tuple(str(i) for i in range(outputs))
+    path = Path(str(labels).removeprefix("file:")).expanduser()
+    if not str(labels).startswith("file:") or not path.is_file():
+        raise ValueError(f"labels {labels!r}: expected imagenet or file:PATH of an existing file")
+    names = tuple(line.strip() for line in path.read_text().splitlines() if line.strip())
+    if len(names) != outputs:
+        raise ValueError(
+            f"labels {labels!r}: {len(names)} class names for {outputs} outputs (one name a line)"
+        )
+    if len(set(names)) != len(names):
+        raise ValueError(f"labels {labels!r}: a class name is given twice")
+    return names
 
 
 class Preprocess(nn.Module):
@@ -225,76 +366,102 @@ class ZooModel:
 def load_model(spec: Mapping) -> ZooModel:
     """Build the spec'd model in eval mode with frozen parameters."""
     spec = resolve_spec(spec)
-    arch = ARCHS[spec["arch"]]
+    arch = architecture_of(spec)
     weights = spec["weights"]
     if weights == "random":
-        model, path = _random_init(arch.name, spec["seed"]), None
+        model, path = _random_init(arch, spec["seed"]), None
     elif weights == "package":
         path = _package_weights_file(arch.name)
-        model = _build(arch.name, _load_state_dict(path), path)
+        model = _build(arch, _load_state_dict(path), path)
     elif weights.startswith("file:"):
         path = Path(weights.removeprefix("file:")).expanduser()
         if not path.is_file():
             raise WeightsError(f"checkpoint for {arch.name} not found: {path}")
-        model = _build(arch.name, _load_state_dict(path), path)
+        model = _build(arch, _load_state_dict(path), path)
     else:
         model, path = _torchvision_pretrained(
-            arch.name, weights.partition(":")[2] or "IMAGENET1K_V1"
+            arch.builder, weights.partition(":")[2] or "IMAGENET1K_V1"
         )
     model.eval().requires_grad_(False)
     for name in spec["layers"]:
         check_layer(model, name)
+    mean, std = normalisation(spec)
     return ZooModel(
         spec=spec,
         model=model,
-        preprocess=Preprocess(arch.mean, arch.std, spec["input_size"]),
-        class_names=imagenet_class_names(),
+        preprocess=Preprocess(mean, std, spec["input_size"]),
+        class_names=class_names_of(spec),
         weights_path=path,
         weights_sha256=sha256(path) if path else None,
     )
 
 
-def _architecture(name: str, *, aux_logits: bool | None = None, init: bool = True) -> nn.Module:
-    if ARCHS[name].family == "efficientnet_lite":
+def _as_arch(arch: Arch | str) -> Arch:
+    return arch if isinstance(arch, Arch) else arch_of(arch)
+
+
+def _architecture(
+    arch: Arch | str, *, aux_logits: bool | None = None, init: bool = True
+) -> nn.Module:
+    arch = _as_arch(arch)
+    options = json.loads(arch.options)
+    if arch.family == "efficientnet_lite":
         from efficientnet_lite_pytorch import EfficientNet
 
-        return EfficientNet.from_name(name.replace("_", "-"))
+        return EfficientNet.from_name(arch.name.replace("_", "-"))
+    if arch.family == "timm":
+        return _import_timm().create_model(arch.target, pretrained=False, **options)
+    if arch.family == "python":
+        module_name, _, factory = arch.target.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+            build = functools.reduce(getattr, factory.split("."), module)
+        except (ImportError, AttributeError) as error:
+            raise ValueError(f"arch {arch.name}: cannot import {arch.target} ({error})") from None
+        model = build(**options)
+        if not isinstance(model, nn.Module):
+            raise ValueError(f"arch {arch.name}: {arch.target} returned a "
+                             f"{type(model).__name__}, not a torch.nn.Module")  # fmt: skip
+        return model
+    name = arch.builder
     kwargs = dict(_TORCHVISION_BUILD.get(name, {}))
     if name in _TORCHVISION_BUILD:
         kwargs["init_weights"] = init
         if aux_logits is not None:
             kwargs["aux_logits"] = aux_logits
-    return torchvision.models.get_model(name, weights=None, **kwargs)
+    return torchvision.models.get_model(name, weights=None, **{**kwargs, **options})
 
 
-def _random_init(name: str, seed: int) -> nn.Module:
+def _random_init(arch: Arch | str, seed: int) -> nn.Module:
     # torchvision's initialisers draw from the global CPU generator and take no Generator
     # argument; fork_rng scopes the seeding so the caller's global RNG state is restored.
     with torch.random.fork_rng(devices=[]):
         torch.default_generator.manual_seed(seed)
-        return _architecture(name)
+        return _architecture(arch)
 
 
 def _build(
-    name: str, state_dict: dict[str, torch.Tensor], path: Path, meta: bool = False
+    arch: Arch | str, state_dict: dict[str, torch.Tensor], path: Path, meta: bool = False
 ) -> nn.Module:
-    """``name`` with the weights of ``state_dict`` (read from ``path``), loaded strictly (with
+    """``arch`` with the weights of ``state_dict`` (read from ``path``), loaded strictly (with
     ``meta``, on the meta device: a check of keys and shapes, without any data)."""
-    if name.startswith("densenet"):
+    arch = _as_arch(arch)
+    name = arch.builder
+    if arch.family == "torchvision" and name.startswith("densenet"):
         state_dict = {_OLD_DENSENET_KEY.sub(r"\1\2", key): v for key, v in state_dict.items()}
     has_aux = any(key.startswith(_AUX_PREFIXES) for key in state_dict)
     with _on_meta() if meta else contextlib.nullcontext():
         model = _architecture(
-            name, aux_logits=has_aux if name in _TORCHVISION_BUILD else None, init=False
+            arch, aux_logits=has_aux if name in _TORCHVISION_BUILD else None, init=False
         )
     try:
         # meta: take the checkpoint's (meta) tensors as they are; there is nothing to copy
         model.load_state_dict(state_dict, strict=True, assign=meta)
     except RuntimeError as error:
         raise WeightsError(
-            f"weights in {path} do not fit {name} (strict load): "
+            f"weights in {path} do not fit {arch.name} (strict load): "
             f"{_mismatch(model.state_dict(), state_dict) or str(error)[:600]}. "
-            f"Is the checkpoint for another architecture than {name}?"
+            f"Is the checkpoint for another architecture than {arch.name}?"
         ) from None
     return model
 
@@ -322,18 +489,20 @@ def _mismatch(expected: Mapping[str, torch.Tensor], found: Mapping, shown: int =
     return "; ".join(part for part in parts if part)
 
 
-def check_checkpoint(name: str, path: str | os.PathLike) -> None:
+def check_checkpoint(name: Arch | str, path: str | os.PathLike) -> None:
     """What :func:`load_model` checks of a ``file:`` checkpoint for arch ``name`` (readable,
     a state dict, the keys and shapes of a strict load), without reading its tensors: they
     load on the meta device (memory-mapped where the file is in torch's zip format). Raises
     :class:`WeightsError` naming the file and the mismatch."""
     path = Path(path)
     if not path.is_file():
-        raise WeightsError(f"checkpoint for {name} not found: {path}")
+        raise WeightsError(f"checkpoint for {_as_arch(name).name} not found: {path}")
     _build(name, _load_state_dict(path, map_location="meta"), path, meta=True)
 
 
 def _load_state_dict(path: Path, map_location: str = "cpu") -> dict[str, torch.Tensor]:
+    if path.suffix == ".safetensors":  # timm's and the Hugging Face hub's format
+        return _network_state_dict(_load_safetensors(path, map_location))
     try:
         try:  # headers only (meta): memory-map, so that no tensor is read
             mmap = map_location == "meta"
@@ -353,6 +522,21 @@ def _load_state_dict(path: Path, map_location: str = "cpu") -> dict[str, torch.T
     if not isinstance(loaded, dict):
         raise WeightsError(f"{path} holds a {type(loaded).__name__}, not a state dict")
     return _network_state_dict(loaded)
+
+
+def _load_safetensors(path: Path, map_location: str) -> dict[str, torch.Tensor]:
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        with safe_open(str(path), framework="pt") as file:
+            if map_location != "meta":
+                return {key: file.get_tensor(key) for key in file.keys()}  # noqa: SIM118
+            return {  # shapes from the header only: a check of keys and shapes
+                key: torch.empty(file.get_slice(key).get_shape(), device="meta")
+                for key in file.keys()  # noqa: SIM118
+            }
+    except (SafetensorError, OSError) as error:
+        raise WeightsError(f"cannot read checkpoint {path} (safetensors): {error}") from None
 
 
 def _network_state_dict(state_dict: Mapping) -> dict[str, torch.Tensor]:
@@ -449,13 +633,13 @@ def layer_names(model: nn.Module) -> list[str]:
 
 
 @functools.cache
-def arch_layer_names(arch: str) -> tuple[str, ...]:
+def arch_layer_names(arch: Arch | str) -> tuple[str, ...]:
     """The module names of ``arch`` as :func:`load_model` builds it (torchvision's pretrained
     variant: InceptionV3 with its AuxLogits head, GoogLeNet without aux heads), built on the
     meta device without initialising it: no memory, no weights, a tenth of a second. Config
     validation checks layer names with it at every snakemake invocation."""
     with _on_meta():
-        return tuple(layer_names(_architecture(arch, init=False)))
+        return tuple(layer_names(_architecture(_as_arch(arch), init=False)))
 
 
 @contextlib.contextmanager
@@ -494,12 +678,14 @@ def check_layer(model: nn.Module, name: str) -> nn.Module:
 PENULTIMATE = "penultimate"
 
 
-def classifier_layer(model: nn.Module) -> nn.Linear:
-    """The model's output layer: its last ``nn.Linear`` (torchvision defines the head last)."""
-    linears = [module for module in model.modules() if isinstance(module, nn.Linear)]
-    if not linears:
-        raise KeyError(f"{type(model).__name__} has no Linear layer: no {PENULTIMATE!r} layer")
-    return linears[-1]
+def classifier_layer(model: nn.Module) -> nn.Module:
+    """The model's output layer: its last ``nn.Linear`` (torchvision and timm define the head
+    last), else its last convolution (a fully convolutional head, as SqueezeNet's)."""
+    for kind in (nn.Linear, nn.Conv2d):
+        layers = [module for module in model.modules() if isinstance(module, kind)]
+        if layers:
+            return layers[-1]
+    raise KeyError(f"{type(model).__name__} has no Linear or Conv2d layer: no {PENULTIMATE!r}")
 
 
 @contextlib.contextmanager

@@ -388,11 +388,14 @@ def pair_table(
 
 
 # ------------------------------------------------------------------- classes and other models
-def check_classes(classes: Sequence[int]) -> None:
-    """ImageNet class indices, 0..999."""
-    bad = [c for c in classes if not 0 <= c < 1000]
+def check_classes(classes: Sequence[int], outputs: int | Mapping = 1000) -> None:
+    """Class indices among a model's ``outputs`` (a count, or the model's spec)."""
+    from inputgen.models import output_count
+
+    outputs = output_count(outputs) if isinstance(outputs, Mapping) else outputs
+    bad = [c for c in classes if not 0 <= c < outputs]
     if bad:
-        raise ValueError(f"class indices must be in 0..999, got {bad}")
+        raise ValueError(f"class indices must be in 0..{outputs - 1}, got {bad}")
 
 
 def batches(values: Sequence[int], size: int) -> list[list[int]]:

@@ -84,7 +84,7 @@ def vectorise_toward(
     ``photos``: its targets are its own outputs on them (resized to its input size). Then
     theta2's view, a check the optimisation never saw: is the vectorised image closer to
     theta2's own picture than theta1's own picture (``own``) is?"""
-    check_classes(classes)
+    check_classes(classes, len(zoo.class_names))
     if not len(own) == len(theirs) == len(classes) or len(photos) != len(photo_names):
         raise ValueError(
             f"{len(own)} own and {len(theirs)} target pictures for {len(classes)} classes, "

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 import inputgen.stages  # registers every stage
-from inputgen.models import resolve_spec
+from inputgen.models import class_names_of, resolve_spec
 from inputgen.provenance import code_digest
 from inputgen.stage import STAGES, command_line, pick, settings_json
 
@@ -93,11 +93,13 @@ def job_spec(name):
 
 
 def weights_of(name):
-    """A file: checkpoint is an input, so replacing it reruns the model's jobs."""
-    weights = MODELS[name]["weights"]
+    """The files a model reads, inputs of its jobs so that replacing one reruns them: a file:
+    checkpoint, and a labels file (which names the classes in every table)."""
+    weights, labels = MODELS[name]["weights"], MODELS[name].get("labels", "imagenet")
+    files = [labels.removeprefix("file:")] if labels.startswith("file:") else []
     if WEIGHTS_OVERRIDE or not weights.startswith("file:"):
-        return []
-    return [weights.removeprefix("file:")]
+        return files
+    return [weights.removeprefix("file:"), *files]
 
 
 def weights_file(wildcards):
@@ -135,9 +137,19 @@ def chunk_files(pattern, classes):
     )
 
 
+def same_labels(first, second):
+    """Whether two models share one label set: only then does one rate the other's classes."""
+    return class_names_of(job_spec(first)) == class_names_of(job_spec(second))
+
+
+def evaluators_of(model):
+    """Every other pretrained model of the same labels: those that rate its images."""
+    return [name for name in PRETRAINED if name != model and same_labels(name, model)]
+
+
 def evaluator_specs(model):
-    """Every other pretrained model (name -> resolved spec): a stage's ``evaluators`` setting."""
-    return {name: job_spec(name) for name in PRETRAINED if name != model}
+    """``evaluators_of`` as name -> resolved spec: a stage's ``evaluators`` setting."""
+    return {name: job_spec(name) for name in evaluators_of(model)}
 
 
 def spectrum_for(settings):
@@ -151,12 +163,7 @@ def spectrum_for(settings):
 
 def evaluator_weights(wildcards):
     """The file: checkpoints of the other pretrained models that rate a study's images."""
-    return [
-        path
-        for name in PRETRAINED
-        if name != wildcards.model
-        for path in weights_of(name)
-    ]
+    return [path for name in evaluators_of(wildcards.model) for path in weights_of(name)]
 
 
 def study_outputs(section, *patterns):

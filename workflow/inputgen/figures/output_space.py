@@ -292,8 +292,12 @@ def component_drawing(graph: nx.DiGraph, *, title: str, max_components: int = 40
     beside its node only where it overlaps no other name and no node (hubs first): in crowded
     drawings the rest are left out, and the panel's title counts them."""
     halves = []
-    for label, keep in (("animal half (classes 0-397)", True), ("the rest (398-999)", False)):
-        half = graph.edge_subgraph([(u, v) for u, v in graph.edges if (u in ANIMALS) == keep])
+    splits = (("animal half (classes 0-397)", True), ("the rest (398-999)", False))
+    if not graph.graph.get("imagenet", True):  # other labels: no halves
+        splits = (("every class", None),)
+    for label, keep in splits:
+        kept = [(u, v) for u, v in graph.edges if keep is None or (u in ANIMALS) == keep]
+        half = graph.edge_subgraph(kept)
         components = sorted(
             (sorted(c) for c in nx.weakly_connected_components(half)), key=lambda c: (-len(c), c)
         )
@@ -494,16 +498,18 @@ def output_pca_figure(
     *,
     generator: str,
     evaluator: str,
+    imagenet: bool = True,
 ) -> plt.Figure:
     """:func:`pca_figure` of ``evaluator``'s outputs on ``generator``'s images of ``classes``
-    (points named and coloured by coarse group)."""
+    (points named, and coloured by coarse group where the classes are ImageNet's)."""
     from inputgen.imagenet_groups import groups_of
 
+    groups = groups_of(classes) if imagenet else [None] * len(classes)
     return pca_figure(
         coordinates,
         ratios,
         [class_names[c] for c in classes],
-        [g or "" for g in groups_of(classes)],
+        [g or "" for g in groups],
         title=f"PCA of the output space: {generator} images, {evaluator} outputs",
     )
 

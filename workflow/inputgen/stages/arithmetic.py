@@ -23,7 +23,7 @@ class Transfigure:
     seed: int = knob("master seed", 0)
 
     def __post_init__(self):
-        check_classes(self.targets)
+        check_classes(self.targets, self.model)
 
 
 @stage(
@@ -118,7 +118,7 @@ class Interpolate:
     seed: int = knob("master seed", 0)
 
     def __post_init__(self):
-        check_classes([self.start, self.end])
+        check_classes([self.start, self.end], self.model)
 
 
 @stage(
@@ -194,7 +194,7 @@ class Add:
         from inputgen.arithmetic import addition_pairs
 
         firsts, seconds = addition_pairs(self.pairs)
-        check_classes(firsts + seconds)
+        check_classes(firsts + seconds, self.model)
 
 
 @stage(

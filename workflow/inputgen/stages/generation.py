@@ -17,7 +17,7 @@ OBJECTIVES = ("target", "minimum")
 class Represent:
     name: str = knob("the model's name in the config")
     model: dict = knob("the model's spec")
-    classes: list[int] = knob("ImageNet class indices (0..999), one image each")
+    classes: list[int] = knob("class indices of the model, one image each")
     settings: GenerationSettings = knob("generation settings (config/README.md, generation)")
     objective: str = knob(
         "target: |C - logit| (representations); minimum: logit (opposites)", "target"
@@ -25,7 +25,7 @@ class Represent:
     seed: int = knob("master seed", 0)
 
     def __post_init__(self):
-        check_classes(self.classes)
+        check_classes(self.classes, self.model)
         if self.objective not in OBJECTIVES:
             raise ValueError(f"objective must be one of {OBJECTIVES}, got {self.objective!r}")
 
@@ -171,13 +171,13 @@ def opposites(job: Job) -> None:
 class Starts:
     name: str = knob("the model's name in the config")
     model: dict = knob("the model's spec")
-    classes: list[int] = knob("ImageNet class indices (0..999)")
+    classes: list[int] = knob("class indices of the model")
     starts: int = knob("random starts per class")
     settings: GenerationSettings = knob("generation settings (config/README.md, generation)")
     seed: int = knob("master seed", 0)
 
     def __post_init__(self):
-        check_classes(self.classes)
+        check_classes(self.classes, self.model)
 
 
 GENERATED = {
@@ -218,14 +218,14 @@ def starts(job: Job) -> None:
 class Auxiliary:
     name: str = knob("the model's name in the config")
     model: dict = knob("the model's spec")
-    classes: list[int] = knob("ImageNet class indices (0..999)")
+    classes: list[int] = knob("class indices of the model")
     layer: str = knob("the layer the head reads, e.g. Mixed_6e")
     head: str = knob("the head module, e.g. AuxLogits")
     settings: GenerationSettings = knob("generation settings (config/README.md, generation)")
     seed: int = knob("master seed", 0)
 
     def __post_init__(self):
-        check_classes(self.classes)
+        check_classes(self.classes, self.model)
 
 
 @stage("auxiliary", Auxiliary, inputs=SPECTRUM, outputs=GENERATED, models=True)
@@ -293,12 +293,12 @@ class Pair:
     second: dict = knob("the second model's spec")
     operation: str = knob("+: d*O1 + e*O2 (combined, g'); -: d*O1 - e*O2 (difference, g'')")
     weights: list[float] = knob("[d, e]: weights of the first and second model's logits")
-    classes: list[int] = knob("ImageNet class indices (0..999), one image each")
+    classes: list[int] = knob("class indices of the model, one image each")
     settings: GenerationSettings = knob("generation settings (config/README.md, generation)")
     seed: int = knob("master seed", 0)
 
     def __post_init__(self):
-        check_classes(self.classes)
+        check_classes(self.classes, self.first)
         if self.operation not in ("+", "-"):
             raise ValueError(f"operation must be + or -, got {self.operation!r}")
         if len(self.weights) != 2:

@@ -40,7 +40,14 @@ def outputs(job: Job) -> None:
     zoo = job.load_model(s.model)
     vectors = output_vectors(zoo, tensors["images"], job.batch_size)
     # The output names travel with the vectors: later stages need no model (nor torchvision).
-    metadata = {"generator": s.generator, "evaluator": s.name, "names": zoo.class_names}
+    from inputgen.models import imagenet_class_names
+
+    metadata = {
+        "generator": s.generator,
+        "evaluator": s.name,
+        "names": zoo.class_names,
+        "imagenet": tuple(zoo.class_names) == imagenet_class_names(),
+    }
     job.save_tensors("out", {"outputs": vectors, "classes": tensors["classes"]}, metadata)
 
 
@@ -77,7 +84,10 @@ def graphs(job: Job) -> None:
 
     s = job.settings
     outputs, classes, meta = _outputs(job.path("outputs"))
-    built = study.relation_graphs(outputs, classes, meta["names"], s.metric)
+    imagenet = meta.get("imagenet", True)
+    if not imagenet:
+        print("inputgen graphs: the labels are not ImageNet's: no coarse groups, coherence NaN")
+    built = study.relation_graphs(outputs, classes, meta["names"], s.metric, imagenet)
     for relation, graph in built.items():
         artifacts.write_graph(job.path(f"{relation}_graph"), graph, job.record())
         figure = figures.relation_drawing(
@@ -125,6 +135,7 @@ def pca(job: Job) -> None:
         meta["names"],
         generator=meta["generator"],
         evaluator=meta["evaluator"],
+        imagenet=meta.get("imagenet", True),
     )
     job.write_figure("figure", figure)
 

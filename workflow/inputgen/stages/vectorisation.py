@@ -26,7 +26,7 @@ class Vectorise:
     seed: int = knob("master seed", 0)
 
     def __post_init__(self):
-        check_classes(self.classes)
+        check_classes(self.classes, self.model)
 
 
 @stage(
@@ -104,7 +104,7 @@ class Merge:
     seed: int = knob("master seed", 0)
 
     def __post_init__(self):
-        check_classes(self.classes)
+        check_classes(self.classes, self.model)
 
 
 @stage(
