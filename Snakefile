@@ -72,11 +72,11 @@ rule all:
         study_outputs("features", "results/features/{model}/grid.png"),
         expand(
             rules.graphs.output,
-            generator=OUTPUT_GENERATORS,
+            generator=GRAPH_GENERATORS,
             model=OUTPUT_EVALUATORS,
         ),
-        expand(rules.pca.output, generator=OUTPUT_GENERATORS, model=OUTPUT_EVALUATORS),
-        rules.coherence.output,
+        expand(rules.pca.output, generator=GRAPH_GENERATORS, model=OUTPUT_EVALUATORS),
+        rules.coherence.output if GRAPH_GENERATORS and OUTPUT_EVALUATORS else [],
         expand(rules.compare.output, generator=OUTPUT_GENERATORS)
         if len(OUTPUT_EVALUATORS) > 1
         else [],
@@ -84,7 +84,7 @@ rule all:
             "vectorisation", "results/vectorisation/{model}/vectorisation.tsv"
         ),
         study_outputs("merging", "results/merging/{model}/merging.tsv"),
-        rules.cka.output,
+        rules.cka.output if CKA_MODELS else [],
         rules.cka_layers.output if LAYER_PAIR else [],
         rules.autoencoding_summary.output if AUTOENCODING_MODELS else [],
         expand(rules.fully_connected.output, study=FC_STUDIES),

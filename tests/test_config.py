@@ -36,7 +36,7 @@ def test_defaults_are_filled_in():
     )
     assert config["seed"] == 0
     assert config["photos"]["size"] == 224 and config["photos"]["crops"] >= 512
-    assert config["classify"]["topk"] == 5
+    assert config["classify"] is None and config["cka"] is None  # a study left out is off
     assert config["runtime"]["device"] == "auto" and config["runtime"]["batch_size"] == 32
     assert config["generation"]["steps"] == 40 and config["generation"]["rule"] == "adam"
     assert config["pairs"] is None and config["ablation"] is None  # optional studies: off

@@ -136,7 +136,7 @@ def test_classes_outside_a_models_outputs_and_mixed_label_sets_are_refused(label
     with pytest.raises(ConfigError) as refused:
         validate(config, SCHEMA)
     assert "config key classes[1] = 12: outside the models' 10 classes (0..9)" in str(refused.value)
-    config = config_with(own, classes=[3], representations=mine, opposites=mine)
+    config = config_with(own, classes=[3], representations=mine, opposites=mine, outputs=None)
     with pytest.raises(ConfigError) as refused:  # Lite0 evaluates by default: other labels
         validate(config, SCHEMA)
     message = str(refused.value)

@@ -269,6 +269,7 @@ NO_VALID_CHANGE = {
     "models.resnet18_random.weights": "no package ships resnet18 weights",
     "models.inception_v3_random.weights": "no package ships inception_v3 weights",
     "models.inception_v3_random.arch": "the auxiliary head names its layers",
+    "ablation.configs.maco.decorrelate": "maco needs decorrelated colour: false is refused",
     **{
         f"{study}.model": "the tiny config has one pretrained model"
         for study in (

@@ -14,13 +14,15 @@ except metadata.PackageNotFoundError:  # running from a source tree that is not 
     __version__ = "0+unknown"
 
 # The library's entry points (inputgen.api), imported on first use: the command line and every
-# stage import this package, and need not load torch for it.
+# stage import this package, and need not load torch for it. By name, not by an import
+# statement: the stages' code digests (provenance.module_closure) follow import statements, and
+# no stage uses the API.
 __all__ = ["class_images", "compare", "load", "wrap", "GenerationSettings"]
 
 
 def __getattr__(name: str):
     if name in __all__:
-        from inputgen import api
+        import importlib
 
-        return getattr(api, name)
+        return getattr(importlib.import_module("inputgen.api"), name)
     raise AttributeError(f"module 'inputgen' has no attribute {name!r}")

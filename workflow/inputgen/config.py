@@ -106,9 +106,12 @@ def validate(
     re-read to find the duplicate keys that the YAML loader dropped.
     """
     schema = yaml.load(Path(schema_path).read_text(), Loader=_YAML_LOADER)
+    switch_studies(config)
     problems = duplicate_key_errors(configfiles) + schema_errors(config, schema)
     if not problems:
         fill_defaults(config, schema)
+        problems = dependency_errors(config)
+    if not problems:
         problems = class_errors(config)  # names and "all" to indices: the checks compare them
     if not problems:
         problems = (
@@ -121,6 +124,63 @@ def validate(
     if problems:
         raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
     return config
+
+
+# The sections that switch a study on: absent, it is off; null, it is on with its defaults.
+STUDIES = (
+    "classify", "representations", "opposites", "pairs", "transfiguration", "interpolation",
+    "addition", "embedding", "ablation", "starts", "auxiliary", "features", "outputs", "graphs",
+    "vectorisation", "merging", "inversion", "cka", "autoencoding", "fully_connected",
+    "conditioning", "invertible", "mnist",
+)  # fmt: skip
+
+
+def switch_studies(config: dict) -> dict:
+    """A study section given as null (``cka:`` with nothing after it) means the study with its
+    documented defaults; an absent section is off (the schema's default, null, after this)."""
+    for section in STUDIES:
+        if section in config and config[section] is None:
+            config[section] = {}
+    return config
+
+
+def study_models(config: Mapping, section: str) -> list[str]:
+    """The models a study runs on: none where the section is off or says ``models: []``; its
+    list; where it says null, every pretrained model (``outputs``: generators default to the
+    represented models, evaluators to the pretrained ones)."""
+    models = config.get("models", {})
+    pretrained = [name for name, spec in models.items() if spec.get("weights") != "random"]
+    study = config.get(section.split(".")[0])
+    if not study:
+        return []
+    if section == "outputs.generators":
+        named, default = study.get("generators"), study_models(config, "representations")
+    elif section == "outputs.evaluators":
+        named, default = study.get("evaluators"), pretrained
+    else:
+        named, default = study.get("models"), pretrained
+    return list(default if named is None else named)
+
+
+# Studies that read another's results: (study, the section it needs, why).
+_NEEDS = (
+    ("opposites", "representations", "the naive opposite is read off the class images"),
+    ("embedding", "representations", "it embeds the class images"),
+    ("outputs", "representations", "its output vectors are of the class images"),
+    ("graphs", "outputs", "the graphs are of the output vectors"),
+    ("vectorisation", "representations", "its targets are another model's class images"),
+    ("merging", "representations", "its targets are another model's class images"),
+    ("cka", "inversion", "it compares models on natural and on inverted images"),
+)
+
+
+def dependency_errors(config: Mapping) -> list[str]:
+    return [
+        f"config key {study}: needs the {needed} section ({why}); add `{needed}:` (its "
+        f"defaults) or leave {study} out"
+        for study, needed, why in _NEEDS
+        if config.get(study) and not config.get(needed)
+    ]
 
 
 def fill_defaults(config: dict, schema: Mapping) -> dict:
@@ -177,9 +237,7 @@ def reference_errors(config: Mapping) -> list[str]:
         for position, name in enumerate(names):
             problems += _pretrained_errors(models, name, f"pairs.models[{index}][{position}]")
     embedding = config.get("embedding")
-    represented = config.get("representations", {}).get("models") or [
-        name for name, spec in models.items() if spec.get("weights", "random") != "random"
-    ]
+    represented = study_models(config, "representations")
     if embedding and embedding["model"] not in represented:
         problems.append(
             f"config key embedding.model = {embedding['model']!r}: embeds that model's class "
@@ -263,17 +321,15 @@ def _output_space_errors(config: Mapping, represented: list[str]) -> list[str]:
 def _similarity_errors(config: Mapping) -> list[str]:
     """Inverted datasets are rows of the CKA matrix; layer choices must name compared models."""
     models = config.get("models", {})
-    pretrained = [n for n, spec in models.items() if spec.get("weights", "random") != "random"]
-    inversion = config.get("inversion") or {}
     cka = config.get("cka") or {}
     problems = _model_list_errors(config, "inversion")
-    compared = cka.get("models") or pretrained
+    compared = study_models(config, "cka")
     problems += [
         f"config key cka.models[{i}] = {name!r}: not a configured model"
         for i, name in enumerate(cka.get("models") or [])
         if name not in models
     ]
-    for name in inversion.get("models") or pretrained:
+    for name in study_models(config, "inversion") if compared else []:
         if name in models and name not in compared:
             problems.append(
                 f"config key inversion.models: {name!r} is inverted but not in cka.models "
@@ -360,7 +416,7 @@ def _pretrained_errors(models: Mapping, name: str, key: str) -> list[str]:
 
 def _model_list_errors(config: Mapping, section: str) -> list[str]:
     models = config.get("models", {})
-    names = config.get(section, {}).get("models") or []
+    names = (config.get(section) or {}).get("models") or []
     return [
         problem
         for index, name in enumerate(names)
@@ -437,9 +493,7 @@ def _labels(config: Mapping) -> tuple[dict, list[str]]:
 
 
 def _represented(config: Mapping) -> list[str]:
-    models = config.get("models", {})
-    pretrained = [name for name, spec in models.items() if spec["weights"] != "random"]
-    return config.get("representations", {}).get("models") or pretrained
+    return study_models(config, "representations")
 
 
 def class_errors(config: dict) -> list[str]:
@@ -459,11 +513,8 @@ def label_errors(config: Mapping) -> list[str]:
     """The classes every study draws against its model's outputs, and one label set where a
     study compares models class by class."""
     labels, problems = _labels(config)
-    models = config.get("models", {})
-    pretrained = [name for name, spec in models.items() if spec["weights"] != "random"]
-    outputs = config.get("outputs") or {}
-    generators = outputs.get("generators") or _represented(config)
-    compared = list(dict.fromkeys(generators + (outputs.get("evaluators") or pretrained)))
+    generators = study_models(config, "outputs.generators")
+    compared = list(dict.fromkeys(generators + study_models(config, "outputs.evaluators")))
     why = "outputs.generators and outputs.evaluators: output vectors are compared class by class"
     problems += _one_label_set(labels, compared, why)
     for section, (model_key, keys) in _CLASSES_OF_MODEL.items():

@@ -5,13 +5,16 @@ import sys
 from pathlib import Path
 
 import inputgen.stages  # registers every stage
+from inputgen.config import study_models
 from inputgen.models import class_names_of, resolve_spec
 from inputgen.provenance import code_digest
 from inputgen.stage import STAGES, command_line, pick, settings_json
 
 MODELS = config["models"]
 PRETRAINED = [name for name, spec in MODELS.items() if spec["weights"] != "random"]
-CLASSIFY_MODELS = config["classify"]["models"] or PRETRAINED
+# A study's models: none where its section is absent or lists none, every pretrained model
+# where it says null (inputgen.config.study_models).
+CLASSIFY_MODELS = study_models(config, "classify")
 RUNTIME = config["runtime"]
 ENV = "../../envs/inputgen.yaml"
 
@@ -119,14 +122,14 @@ os.environ.update(
 )
 
 
-REPRESENT_MODELS = config["representations"]["models"] or PRETRAINED
-OPPOSITE_MODELS = config["opposites"]["models"] or PRETRAINED
-OPPOSITE_CLASSES = config["opposites"]["classes"] or config["classes"]
+REPRESENT_MODELS = study_models(config, "representations")
+OPPOSITE_MODELS = study_models(config, "opposites")
+OPPOSITE_CLASSES = (config["opposites"] or {}).get("classes") or config["classes"]
 
 
 def chunks(classes):
     """Split a class list into the configured chunk size: one job per chunk (scatter)."""
-    size = config["representations"]["chunk_size"]
+    size = config["representations"]["chunk_size"]  # read only where a study is on
     return [classes[i : i + size] for i in range(0, len(classes), size)]
 
 
@@ -188,9 +191,10 @@ ABLATION = config["ablation"] or {"configs": {}}
 
 
 # Output space, vectorisation and merging (output_space.smk)
-OUTPUT_GENERATORS = config["outputs"]["generators"] or REPRESENT_MODELS
-OUTPUT_EVALUATORS = config["outputs"]["evaluators"] or PRETRAINED
-GRAPHS = config["graphs"]
+OUTPUT_GENERATORS = study_models(config, "outputs.generators")
+OUTPUT_EVALUATORS = study_models(config, "outputs.evaluators")
+GRAPHS = config["graphs"] or {}
+GRAPH_GENERATORS = OUTPUT_GENERATORS if GRAPHS else []  # graphs, PCA, coherence
 GRAPH_DIR = "results/graphs/{generator}/{model}"
 
 
@@ -216,11 +220,11 @@ def toward_weights(study):
 
 
 # Model similarity (similarity.smk)
-INVERSION = config["inversion"]
-INVERSION_MODELS = INVERSION["models"] or PRETRAINED
-CKA = config["cka"]
-CKA_MODELS = CKA["models"] or PRETRAINED
-LAYER_PAIR = CKA["layer_pair"] or {}
+INVERSION = config["inversion"] or {}
+INVERSION_MODELS = study_models(config, "inversion")
+CKA = config["cka"] or {}
+CKA_MODELS = study_models(config, "cka")
+LAYER_PAIR = CKA.get("layer_pair") or {}
 
 
 # Depth studies (source article 3): a section that is on has its optional keys filled by the

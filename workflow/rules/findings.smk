@@ -31,12 +31,16 @@ use rule stage as findings with:
         interpolation=study_outputs(
             "interpolation", "results/interpolation/{model}/transfer.tsv"
         ),
-        coherence="results/graphs/coherence.tsv",
+        coherence=(
+            "results/graphs/coherence.tsv"
+            if GRAPH_GENERATORS and OUTPUT_EVALUATORS
+            else []
+        ),
         vectorisation=study_outputs(
             "vectorisation", "results/vectorisation/{model}/vectorisation.tsv"
         ),
         merging=study_outputs("merging", "results/merging/{model}/merging.tsv"),
-        cka="results/cka/summary.tsv",
+        cka="results/cka/summary.tsv" if CKA_MODELS else [],
         inversion=expand(
             "results/inversion/{model}/summary.tsv", model=INVERSION_MODELS
         ),

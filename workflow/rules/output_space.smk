@@ -77,7 +77,7 @@ use rule stage as coherence with:
     input:
         tables=expand(
             f"{GRAPH_DIR}/coherence.tsv",
-            generator=OUTPUT_GENERATORS,
+            generator=GRAPH_GENERATORS,
             model=OUTPUT_EVALUATORS,
         ),
     output:
