@@ -166,7 +166,9 @@ def spectrum_for(settings):
 
 def evaluator_weights(wildcards):
     """The file: checkpoints of the other pretrained models that rate a study's images."""
-    return [path for name in evaluators_of(wildcards.model) for path in weights_of(name)]
+    return [
+        path for name in evaluators_of(wildcards.model) for path in weights_of(name)
+    ]
 
 
 def study_outputs(section, *patterns):
