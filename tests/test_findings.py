@@ -458,6 +458,9 @@ def test_html_page_shows_the_tables():
     text = findings.to_html(page(hand_made()))
     assert text.startswith("<!DOCTYPE html>") and "<h2>Prior ablation</h2>" in text
     assert "<th>transfer_top5</th>" in text and "<td>0.0833</td>" in text
+    # every table scrolls inside its panel: a wide one never widens the report's frame
+    assert text.count("<table>") == text.count("<div class='wide'><table>") > 0
+    assert ".wide{max-width:100%;overflow-x:auto}" in text
     assert "m_i / |a&#x27; - a|" in text or "m_i / |a' - a|" in text
 
 

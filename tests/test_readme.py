@@ -1,4 +1,4 @@
-"""The READMEs' commands work: every shell command in README.md's and config/README.md's ```sh
+"""The READMEs' commands work: every shell command in README.md's, config/README.md's and docs/' ```sh
 blocks runs here (a dry run where the real one takes minutes), every Makefile target they name
 exists, every Snakemake command they quote parses, and every CLI flag has a help text.
 
@@ -26,7 +26,11 @@ from conftest import REPO, split_comment
 from inputgen import cli
 from test_workflow import snakemake
 
-DOCS = ("README.md", "config/README.md")
+DOCS = (
+    "README.md",
+    "config/README.md",
+    *sorted(f"docs/{p.name}" for p in (REPO / "docs").glob("*.md")),
+)
 BIN = Path(sys.executable).parent  # the venv of this Python: what .venv/bin/ is in a checkout
 
 # How each README command runs here, and why:

@@ -447,7 +447,11 @@ def to_html(markdown: str, title: str = "Findings") -> str:
                 "<tr>" + "".join(f"<td>{inline(c.strip())}</td>" for c in row) + "</tr>"
                 for row in cells[2:]
             )
-            out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+            # A wide table scrolls inside its panel instead of widening the page.
+            out.append(
+                f"<div class='wide'><table><thead><tr>{head}</tr></thead>"
+                f"<tbody>{body}</tbody></table></div>"
+            )
         paragraph.clear(), items.clear(), table.clear()
 
     for line in markdown.splitlines():
@@ -468,6 +472,7 @@ def to_html(markdown: str, title: str = "Findings") -> str:
         "body{font-family:sans-serif;max-width:70em;margin:1em auto;padding:0 1em}"
         "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;"
         "padding:.2em .5em;text-align:left}code{background:#f4f4f4}"
+        ".wide{max-width:100%;overflow-x:auto}"
     )
     return (
         f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"

@@ -69,13 +69,39 @@ def gpu_job(rule):
     )
 
 
+# The report's categories in reading order: the findings first, then the studies as the
+# articles take them. Snakemake sorts categories by name, so each is numbered.
+CATEGORIES = [
+    "Findings",
+    "Configuration and provenance",
+    "Data",
+    "Classification",
+    "Class representations",
+    "Prior ablation",
+    "Opposites",
+    "Two-model objectives",
+    "Transfiguration and arithmetic",
+    "Output space",
+    "Vectorisation and merging",
+    "Model similarity",
+    "Layer autoencoding",
+    "Fully connected nets",
+    "Linear nets",
+    "MNIST training",
+]
+
+
+def report_category(name):
+    return f"{CATEGORIES.index(name) + 1:02d} {name}"
+
+
 def reported(path, caption, category, figure, model="{model}"):
     """An output shown in the report, under its study (category) and model, with its caption
     (workflow/report/CAPTION.rst)."""
     return report(
         path,
         caption=f"../report/{caption}.rst",
-        category=category,
+        category=report_category(category),
         subcategory=model,
         labels={"figure": figure, "model": model},
     )
