@@ -16,7 +16,9 @@ import copy
 import difflib
 import functools
 import json
+import math
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -107,7 +109,9 @@ def validate(
     """
     schema = yaml.load(Path(schema_path).read_text(), Loader=_YAML_LOADER)
     switch_studies(config)
-    problems = duplicate_key_errors(configfiles) + schema_errors(config, schema)
+    problems = value_errors(config)
+    if not problems:
+        problems = duplicate_key_errors(configfiles) + schema_errors(config, schema)
     if not problems:
         fill_defaults(config, schema)
         problems = dependency_errors(config)
@@ -247,12 +251,37 @@ def reference_errors(config: Mapping) -> list[str]:
     problems += _output_space_errors(config, represented)
     problems += _similarity_errors(config)
     problems += _autoencoding_errors(config)
-    octaves = config.get("generation", {}).get("octaves", [1.0])
-    if sorted(octaves) != list(octaves) or octaves[-1] != 1:
-        problems.append(f"config key generation.octaves = {octaves}: must increase and end at 1")
-    resize = (config.get("generation", {}).get("priors") or {}).get("resize") or {}
-    if resize.get("low", 0) > resize.get("high", 1):
-        problems.append(f"config key generation.priors.resize = {resize}: low must not exceed high")
+    for where, settings in _descents(config):
+        problems += _descent_errors(where, settings)
+    return problems
+
+
+def _descents(config: Mapping) -> list[tuple[str, Mapping]]:
+    """Every place a descent with priors is configured: generation, each ablation row merged
+    over it, and the depth studies' own."""
+    found = [("generation", config.get("generation") or {})]
+    for name, row in ((config.get("ablation") or {}).get("configs") or {}).items():
+        found.append((f"ablation.configs.{name}", {**found[0][1], **row}))
+    for section in ("autoencoding", "mnist", "fully_connected"):
+        if config.get(section):
+            found.append((section, config[section]))
+    return found
+
+
+def _descent_errors(where: str, settings: Mapping) -> list[str]:
+    """The cross-key rules of a descent that the schema cannot say: octaves that increase and
+    end at 1, and each prior's [low, high] range in order."""
+    problems = []
+    octaves = settings.get("octaves")
+    if octaves is not None and (sorted(octaves) != list(octaves) or octaves[-1] != 1):
+        problems.append(f"config key {where}.octaves = {octaves}: must increase and end at 1")
+    for prior, options in (settings.get("priors") or {}).items():
+        options = options or {}  # both given: a prior's defaults are its own (robust: 0.9-1.1)
+        if {"low", "high"} <= set(options) and options["low"] > options["high"]:
+            problems.append(
+                f"config key {where}.priors.{prior} = {json.dumps(options)}: low must not "
+                "exceed high"
+            )
     return problems
 
 
@@ -578,6 +607,65 @@ def _resolve_classes(config: dict, names: Sequence[str]) -> list[str]:
     if not problems:
         config["classes"] = resolved
     return problems
+
+
+# ------------------------------------------------------------------------ values themselves
+
+_MAX_ITEMS = 100_000  # a config is hundreds of values; more is an alias bomb or a mistake
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_INT64 = 2**63 - 1
+
+
+def _expanded_sizes(node, sizes: dict) -> int:
+    """How many values ``node`` holds once every YAML alias is expanded, counted once per
+    object (linear in the file, however far the aliases multiply)."""
+    if id(node) in sizes:
+        return sizes[id(node)]
+    sizes[id(node)] = 1  # a cycle counts once
+    children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+    size = 1
+    for child in children:
+        size = min(size + _expanded_sizes(child, sizes), 10 * _MAX_ITEMS)
+    sizes[id(node)] = size
+    return size
+
+
+def value_errors(config: Mapping) -> list[str]:
+    """What no schema keyword catches, checked before the schema so that its messages stay
+    short: a value that expands to too many items (YAML aliases), a string or key with a
+    control character (a trailing newline passes a pattern's ``$``), NaN and infinities, and
+    integers beyond 64 bits."""
+    sizes: dict = {}
+    for key, value in config.items():
+        if _expanded_sizes(value, sizes) > _MAX_ITEMS:
+            return [
+                f"config key {key}: its value expands to more than {_MAX_ITEMS} items "
+                "(YAML aliases that multiply?); refused unread"
+            ]
+    problems: list[str] = []
+    _walk_values(config, (), problems)
+    return problems
+
+
+def _walk_values(node, path: tuple, problems: list[str]) -> None:
+    where = f"config key {_key(path)}" if path else "config"
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(key, str) and _CONTROL.search(key):
+                problems.append(f"{where}: the key {key!r} holds a control character")
+            _walk_values(value, (*path, key), problems)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            _walk_values(value, (*path, index), problems)
+    elif isinstance(node, str) and _CONTROL.search(node):
+        problems.append(
+            f"{where} = {node[:60]!r}: holds a control character (a line break, a tab?); "
+            "write the value on one line"
+        )
+    elif isinstance(node, float) and not math.isfinite(node):
+        problems.append(f"{where} = {node}: not a finite number")
+    elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > _INT64:
+        problems.append(f"{where} = {str(node)[:30]}: does not fit in 64 bits")
 
 
 # ------------------------------------------------------------------------ duplicate keys

@@ -220,7 +220,7 @@ def resolve_spec(spec: Mapping) -> dict:
     keys a spec of the studies' own architectures never uses stay out of it)."""
     arch = arch_of(spec.get("arch"), spec.get("options"))
     weights = str(spec.get("weights", "random"))
-    if not _WEIGHTS_PATTERN.match(weights):
+    if not _WEIGHTS_PATTERN.fullmatch(weights):
         raise ValueError(f"weights {weights!r} for {arch.name}: expected one of {WEIGHT_SOURCES}")
     if weights == "package" and arch.name not in _PACKAGE_WEIGHTS:
         raise ValueError(
