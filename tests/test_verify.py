@@ -199,3 +199,34 @@ def test_each_shipped_photo_is_read_from_its_recorded_file(name):
     with Image.open(photos.source_file(name)) as image:
         from_file = photos.to_tensor(np.asarray(image.convert("RGB")))
     assert torch.equal(loaded, from_file)
+
+
+def test_verify_cannot_be_blinded(run_copy, capsys):
+    """Issue 25's finding 2: an unsealed record, a deleted record, and a changed table whose
+    recorded digest was rewritten to match are all caught, naming the file."""
+    quality = run_copy / "results/representations/lite0/quality.tsv"
+    sidecar = artifacts.sidecar_path(quality)
+    record = json.loads(sidecar.read_text())
+    assert provenance.is_sealed(record) is True and artifacts.ARTIFACT_DIGEST_KEY in record
+
+    # a changed table with its digest rewritten: the digest is inside the seal
+    quality.write_text(quality.read_text().replace("\t0.", "\t1.", 1))
+    forged = {**record, artifacts.ARTIFACT_DIGEST_KEY: provenance.sha256(quality)}
+    sidecar.write_text(json.dumps(forged))
+    code, out = verify(capsys, quality)
+    assert code == 1 and "was edited after it was made" in stale_lines(out)[str(quality)]
+
+    # the seal removed and a value edited: an unsealed record is tampering
+    unsealed = {k: v for k, v in forged.items() if k != provenance.SEAL_KEY}
+    sidecar.write_text(json.dumps(unsealed))
+    code, out = verify(capsys, quality)
+    assert code == 1 and "has no seal" in out
+
+    # every record deleted: the files are unverifiable, counted, and the run fails
+    for path in (run_copy / "results").rglob("*" + artifacts.SIDECAR_SUFFIX):
+        path.unlink()
+    code, out = verify(capsys, "results")
+    assert code == 1
+    lost = [line for line in out.splitlines() if "has no provenance record" in line]
+    assert any("results/representations/lite0/quality.tsv" in line for line in lost)
+    assert len(lost) > 50 and "logs/" not in out

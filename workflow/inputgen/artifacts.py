@@ -162,7 +162,10 @@ def _write_with_sidecar(
         if not path.exists():  # a failed (re)run: no record of a file that is not there
             sidecar.unlink(missing_ok=True)
         raise
-    write_sidecar(path, {**provenance, ARTIFACT_DIGEST_KEY: digest})
+    from inputgen.provenance import seal  # provenance reads artifacts: imported here
+
+    # The file's digest inside the seal: a changed file with a rewritten digest shows.
+    write_sidecar(path, seal({**provenance, ARTIFACT_DIGEST_KEY: digest}))
 
 
 def _file_sha256(path: Path) -> str:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-from inputgen.artifacts import ARTIFACT_DIGEST_KEY, ArtifactError, read_provenance
+from inputgen.artifacts import ArtifactError, read_provenance
 
 # Packages whose versions can change a number in an artifact.
 TRACKED_PACKAGES = (
@@ -162,11 +162,9 @@ def set_invocation(arguments: dict, module: str | None) -> None:
 
 
 def seal(record: dict) -> dict:
-    """The record with a digest of its own canonical JSON: a later edit of it shows."""
-    # The sidecar's digest of its file is added after the record is made, outside the seal.
-    body = {
-        key: value for key, value in record.items() if key not in (SEAL_KEY, ARTIFACT_DIGEST_KEY)
-    }
+    """The record with a digest of its own canonical JSON: a later edit of it shows, also of a
+    sidecar's digest of its file (sealed with the record when the file is written)."""
+    body = {key: value for key, value in record.items() if key != SEAL_KEY}
     text = json.dumps(body, sort_keys=True, default=str, separators=(",", ":"))
     return {**body, SEAL_KEY: hashlib.sha256(text.encode()).hexdigest()}
 

@@ -87,8 +87,11 @@ class Verifier:
             return Broken((path,), str(error))
         if problem:
             return Broken((path,), problem)
-        if provenance.is_sealed(record) is False:
+        sealed = provenance.is_sealed(record)
+        if sealed is False:
             return Broken((path,), f"the provenance record of {path} was edited after it was made")
+        if sealed is None:  # every record is sealed when written: its seal was removed
+            return Broken((path,), f"the provenance record of {path} has no seal: it was edited")
         workdir = record.get("workdir")
         for kind, items in (("weights", record["weights"]), ("input", record["inputs"])):
             for item in items:
@@ -113,9 +116,36 @@ def _has_record(path: Path) -> bool:
     return path.suffix == ".safetensors" or artifacts.sidecar_path(path).is_file()
 
 
+# What a run folder holds besides artifacts: Snakemake's logs and benchmarks, and the report
+# Snakemake writes (`--report`); every other file is a stage's and has a record.
+_WITHOUT_RECORD = ("logs", "benchmarks")
+_REPORT_NAMES = ("report.html", "report.zip")
+
+
+def unrecorded_under(root: str | os.PathLike) -> list[Path]:
+    """The files under ``root`` that a stage made (nothing else writes there) but that have no
+    provenance record: a deleted sidecar, or a file put there by hand. They cannot be verified."""
+    root = Path(root)
+    found = []
+    for path in sorted(root.rglob("*")):
+        parts = path.relative_to(root).parts
+        if (
+            not path.is_file()
+            or any(part.startswith(".") for part in parts)
+            or set(parts[:-1]) & set(_WITHOUT_RECORD)
+            or path.name in _REPORT_NAMES
+            or path.name.endswith(artifacts.SIDECAR_SUFFIX)
+            or _has_record(path)
+        ):
+            continue
+        found.append(path)
+    return found
+
+
 def verify_all(paths: Iterable[str | os.PathLike]) -> list[tuple[Path, Broken | None]]:
     """(artifact, first broken link or None) for each artifact of ``paths`` (files, or
-    folders searched for artifacts)."""
+    folders searched for artifacts; a folder's files without a record are unverifiable, and
+    broken)."""
     verifier = Verifier()
     found = []
     for path in map(Path, paths):
@@ -123,4 +153,11 @@ def verify_all(paths: Iterable[str | os.PathLike]) -> list[tuple[Path, Broken | 
             raise FileNotFoundError(f"{path}: no such artifact or folder")
         targets = artifacts_under(path) if path.is_dir() else [path]
         found += [(target, verifier.verify(target)) for target in targets]
+        if path.is_dir():
+            found += [
+                (lost, Broken((lost,), f"{lost} has no provenance record: it cannot be verified"))
+                for lost in unrecorded_under(path)
+            ]
+        elif not _has_record(path):
+            found[-1] = (path, Broken((path,), f"{path} has no provenance record"))
     return found

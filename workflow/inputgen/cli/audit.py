@@ -28,7 +28,7 @@ def cmd_verify(args: argparse.Namespace) -> None:
         print(f"STALE {path}\n  first broken link: {broken}")
     print(
         f"{len(results)} artifacts checked: {len(results) - len(stale)} match their lineage, "
-        f"{len(stale)} stale or tampered"
+        f"{len(stale)} stale, tampered or unverifiable"
     )
     if stale:
         sys.exit(1)
