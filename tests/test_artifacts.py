@@ -101,3 +101,20 @@ def test_lineage_walks_back_to_the_weights_and_flags_changed_inputs(tmp_path, mo
 
     artifacts.save_tensors("photos.safetensors", {"x": torch.ones(1)}, first.record())
     assert "photos.safetensors (CHANGED since)" in "\n".join(provenance.lineage("table.tsv"))
+
+
+def test_a_table_edited_by_hand_fails_its_reader_naming_the_stage(tmp_path):
+    """Issue 25's finding 3: tables are checked when a stage reads them, as tensors are."""
+    table = tmp_path / "quality.tsv"
+    sealed = provenance.seal(record(stage="represent-gather"))
+    artifacts.write_table(table, pd.DataFrame({"model": ["lite0"], "self_top1": [0.0]}), sealed)
+    assert artifacts.read_table(table)["self_top1"].tolist() == [0.0]
+    table.write_text(table.read_text().replace("0.0", "0.97"))
+    with pytest.raises(artifacts.ArtifactError) as refused:
+        artifacts.read_table(table)
+    message = str(refused.value)
+    assert str(table) in message and "changed after it was made" in message
+    assert "stage 'represent-gather'" in message
+    artifacts.sidecar_path(table).unlink()
+    with pytest.raises(FileNotFoundError):
+        artifacts.read_table(table)

@@ -316,10 +316,15 @@ def hand_made() -> dict[str, dict[str, pd.DataFrame]]:
 
 
 def write(tables, root: Path) -> None:
+    """As the stages write them: each table with its sealed record (the findings read them
+    checked)."""
+    from inputgen import artifacts, provenance
+
     for by_path in tables.values():
         for path, frame in by_path.items():
             (root / path).parent.mkdir(parents=True, exist_ok=True)
-            frame.to_csv(root / path, sep="\t", index=False)
+            record = provenance.seal({"stage": "test", "config": {}})
+            artifacts.write_table(root / path, frame, record)
 
 
 def page(tables) -> str:
@@ -483,7 +488,7 @@ def test_cli_writes_the_page_with_provenance(tmp_path, monkeypatch):
     assert check_findings(markdown, tmp_path) > 100
     assert "## Prior ablation\n\nNot in this run" in markdown
     assert "resolved from `config/config.yaml`" in markdown
-    assert "tables made on: unknown" in markdown  # hand-made tables carry no records
+    assert "tables made on: device None" in markdown  # the test records name no device
     record = artifacts.read_provenance(tmp_path / "results/findings.md")
     assert record["stage"] == "findings"
     assert "results/cka/summary.tsv" in {item["path"] for item in record["inputs"]}

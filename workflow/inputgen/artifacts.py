@@ -322,6 +322,33 @@ def load_tensors(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], dict
     return tensors, metadata
 
 
+def read_table(path: str | os.PathLike):
+    """A TSV another stage wrote, checked first against the digest sealed in its record, as
+    :func:`load_tensors` checks tensors: a table edited by hand fails its reader, naming the
+    file and the stage that made it, instead of flowing into later tables."""
+    import pandas as pd
+
+    from inputgen.provenance import is_sealed
+
+    path = Path(path)
+    if not path.is_file():
+        raise _missing(path, "table")
+    record = read_provenance(path)
+    stage = record.get("stage")
+    if is_sealed(record) is not True:
+        raise ArtifactError(
+            path,
+            f"{path}: its provenance record was edited or has no seal; {_way_out(path, stage)}",
+        )
+    if record.get(ARTIFACT_DIGEST_KEY) != _file_sha256(path):
+        raise ArtifactError(
+            path,
+            f"{path}: its bytes do not match the digest sealed in its record: the table was "
+            f"changed after it was made; {_way_out(path, stage)}",
+        )
+    return pd.read_csv(path, sep="\t")
+
+
 def write_table(path: str | os.PathLike, frame, provenance: Mapping) -> None:
     """Write a pandas DataFrame as TSV (with header, no index) plus its sidecar."""
     _write_with_sidecar(path, provenance, lambda tmp: frame.to_csv(tmp, sep="\t", index=False))

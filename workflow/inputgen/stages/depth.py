@@ -129,7 +129,6 @@ class AutoencodingSummary:
 )
 def autoencoding_summary(job: Job) -> None:
     """All models' layers side by side."""
-    import pandas as pd
 
     from inputgen import artifacts, autoencoding
     from inputgen.figures import depth as figures
@@ -142,8 +141,7 @@ def autoencoding_summary(job: Job) -> None:
             f"{len(images_paths)} images files: one of each per model"
         )
     metrics = {
-        name: pd.read_csv(path, sep="\t")
-        for name, path in zip(s.models, metrics_paths, strict=True)
+        name: artifacts.read_table(path) for name, path in zip(s.models, metrics_paths, strict=True)
     }
     loaded = {
         name: artifacts.load_tensors(path)

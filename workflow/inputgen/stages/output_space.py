@@ -193,12 +193,11 @@ class Coherence:
 )
 def coherence(job: Job) -> None:
     """Gather coherence tables into one with a figure."""
-    import pandas as pd
-
+    from inputgen import artifacts
     from inputgen.figures import output_space as figures
     from inputgen.graphs import gather_coherence
 
-    table = gather_coherence([pd.read_csv(path, sep="\t") for path in job.paths("tables")])
+    table = gather_coherence([artifacts.read_table(path) for path in job.paths("tables")])
     job.write_table("table", table)
     figure = figures.coherence_figure(
         table, title="Do nearest-neighbour edges join classes of one coarse group?"

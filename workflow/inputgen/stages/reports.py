@@ -68,12 +68,10 @@ def findings_page(job: Job) -> None:
     import platform
     from datetime import UTC, datetime
 
-    import pandas as pd
-
-    from inputgen import findings, provenance
+    from inputgen import artifacts, findings, provenance
 
     tables = {
-        kind: {path: pd.read_csv(path, sep="\t") for path in job.paths(kind)}
+        kind: {path: artifacts.read_table(path) for path in job.paths(kind)}
         for kind in FINDINGS_TABLES
     }
     every = [path for kind in FINDINGS_TABLES for path in job.paths(kind)]
