@@ -1,4 +1,5 @@
 import hashlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -75,13 +76,29 @@ def test_image_folder_keeps_names_and_labels(tmp_path):
         for i in range(2):
             pixels = np.full((40, 60, 3), colour, np.uint8)
             Image.fromarray(pixels).save(tmp_path / label / f"{i}.png")
-    names, images, labels, classes = image_folder(tmp_path)
-    assert classes == ["cats", "dogs"]
+    names, images, labels, classes, skipped = image_folder(tmp_path)
+    assert classes == ["cats", "dogs"] and skipped == []
     assert names == ["cats/0.png", "cats/1.png", "dogs/0.png", "dogs/1.png"]
     assert labels == [0, 0, 1, 1]
     assert images[0].shape == (3, 40, 60) and images[0].mean() == pytest.approx(200 / 255)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         image_folder(tmp_path / "missing")
+
+
+def test_a_bad_image_in_a_folder_is_named_or_skipped_and_listed(tmp_path):
+    """Issue 25's finding 8: a truncated JPEG, or a 1x1 image, named by path and why."""
+    (tmp_path / "cats").mkdir()
+    Image.fromarray(np.full((40, 40, 3), 120, np.uint8)).save(tmp_path / "cats/good.png")
+    Image.fromarray(np.full((40, 40, 3), 90, np.uint8)).save(tmp_path / "cats/cut.jpg")
+    cut = tmp_path / "cats/cut.jpg"
+    cut.write_bytes(cut.read_bytes()[:200])  # truncated while it was copied
+    Image.fromarray(np.full((1, 1, 3), 9, np.uint8)).save(tmp_path / "cats/dot.png")
+    with pytest.raises(ValueError, match=r"bad image in the photo folder: .*cats/cut.jpg: "):
+        image_folder(tmp_path)
+    names, images, _, _, skipped = image_folder(tmp_path, on_bad="skip")
+    assert names == ["cats/good.png"] and len(images) == 1
+    assert [Path(line.split(":")[0]).name for line in skipped] == ["cut.jpg", "dot.png"]
+    assert "1x1 pixels, under 16" in skipped[1]
 
 
 def _folder(root, classes, per_class=2):
@@ -202,7 +219,8 @@ def test_the_photos_stage_records_its_settings_and_every_photo_read(tmp_path):
     _, metadata = artifacts.load_tensors(tmp_path / "n.safetensors")
     record = metadata["provenance"]
     assert record["stage"] == "photos"
-    assert record["config"] == {**settings, "crop_scale": [0.25, 1.0], "seed": 0}
+    assert record["config"] == {**settings, "crop_scale": [0.25, 1.0], "seed": 0,
+                                "on_bad_image": "fail"}  # fmt: skip
     read = {item["path"] for item in record["inputs"]}
     assert str(source_file("chelsea")) in read
     assert {str(folder / "cats/0.png"), str(folder / "dogs/1.png")} <= read

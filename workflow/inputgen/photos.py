@@ -9,6 +9,7 @@ ImageNet validation subset laid out as ``root/n01440764/*.JPEG``.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,22 +122,46 @@ def sample_photos(names: Sequence[str] | None = None) -> tuple[list[str], list[t
     return names, [to_tensor(SAMPLE_PHOTOS[name]()) for name in names]
 
 
-def image_folder(root: str | Path) -> tuple[list[str], list[torch.Tensor], list[int], list[str]]:
-    """An ImageFolder tree: (relative names, images, labels, class names)."""
+MIN_SIDE = 16  # pixels: a smaller image is no photo (a crop of it is a flat colour)
+BAD_IMAGE = ("fail", "skip")
+
+
+def image_folder(
+    root: str | Path, on_bad: str = "fail"
+) -> tuple[list[str], list[torch.Tensor], list[int], list[str], list[str]]:
+    """An ImageFolder tree: (relative names, images, labels, class names, skipped). An image
+    that cannot be read, or is smaller than ``MIN_SIDE``, fails naming its path and why
+    (``on_bad`` "fail"), or is left out and listed in ``skipped`` as "path: why" ("skip")."""
     from PIL import Image
     from torchvision.datasets import ImageFolder
 
+    if on_bad not in BAD_IMAGE:
+        raise ValueError(f"on_bad_image must be one of {BAD_IMAGE}, got {on_bad!r}")
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"photo folder {root} does not exist")
     dataset = ImageFolder(str(root))
-    names, images, labels = [], [], []
+    names, images, labels, skipped = [], [], [], []
     for path, label in dataset.samples:
-        with Image.open(path) as image:
-            images.append(to_tensor(np.asarray(image.convert("RGB"))))
+        try:
+            with Image.open(path) as image:
+                array = np.asarray(image.convert("RGB"))
+            if min(array.shape[:2]) < MIN_SIDE:
+                raise ValueError(f"{array.shape[1]}x{array.shape[0]} pixels, under {MIN_SIDE}")
+        except (OSError, ValueError) as error:  # PIL's UnidentifiedImageError is an OSError
+            reason = f"{path}: {error}"
+            if on_bad == "fail":
+                raise ValueError(
+                    f"bad image in the photo folder: {reason} (photos.on_bad_image: skip "
+                    "leaves such images out)"
+                ) from None
+            print(f"inputgen photos: skipped {reason}", file=sys.stderr)
+            skipped.append(reason)
+            continue
+        images.append(to_tensor(array))
         names.append(str(Path(path).relative_to(root)))
         labels.append(label)
-    return names, images, labels, list(dataset.classes)
+    return names, images, labels, list(dataset.classes), skipped
 
 
 def _class_key(name: str) -> str:
@@ -265,6 +290,7 @@ def photo_sets(
     seed: int,
     names: Sequence[str] | None = None,
     folder: str | None = None,
+    on_bad_image: str = "fail",
 ) -> PhotoSets:
     """The shipped photos ``names`` (all when None) fit to ``size``, and ``crops`` seeded
     random crops of them, or of the images of the ImageFolder ``folder`` with its true labels.
@@ -279,7 +305,9 @@ def photo_sets(
     labels = None
     metadata: dict = {}
     if folder:
-        sources_names, sources_images, labels, class_names = image_folder(folder)
+        sources_names, sources_images, labels, class_names, skipped = image_folder(
+            folder, on_bad_image
+        )
         if not sources_names:
             raise ValueError(f"no images found under {folder}")
         files += [Path(folder) / name for name in sources_names]
@@ -289,6 +317,7 @@ def photo_sets(
         metadata = {
             "class_names": class_names,  # the folder's classes, in folder order
             "label_space": "imagenet" if mapped is not None else "folder",
+            "skipped": skipped,  # "path: why" of each image left out
         }
     else:
         sources_names, sources_images = names, originals

@@ -20,6 +20,9 @@ class Photos:
         "shipped photos (the named photos stay the shipped ones); null: the shipped photos",
         None,
     )
+    on_bad_image: str = knob(
+        "a folder image that cannot be read or is too small: fail (naming it) or skip", "fail"
+    )
 
 
 @stage(
@@ -37,7 +40,9 @@ def photos(job: Job) -> None:
     from inputgen.figures import images as plots
 
     s = job.settings
-    sets = study.photo_sets(s.size, s.crops, s.crop_scale, s.seed, s.names, s.folder)
+    sets = study.photo_sets(
+        s.size, s.crops, s.crop_scale, s.seed, s.names, s.folder, s.on_bad_image
+    )
     for path in sets.files:  # the photo files read, by hash
         job.run.add_input(path)
     job.save_tensors("photos", {"images": sets.images}, {"names": sets.names})
