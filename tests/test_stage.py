@@ -115,3 +115,15 @@ def test_a_stage_needs_a_settings_dataclass_and_distinct_files():
         stage("bad", dict, outputs={"out": File("x")})(lambda job: None)
     with pytest.raises(ValueError, match=r"files \['out'\] are both"):
         stage("bad", Toy, inputs={"out": File("x")}, outputs={"out": File("y")})(lambda job: None)
+
+
+def test_two_outputs_on_one_path_are_refused_naming_both(tmp_path, capsys):
+    """Issue 25's finding 11: `inputgen photos --photos X --natural X` overwrote one output."""
+    from inputgen import cli
+
+    same = tmp_path / "x.safetensors"
+    code = cli.main(["photos", "--photos", str(same), "--natural", str(same),
+                     "--figure", str(tmp_path / "p.png"), "--settings", "{}"])  # fmt: skip
+    assert code == 2
+    assert "outputs --photos and --natural are one path" in capsys.readouterr().err
+    assert not same.exists()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import shlex
 import types
 import typing
@@ -343,6 +344,7 @@ def execute(stage: Stage, args: argparse.Namespace) -> None:
     """Run a parsed command: settings checked, arguments recorded, then the stage."""
     settings = settings_from(stage.settings, args.settings, stage.name)
     files = {name: getattr(args, name) for name in stage.files}
+    _check_distinct_paths(stage, files)
     runtime = {}
     device = "cpu"
     if stage.models:
@@ -354,6 +356,30 @@ def execute(stage: Stage, args: argparse.Namespace) -> None:
     provenance.set_invocation(arguments, stage.module)
     job = Job(stage, settings, files, device, runtime.get("batch_size", 32))
     stage.function(job)
+
+
+def _check_distinct_paths(stage: Stage, files: Mapping[str, object]) -> None:
+    """Two outputs on one path would silently keep only the one written last; an input given
+    as an output would be overwritten while it is read."""
+    seen: dict[str, str] = {}
+    for name in stage.outputs:
+        value = files.get(name)
+        for path in [value] if isinstance(value, str) else list(value or []):
+            resolved = os.path.realpath(path)
+            if resolved in seen:
+                raise ValueError(
+                    f"stage {stage.name}: outputs --{seen[resolved]} and --{name} are one path "
+                    f"({path}); give each output its own file"
+                )
+            seen[resolved] = name.replace("_", "-")
+    for name in stage.inputs:
+        value = files.get(name)
+        for path in [value] if isinstance(value, str) else list(value or []):
+            if os.path.realpath(path) in seen:
+                raise ValueError(
+                    f"stage {stage.name}: input --{name.replace('_', '-')} {path} is also the "
+                    f"output --{seen[os.path.realpath(path)]}"
+                )
 
 
 def command_line(name: str, files: Mapping[str, object], runtime: Mapping | None = None) -> str:
