@@ -1,6 +1,7 @@
-"""The READMEs' commands work: every shell command in README.md's, config/README.md's and docs/' ```sh
-blocks runs here (a dry run where the real one takes minutes), every Makefile target they name
-exists, every Snakemake command they quote parses, and every CLI flag has a help text.
+"""The READMEs' commands work: every shell command in the ```sh blocks of README.md,
+config/README.md and docs/ runs here (a dry run where the real one takes minutes), every
+Makefile target they name exists, every Snakemake command they quote parses, and every CLI flag
+has a help text.
 
 COMMANDS classifies each command of the ```sh blocks, with why it runs the way it does. A command
 added to a README without a row here fails, and so does a row whose command left the READMEs.

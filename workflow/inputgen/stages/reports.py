@@ -36,11 +36,21 @@ class RunConfig:
 
 @stage("config", RunConfig, outputs={"out": File(".yaml file")})
 def run_config(job: Job) -> None:
-    """Write the run's resolved config as YAML."""
+    """Write the run's resolved config as YAML, a config file that reruns the same run."""
     import yaml
 
-    text = "# The config this run resolved (schema defaults filled in).\n" + yaml.safe_dump(
-        job.settings.config, sort_keys=False, default_flow_style=None, width=100
+    from inputgen.config import STUDIES
+
+    # A study that is off is left out: written as null it would read as the study with its
+    # defaults (inputgen.config.switch_studies).
+    config = {
+        key: value
+        for key, value in job.settings.config.items()
+        if not (key in STUDIES and value is None)
+    }
+    text = (
+        "# The config this run resolved (schema defaults filled in; studies that are off are "
+        "left out).\n" + yaml.safe_dump(config, sort_keys=False, default_flow_style=None, width=100)
     )
     job.write_text("out", text)
 
