@@ -205,6 +205,8 @@ def own_run(tmp_path_factory):
         "generation": {"steps": 2},
         "representations": {"models": ["shapes", "tiny_timm"], "chunk_size": 2},
         "opposites": {"models": ["shapes"], "classes": [3]},
+        "classify": {},
+        "outputs": {},
         "graphs": {"permutations": 100},
         "inversion": {"models": ["shapes"], "pairs": 4, "steps": 2, "lr": 1.0},
         "cka": {"models": ["shapes", "tiny_timm", "squeeze"]},

@@ -95,7 +95,8 @@ def smoke_run(tmp_path_factory):
     write_validation_folder(workdir / paper()["photos"]["folder"])
     # The overlay merges over the paper file. One thread a job: two jobs at once on two cores
     # (these jobs are mostly start-up), where the rules' 4 threads would run them one by one.
-    snakemake(workdir, "--max-threads", "1", config=[PAPER, SMOKE])
+    # About 5 minutes alone on 2 cores; the limit leaves room for a slower or busier machine.
+    snakemake(workdir, "--max-threads", "1", config=[PAPER, SMOKE], timeout=1200)
     return workdir
 
 

@@ -13,11 +13,11 @@ from inputgen.provenance import sha256
 TINY = REPO / "tests/config/tiny.yaml"
 
 
-def snakemake(workdir, *args, config=TINY):
+def snakemake(workdir, *args, config=TINY, timeout=600):
     """Run Snakemake on ``workdir`` with a config file (or a list, merged in order)."""
     configs = config if isinstance(config, list) else [config]
     command = snakemake_command(workdir, configs, *args)
-    run = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    run = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     return run.stdout + run.stderr
 
