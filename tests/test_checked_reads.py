@@ -1,6 +1,7 @@
 """Every read of an artifact checks it: damaged, changed or orphaned files are refused by name,
 with the stage that made them and the way out; killed writes leave nothing behind for long."""
 
+import base64
 import json
 import os
 import re
@@ -9,6 +10,7 @@ import struct
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -161,8 +163,36 @@ def test_a_damaged_file_is_named_with_what_is_wrong_and_the_way_out(tmp_path, da
         message = str(caught.value)
         assert message.startswith(f"{path} is not a readable safetensors file: ")
         assert words in message
-        assert f"rerun the stage that wrote it, e.g. `snakemake --force {path}`" in message
+        # A file cut off in its tensor data keeps its header, and so the stage it names.
+        who = (
+            "the rule that makes it (stage 'photos')"
+            if damage is _truncated
+            else ("the stage that wrote it")
+        )
+        assert f"rerun {who}, e.g. `snakemake --force {path}`" in message
         assert "SafetensorError" not in message
+
+
+@pytest.mark.parametrize("damage", [_empty, _garbage, _header_cut])
+def test_a_file_without_its_header_is_named_with_the_stage_snakemake_ran(
+    tmp_path, monkeypatch, damage
+):
+    # Snakemake's own record of the job that made the file: its shell command names the stage.
+    monkeypatch.chdir(tmp_path)
+    path = Path("results", "data", "natural.safetensors")
+    artifacts.save_tensors(path, {"images": torch.rand(4, 3, 8, 8)}, record())
+    damage(path)
+    name = base64.urlsafe_b64encode(str(path).encode()).decode()
+    metadata = Path(".snakemake", "metadata", name)
+    metadata.parent.mkdir(parents=True)
+    command = f"python -m inputgen invert_dataset --settings '{{}}' --out {path}"
+    metadata.write_text(json.dumps({"rule": "invert", "shellcmd": command}))
+    with pytest.raises(artifacts.ArtifactError) as caught:
+        artifacts.load_tensors(path)
+    assert (
+        f"rerun the rule that makes it (stage 'invert_dataset'), e.g. `snakemake --force {path}`"
+        in str(caught.value)
+    )
 
 
 def test_classify_on_a_truncated_photos_file_exits_2_naming_it(tmp_path, capsys):

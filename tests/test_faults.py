@@ -1,14 +1,17 @@
 """Faults: a generation job killed mid-run through Snakemake, missing or damaged upstream
 artifacts given to a stage, and a configured GPU that is not there."""
 
+import contextlib
 import json
 import os
 import re
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import torch
 import yaml
@@ -217,3 +220,57 @@ def test_a_stage_on_a_missing_gpu_exits_2_before_loading_anything(
     err = capsys.readouterr().err
     assert "inputgen represent: error: runtime.device (--device) is 'cuda'" in err
     assert list(tmp_path.iterdir()) == []
+
+
+# ----------------------------------------------------------------- orphaned jobs
+
+ORPHAN = """
+import sys, time
+from inputgen.lifetime import die_with_parent
+assert die_with_parent()
+print("ready", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_job_dies_with_the_shell_that_ran_it(tmp_path):
+    # As Snakemake runs a job: a shell that does not exec the job (a command follows it).
+    shell = subprocess.Popen(
+        ["bash", "-c", f'{sys.executable} -c "$0"; true', ORPHAN],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert shell.stdout.readline().strip() == "ready"
+        (job,) = descendants(shell.pid)
+        os.kill(shell.pid, signal.SIGKILL)  # as when Snakemake and its job's shell are killed
+        shell.wait()
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{job}").exists() and time.monotonic() < deadline:
+            # A dead child stays a zombie until reaped by init; its state says it ended.
+            if (Path(f"/proc/{job}/stat").read_text().rsplit(")", 1)[1].split()[0]) == "Z":
+                break
+            time.sleep(0.05)
+        else:
+            assert not Path(f"/proc/{job}").exists(), "the job outlived its shell"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(shell.pid, signal.SIGKILL)
+
+
+def test_every_stage_command_asks_to_die_with_its_parent(monkeypatch, tmp_path):
+    from inputgen import lifetime
+
+    asked = []
+    monkeypatch.setattr(lifetime, "die_with_parent", lambda: asked.append(True) or True)
+    classify(tmp_path, tmp_path / "none.safetensors")  # fails on its input, after the ask
+    assert asked == [True]
+
+
+def test_a_rerun_removes_the_record_of_an_output_snakemake_deleted(tmp_path):
+    table = tmp_path / "c.tsv"
+    artifacts.write_table(table, pd.DataFrame({"a": [1]}), {"stage": "classify"})
+    table.unlink()  # Snakemake deletes a job's outputs before it reruns it
+    assert classify(tmp_path, tmp_path / "none.safetensors") == 2  # and the rerun fails
+    assert not artifacts.sidecar_path(table).exists()

@@ -127,3 +127,39 @@ def test_two_outputs_on_one_path_are_refused_naming_both(tmp_path, capsys):
     assert code == 2
     assert "outputs --photos and --natural are one path" in capsys.readouterr().err
     assert not same.exists()
+
+
+@pytest.mark.parametrize(
+    "stage, settings, message",
+    [
+        ("photos", {"size": -3}, "setting size (config key photos.size) = -3: -3 is less than"),
+        ("photos", {"crops": 10**7}, "setting crops (config key photos.crops) = 10000000"),
+        ("photos", {"on_bad_image": "ignore"}, "setting on_bad_image (config key photos.on_"),
+        ("photos", {"seed": -1}, "setting seed (config key seed) = -1"),
+        (
+            "photos",
+            {"crop_scale": [0.5, float("nan")]},
+            "crop_scale[1] (config key photos.crop_scale[1]) = nan: not",
+        ),
+        ("photos", {"folder": "x\n"}, "(config key photos.folder) = 'x\\n': holds a control char"),
+        ("graphs", {"permutations": 10**9}, "config key graphs.permutations) = 1000000000"),
+        (
+            "represent",
+            {"name": "m", "model": {}, "classes": [1], "settings": {"octaves": [1.0, 0.5]}},
+            "setting settings.octaves (config key generation.octaves) = [1.0, 0.5]: must incr",
+        ),
+        (
+            "represent",
+            {"name": "m", "model": {}, "classes": [1], "settings": {"lr": float("inf")}},
+            "setting settings.lr (config key generation.lr) = inf: not a finite",
+        ),
+    ],
+)
+def test_a_stage_called_by_hand_checks_its_settings_as_the_config_does(
+    tmp_path, capsys, stage, settings, message
+):
+    files = {key: tmp_path / f"{key}.out" for key in STAGES[stage].files}
+    assert run_stage(stage, settings, **files) == 2
+    err = capsys.readouterr().err
+    assert f"inputgen {stage}: error: stage {stage}: " in err and message in err, err
+    assert "Traceback" not in err and not list(tmp_path.iterdir())

@@ -14,6 +14,7 @@ wrong, the stage that made it and the way out (rerun the rule that makes it).
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import json
@@ -54,8 +55,30 @@ class ArtifactError(ValueError):
 
 
 def _way_out(path: str | os.PathLike, stage: str | None) -> str:
+    stage = stage or _maker_from_snakemake(path)
     who = f"the rule that makes it (stage {stage!r})" if stage else "the stage that wrote it"
     return f"rerun {who}, e.g. `snakemake --force {shlex.quote(str(path))}`"
+
+
+def _maker_from_snakemake(path: str | os.PathLike) -> str | None:
+    """The stage that made ``path`` by Snakemake's own record of the job (its shell command,
+    ``python -m inputgen STAGE ...``), for a file too damaged to hold its own record.
+
+    Snakemake keeps one JSON per output under .snakemake/metadata, named by the url-safe
+    base64 of the path as the rule spelled it (split into 254-character folders past the
+    name limit); no API reads it without building the whole workflow, so this reads the file,
+    best effort: None when there is none.
+    """
+    try:
+        name = os.path.relpath(path)
+        encoded = base64.urlsafe_b64encode(name.encode()).decode()
+        parts = [encoded[i : i + 254] for i in range(0, len(encoded), 254)]
+        record = Path(".snakemake", "metadata", *["@" + p for p in parts[:-1]], parts[-1])
+        command = json.loads(record.read_text()).get("shellcmd") or ""
+    except (OSError, ValueError, AttributeError):
+        return None
+    found = re.search(r"-m inputgen ([a-z_]+)|\binputgen ([a-z_]+)", command)
+    return (found.group(1) or found.group(2)) if found else None
 
 
 # ---------------------------------------------------------------------------------- writing
@@ -138,6 +161,15 @@ def _umask() -> int:
 
 def sidecar_path(path: str | os.PathLike) -> Path:
     return Path(f"{path}{SIDECAR_SUFFIX}")
+
+
+def remove_orphan_sidecar(path: str | os.PathLike) -> bool:
+    """Remove the record of ``path`` when ``path`` itself is gone; True when one was."""
+    sidecar = sidecar_path(path)
+    if Path(path).exists() or not sidecar.is_file():
+        return False
+    sidecar.unlink(missing_ok=True)
+    return True
 
 
 def write_sidecar(path: str | os.PathLike, provenance: Mapping) -> None:
@@ -262,6 +294,20 @@ def _damage(path: Path, error: Exception) -> str:
     return f"safetensors cannot read it ({error})"
 
 
+def _stage_in_header(path: Path) -> str | None:
+    """The stage a safetensors header names, when the header survived (a file cut off in its
+    tensor data still has it)."""
+    try:
+        with open(path, "rb") as f:
+            (length,) = struct.unpack("<Q", f.read(8))
+            if length > _MAX_HEADER_BYTES:
+                return None
+            header = json.loads(f.read(length))
+        return json.loads(header["__metadata__"][PROVENANCE_KEY])["stage"]
+    except (OSError, struct.error, ValueError, KeyError, TypeError):
+        return None
+
+
 @contextlib.contextmanager
 def _open(path: Path):
     """safe_open, with a damaged file reported by name, in words, with the way out."""
@@ -271,7 +317,7 @@ def _open(path: Path):
         raise ArtifactError(
             path,
             f"{path} is not a readable safetensors file: {_damage(path, error)}; "
-            f"{_way_out(path, None)}",
+            f"{_way_out(path, _stage_in_header(path))}",
         ) from None
     with handle as f:
         yield f

@@ -609,6 +609,60 @@ def _resolve_classes(config: dict, names: Sequence[str]) -> list[str]:
     return problems
 
 
+# ------------------------------------------------------------------------ stage settings
+
+# Settings the workflow fills from the config in another form (a model's name becomes its
+# spec, class names become indices, a model -> layers map its list): the config checks them
+# in theirs, the stage by its types.
+_RESOLVED_SETTINGS = frozenset(
+    {"model", "models", "classes", "toward", "evaluators", "configs", "layers"}
+)
+
+
+def setting_errors(section: str | None, values: Mapping) -> list[str]:
+    """A stage's settings (``inputgen STAGE --settings JSON``) checked by the rules the config
+    schema gives the keys they are filled from: those of the same name in ``section``, the
+    generation recipe (``settings``) and the seed; and, like every config value, finite,
+    within 64 bits and free of control characters. One source of rules for both."""
+    schema = _package_schema()
+    node = schema["properties"].get(section, {}) if section else {}
+    if "$ref" in node:
+        node = schema["$defs"][node["$ref"].rsplit("/", 1)[-1]]
+    rules = {
+        key: rule
+        for key, rule in node.get("properties", {}).items()
+        if key in values and key not in _RESOLVED_SETTINGS
+    }
+    if "seed" in values:
+        rules["seed"] = schema["properties"]["seed"]
+    if isinstance(values.get("settings"), Mapping):
+        rules["settings"] = {"$ref": "#/$defs/generation"}
+    checked = {"type": "object", "$defs": schema["$defs"], "properties": rules}
+    problems = value_errors(values) or schema_errors(values, checked)
+    if not problems:
+        problems = _descent_errors("settings", values.get("settings") or {})
+        if {"steps", "priors"} <= set(values):  # the depth studies' own descent
+            problems += _descent_errors("(top level)", values)
+    return [_as_setting(problem, section) for problem in problems]
+
+
+def _as_setting(problem: str, section: str | None) -> str:
+    """A config message ("config key size = -3: ...") said of a stage setting, with the config
+    key it comes from."""
+    found = re.match(r"config key ([^\s:=]+)(.*)", problem, re.S)
+    if not found:
+        return problem
+    key, rest = found.groups()
+    if key.startswith("(top level)."):
+        key = key.removeprefix("(top level).")
+    origin = (
+        "generation" + key.removeprefix("settings")
+        if key.startswith("settings")
+        else (f"{section}.{key}" if section and key != "seed" else key)
+    )
+    return f"setting {key} (config key {origin}){rest}"
+
+
 # ------------------------------------------------------------------------ values themselves
 
 _MAX_ITEMS = 100_000  # a config is hundreds of values; more is an alias bomb or a mistake

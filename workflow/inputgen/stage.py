@@ -69,6 +69,7 @@ class Stage:
     outputs: Mapping[str, File]
     models: bool  # runs models: the device, threads and determinism switches apply
     help: str
+    schema: str | None = None  # the config section its settings of the same name come from
 
     @property
     def module(self) -> str:
@@ -90,8 +91,10 @@ def stage(
     outputs: Mapping[str, File],
     inputs: Mapping[str, File] | None = None,
     models: bool = False,
+    schema: str | None = None,
 ):
-    """Register the decorated function as the stage ``name``."""
+    """Register the decorated function as the stage ``name``; ``schema``: the config section
+    whose rules its settings of the same name follow (:func:`check_settings`)."""
 
     def declare(function: Callable[[Job], None]) -> Callable[[Job], None]:
         if name in STAGES:
@@ -103,7 +106,7 @@ def stage(
             raise ValueError(f"stage {name!r}: files {overlap} are both in- and outputs")
         doc = (function.__doc__ or name).strip().splitlines()[0]
         STAGES[name] = Stage(
-            name, function, settings, dict(inputs or {}), dict(outputs), models, doc
+            name, function, settings, dict(inputs or {}), dict(outputs), models, doc, schema
         )
         return function
 
@@ -187,7 +190,18 @@ def settings_json(name: str, values: Mapping) -> str:
     """A rule's ``settings`` param: the stage's settings, checked now (a bad value fails the
     DAG build, naming the stage) and written canonically (key order never reruns a job)."""
     stage = STAGES[name]
+    check_settings(stage, values)
     return json.dumps(settings_dict(settings_from(stage.settings, values, name)), sort_keys=True)
+
+
+def check_settings(stage: Stage, values: Mapping) -> None:
+    """Refuse settings that break the config schema's rules for the keys they come from (a
+    stage called by hand gets the checks a config gets), naming each."""
+    from inputgen.config import setting_errors
+
+    problems = setting_errors(stage.schema, values)
+    if problems:
+        raise ValueError(f"stage {stage.name}: " + "; ".join(problems))
 
 
 def pick(name: str, /, *sections: Mapping | None, **values) -> dict:
@@ -342,9 +356,19 @@ def add_parser(commands, stage: Stage) -> argparse.ArgumentParser:
 
 def execute(stage: Stage, args: argparse.Namespace) -> None:
     """Run a parsed command: settings checked, arguments recorded, then the stage."""
+    from inputgen.lifetime import die_with_parent
+
+    die_with_parent()
+    check_settings(stage, args.settings)
     settings = settings_from(stage.settings, args.settings, stage.name)
     files = {name: getattr(args, name) for name in stage.files}
     _check_distinct_paths(stage, files)
+    # Snakemake deletes a job's outputs before it reruns it, but not their records: one
+    # left beside a file that is gone would describe a file this run may fail to make.
+    for name in stage.outputs:
+        value = files.get(name)
+        for path in [value] if isinstance(value, str) else list(value or []):
+            artifacts.remove_orphan_sidecar(path)
     runtime = {}
     device = "cpu"
     if stage.models:

@@ -29,6 +29,7 @@ class Transfigure:
 @stage(
     "transfigure",
     Transfigure,
+    schema="transfiguration",
     inputs={"photos": File("photos .safetensors"), **SPECTRUM},
     outputs={
         "out": File("transfigured images and their frames .safetensors"),
@@ -124,6 +125,7 @@ class Interpolate:
 @stage(
     "interpolate",
     Interpolate,
+    schema="interpolation",
     inputs={
         "photos": File("photos .safetensors (with the setting photo)", optional=True),
         **SPECTRUM,
@@ -200,6 +202,7 @@ class Add:
 @stage(
     "add",
     Add,
+    schema="addition",
     inputs=SPECTRUM,
     outputs={
         "out": File("added images .safetensors"),
@@ -256,6 +259,7 @@ class Embed:
 @stage(
     "embed",
     Embed,
+    schema="embedding",
     inputs={"representations": File("class images .safetensors")},
     outputs={"table": File("embedding .tsv"), "figure": File("embedding .png")},
     models=True,

@@ -28,6 +28,7 @@ class Photos:
 @stage(
     "photos",
     Photos,
+    schema="photos",
     outputs={
         "photos": File("photos .safetensors"),
         "natural": File("random-crop dataset .safetensors"),
@@ -81,6 +82,7 @@ class Classify:
 @stage(
     "classify",
     Classify,
+    schema="classify",
     inputs={"photos": File("photos .safetensors")},
     outputs={"table": File("top-k table .tsv"), "figure": File("top-3 per photo .png")},
     models=True,

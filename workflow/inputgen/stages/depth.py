@@ -19,6 +19,7 @@ class Conditioning:
 @stage(
     "conditioning",
     Conditioning,
+    schema="conditioning",
     outputs={
         "table": File("condition numbers .tsv"),
         "spectra": File("every singular value .tsv"),
@@ -78,6 +79,7 @@ class Autoencode(NormalizedDescent):
 @stage(
     "autoencode",
     Autoencode,
+    schema="autoencoding",
     inputs={"photos": File("photos .safetensors")},
     outputs={
         "metrics": File("metrics .tsv"),
@@ -171,6 +173,7 @@ class FullyConnected(NormalizedDescent):
 @stage(
     "fully-connected",
     FullyConnected,
+    schema="fully_connected",
     inputs={"photos": File("photos .safetensors")},
     outputs={
         "table": File("m_i, m_g per net and iteration .tsv"),
@@ -216,6 +219,7 @@ class Invertible(NormalizedDescent):
 @stage(
     "invertible",
     Invertible,
+    schema="invertible",
     inputs={"photos": File("photos .safetensors")},
     outputs={
         "invertible": File("reconstruction errors .tsv"),
@@ -265,6 +269,7 @@ class MnistTraining(NormalizedDescent):
 @stage(
     "mnist-training",
     MnistTraining,
+    schema="mnist",
     outputs={
         "metrics": File("metrics .tsv"),
         "figure": File("accuracy and m_g during training .png"),

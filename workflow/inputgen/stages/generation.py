@@ -106,6 +106,7 @@ class Opposites:
 @stage(
     "opposites",
     Opposites,
+    schema="opposites",
     inputs={
         "chunks": File("represent chunks of the objective minimum", many=True, temporary=True),
         "representations": File(
@@ -187,7 +188,7 @@ GENERATED = {
 }
 
 
-@stage("starts", Starts, inputs=SPECTRUM, outputs=GENERATED, models=True)
+@stage("starts", Starts, schema="starts", inputs=SPECTRUM, outputs=GENERATED, models=True)
 def starts(job: Job) -> None:
     """Several random starts per class, side by side (one class has many images)."""
     import torch
@@ -228,7 +229,7 @@ class Auxiliary:
         check_classes(self.classes, self.model)
 
 
-@stage("auxiliary", Auxiliary, inputs=SPECTRUM, outputs=GENERATED, models=True)
+@stage("auxiliary", Auxiliary, schema="auxiliary", inputs=SPECTRUM, outputs=GENERATED, models=True)
 def auxiliary(job: Job) -> None:
     """Class representations from an auxiliary head, and how the main output sees them."""
     import torch
@@ -261,7 +262,7 @@ class Features:
     seed: int = knob("master seed", 0)
 
 
-@stage("features", Features, inputs=SPECTRUM, outputs=GENERATED, models=True)
+@stage("features", Features, schema="features", inputs=SPECTRUM, outputs=GENERATED, models=True)
 def features(job: Job) -> None:
     """Inputs that maximise chosen channels of a layer (feature-map visualisations)."""
     import torch
@@ -308,6 +309,7 @@ class Pair:
 @stage(
     "pair",
     Pair,
+    schema="pairs",
     inputs=SPECTRUM,
     outputs={
         "images": File("images .safetensors"),
@@ -364,6 +366,7 @@ class Ablation:
 @stage(
     "ablation",
     Ablation,
+    schema="ablation",
     inputs={
         "runs": File(
             "each configuration's represent .safetensors, in the order of configs",

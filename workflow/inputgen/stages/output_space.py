@@ -66,6 +66,7 @@ class Graphs:
 @stage(
     "graphs",
     Graphs,
+    schema="graphs",
     inputs={"outputs": File("outputs .safetensors")},
     outputs={
         "nearest_graph": File("nearest .graphml"),

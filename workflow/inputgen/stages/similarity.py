@@ -23,6 +23,7 @@ class Invert:
 @stage(
     "invert",
     Invert,
+    schema="inversion",
     inputs={"natural": File("natural images .safetensors")},
     outputs={
         "images": File("inverted .safetensors"),
@@ -96,6 +97,7 @@ class Cka:
 @stage(
     "cka",
     Cka,
+    schema="cka",
     inputs={
         "natural": File("natural images .safetensors"),
         "inverted": File("each model's inverted .safetensors", many=True),
@@ -152,6 +154,7 @@ class CkaLayers:
 @stage(
     "cka-layers",
     CkaLayers,
+    schema="cka",
     inputs={"natural": File("natural images .safetensors")},
     outputs={"table": File("layer x layer CKA .tsv"), "figure": File("heatmap .png")},
     models=True,

@@ -32,6 +32,7 @@ class Vectorise:
 @stage(
     "vectorise",
     Vectorise,
+    schema="vectorisation",
     inputs={**PAIR_INPUTS, "photos": File("photos .safetensors"), **SPECTRUM},
     outputs={
         "out": File("vectorised images .safetensors"),
@@ -110,6 +111,7 @@ class Merge:
 @stage(
     "merge",
     Merge,
+    schema="merging",
     inputs={**PAIR_INPUTS, **SPECTRUM},
     outputs={
         "out": File("regenerated images .safetensors"),
