@@ -72,6 +72,11 @@ COMMANDS = {
         "dry-run",
         "submits to SLURM",
     ),
+    "INPUTGEN_FUZZ_DRAWS=3000 INPUTGEN_FUZZ_TAMPERS=300 .venv/bin/pytest "
+    "tests/test_fuzz_config.py tests/test_verify.py": (
+        "fuzz",
+        "this suite runs the fuzzers with fewer draws; the test below checks the command's parts",
+    ),
 }
 
 DRY = ("-n", "--dry-run", "--dryrun")
@@ -167,7 +172,19 @@ def test_every_readme_command_is_classified():
     documented = {command for _, command, _ in shell_commands()}
     assert not documented - set(COMMANDS), "add these README commands to COMMANDS"
     assert not set(COMMANDS) - documented, "these COMMANDS rows are no longer in the READMEs"
-    assert {how for how, _ in COMMANDS.values()} <= {"dry-run", "run", "artifact", "make"}
+    assert {how for how, _ in COMMANDS.values()} <= {"dry-run", "run", "artifact", "make", "fuzz"}
+
+
+@pytest.mark.parametrize("command", [c for c, (how, _) in COMMANDS.items() if how == "fuzz"])
+def test_the_nightly_fuzz_command_names_the_fuzzers_and_their_knobs(command):
+    """The fuzzers run here with CI's draws; the nightly command's files and variables are
+    theirs (a renamed variable would silently run CI's count)."""
+    argv = shlex.split(command)
+    variables = [a.split("=")[0] for a in argv if "=" in a]
+    files = [REPO / a for a in argv if a.startswith("tests/")]
+    assert files and all(f.is_file() for f in files)
+    sources = "".join(f.read_text() for f in files)
+    assert variables and all(f'os.environ.get("{v}"' in sources for v in variables)
 
 
 @pytest.fixture(scope="module")

@@ -351,6 +351,14 @@ def load_tensors(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], dict
         ) from None
     record = metadata.get(PROVENANCE_KEY)
     stage = record.get("stage") if isinstance(record, dict) else None
+    from inputgen.provenance import is_sealed  # provenance reads artifacts: imported here
+
+    if isinstance(record, dict) and is_sealed(record) is False:
+        raise ArtifactError(
+            path,
+            f"{path}: its provenance record does not match its seal: the record was edited "
+            f"after it was made; {_way_out(path, stage)}",
+        )
     recorded = metadata.pop(DIGEST_KEY, None)
     if recorded is not None and recorded != tensors_digest(tensors):
         raise ArtifactError(
@@ -467,18 +475,26 @@ def read_provenance(path: str | os.PathLike) -> dict:
         if PROVENANCE_KEY not in metadata:
             raise KeyError(f"{path} carries no provenance record in its header")
         try:
-            return json.loads(metadata[PROVENANCE_KEY])
+            record = json.loads(metadata[PROVENANCE_KEY])
         except json.JSONDecodeError as error:
             raise ArtifactError(
                 path, f"{path}: its provenance record is not valid JSON ({error})"
             ) from None
+        if not isinstance(record, dict):
+            raise ArtifactError(path, f"{path}: its provenance record is not a JSON object")
+        return record
     if not sidecar.is_file():
         raise FileNotFoundError(f"{path} has no provenance sidecar (looked for {sidecar})")
     try:
-        return json.loads(sidecar.read_text())
-    except json.JSONDecodeError as error:
+        record = json.loads(sidecar.read_bytes())
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ArtifactError(
             path,
             f"{sidecar}: the provenance record of {path} is not valid JSON ({error}); "
             f"{_way_out(path, None)}",
         ) from None
+    if not isinstance(record, dict):
+        raise ArtifactError(
+            path, f"{sidecar}: the provenance record of {path} is not a JSON object"
+        )
+    return record

@@ -67,8 +67,18 @@ def _specific(error: jsonschema.ValidationError) -> list[jsonschema.ValidationEr
     return [error]
 
 
+def _strict_integers(schema: Mapping):
+    """The schema's validator, with "integer" meaning an int: JSON Schema counts 1.0 as an
+    integer, and a stage given 1.0 where it takes an int refuses it later, inside a rule."""
+    base = jsonschema.validators.validator_for(schema)
+    checker = base.TYPE_CHECKER.redefine(
+        "integer", lambda _, value: isinstance(value, int) and not isinstance(value, bool)
+    )
+    return jsonschema.validators.extend(base, type_checker=checker)
+
+
 def schema_errors(config: Mapping, schema: Mapping) -> list[str]:
-    validator = jsonschema.validators.validator_for(schema)(schema)
+    validator = _strict_integers(schema)(schema)
     errors = [leaf for error in validator.iter_errors(config) for leaf in _specific(error)]
     errors.sort(key=lambda e: list(map(str, e.absolute_path)))
     return [_describe(error) for error in errors]
@@ -117,10 +127,10 @@ def validate(
         problems = dependency_errors(config)
     if not problems:
         problems = class_errors(config)  # names and "all" to indices: the checks compare them
+    if not problems:  # an ablation row's values are checked by the schema before its keys
+        problems = ablation_errors(config, schema)
     if not problems:
-        problems = (
-            reference_errors(config) + ablation_errors(config, schema) + generation_errors(config)
-        )
+        problems = reference_errors(config) + generation_errors(config)
     if not problems:  # the names are right: check what they name
         problems = layer_errors(config) + weights_file_errors(config) + photo_folder_errors(config)
     if not problems:
@@ -273,16 +283,27 @@ def _descent_errors(where: str, settings: Mapping) -> list[str]:
     end at 1, and each prior's [low, high] range in order."""
     problems = []
     octaves = settings.get("octaves")
-    if octaves is not None and (sorted(octaves) != list(octaves) or octaves[-1] != 1):
-        problems.append(f"config key {where}.octaves = {octaves}: must increase and end at 1")
-    for prior, options in (settings.get("priors") or {}).items():
+    if isinstance(octaves, list) and octaves and all(_is_number(o) for o in octaves):
+        if sorted(octaves) != octaves or octaves[-1] != 1:
+            problems.append(f"config key {where}.octaves = {octaves}: must increase and end at 1")
+    priors = settings.get("priors")
+    for prior, options in (priors if isinstance(priors, Mapping) else {}).items():
         options = options or {}  # both given: a prior's defaults are its own (robust: 0.9-1.1)
-        if {"low", "high"} <= set(options) and options["low"] > options["high"]:
+        # Values of the wrong type are the schema's to name (checked first); these are its.
+        if not isinstance(options, Mapping) or not all(
+            _is_number(options.get(bound)) for bound in ("low", "high")
+        ):
+            continue
+        if options["low"] > options["high"]:
             problems.append(
                 f"config key {where}.priors.{prior} = {json.dumps(options)}: low must not "
                 "exceed high"
             )
     return problems
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _opposite_errors(config: Mapping, represented: list[str]) -> list[str]:
