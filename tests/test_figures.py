@@ -782,3 +782,23 @@ def test_graph_drawing_of_1000_classes_keeps_names_apart():
         assert f"{nodes - names} of" in titles or "names left out" in titles
     check_figure(figure)
     plt.close(figure)
+
+
+def test_cka_heatmaps_show_a_negative_debiased_value_below_zero():
+    """The debiased estimator can fall below 0 (the default run's inverted table has -0.004):
+    the scale reaches it rather than painting it as 0; without one, the scale starts at 0."""
+    natural, inverted = cka_table(), cka_table()
+    inverted.loc[1, "cka"] = -0.12
+
+    def floors(figure):
+        from matplotlib.collections import QuadMesh
+
+        meshes = [c for ax in figure.axes for c in ax.collections if isinstance(c, QuadMesh)]
+        return {round(mesh.norm.vmin, 6) for mesh in meshes}
+
+    assert floors(similarity.cka_heatmaps(natural, inverted, note="n")) == {-0.12}
+    assert floors(similarity.cka_heatmaps(natural, cka_table(), note="n")) == {0.0}
+    layers = layer_table()
+    layers.loc[0, "cka"] = -0.03
+    assert floors(similarity.layer_heatmap(layers, "a", "b", batches=1)) == {-0.03}
+    plt.close("all")

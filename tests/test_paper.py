@@ -2,7 +2,9 @@
 full scale, and it runs end to end at tiny scale with random weights (no weights here)."""
 
 import copy
+import json
 import math
+import shlex
 
 import pytest
 import yaml
@@ -140,3 +142,15 @@ def test_the_paper_dag_runs_end_to_end_with_random_weights(smoke_run):
     resolved = yaml.safe_load((results / "config.yaml").read_text())
     assert resolved["weights_override"] == "random"
     assert resolved["models"]["googlenet"]["weights"] == "torchvision"
+
+
+def test_the_paper_pairs_weigh_the_gradients_as_the_articles_code_does(tmp_path):
+    """[3a]'s code: 0.5*((200 - O1) + (400 - O2)) for g' and 2*((200 - O1) - (400 - O2)) for
+    g'': each job's [d, e] is the code's (the constants on C move no gradient)."""
+    out = snakemake(tmp_path, "-n", "--printshellcmds", "--until", "pair", config=PAPER)
+    settings = {}
+    for line in out.splitlines():
+        if "-m inputgen pair " in line:
+            value = json.loads(shlex.split(line)[shlex.split(line).index("--settings") + 1])
+            settings[value["operation"]] = value["weights"]
+    assert settings == {"+": [0.5, 0.5], "-": [2.0, 2.0]}

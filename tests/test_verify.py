@@ -310,3 +310,18 @@ def test_every_changed_byte_and_lost_record_is_named(run_copy):
     if TAMPER_DRAWS == 20:  # CI's seeded run: what README says
         readme = " ".join((REPO / "README.md").read_text().split())
         assert f"tamper fuzzer: {TAMPER_DRAWS} draws, every one named and refused" in readme
+
+
+def test_verify_counts_the_artifacts_the_run_summary_expects(run_copy, capsys):
+    code, out = verify(capsys)
+    (line,) = [line for line in out.splitlines() if "artifacts of this run" in line]
+    expected = int(line.split(" names ")[1].split()[0])
+    assert code == 0 and expected > 40 and f"{expected} found, 0 missing" in line
+    # A target deleted together with its record: nothing under results/ mentions it but the
+    # summary, which still expects it.
+    target = run_copy / "results/classify/lite0.tsv"
+    target.unlink()
+    artifacts.sidecar_path(target).unlink()
+    code, out = verify(capsys)
+    assert code == 1 and f"{expected - 1} found, 1 missing" in out
+    assert "MISSING results/classify/lite0.tsv" in out

@@ -161,3 +161,24 @@ def verify_all(paths: Iterable[str | os.PathLike]) -> list[tuple[Path, Broken | 
         elif not _has_record(path):
             found[-1] = (path, Broken((path,), f"{path} has no provenance record"))
     return found
+
+
+RUN_SUMMARY_STAGE = "run-summary"
+
+
+def expected_by_run_summaries(checked: Iterable[Path]) -> dict[Path, list[Path]]:
+    """For each run summary among ``checked`` (the run-summary stage's record names every
+    target of the run as an input): the artifacts it expects."""
+    expected = {}
+    for path in checked:
+        if path.suffix == ".safetensors" or not artifacts.sidecar_path(path).is_file():
+            continue
+        try:
+            record = artifacts.read_provenance(path)
+        except (artifacts.ArtifactError, FileNotFoundError):
+            continue  # verify names it
+        named = [Path(item["path"]) for item in record.get("inputs", [])]
+        # One summary stage writes several pages of one list: each list is said once.
+        if record.get("stage") == RUN_SUMMARY_STAGE and named not in expected.values():
+            expected[path] = named
+    return expected

@@ -1,6 +1,13 @@
 # Two-model objectives, transfiguration, interpolation, vector addition, embeddings.
 
 
+def pair_weights(weights, op):
+    """[d, e] of one operation: one pair for both, or one each (combined: +, difference: -)."""
+    if isinstance(weights, dict):
+        return weights["combined" if op == "+" else "difference"]
+    return weights
+
+
 use rule model_stage as pair with:
     input:
         spectrum=spectrum_for(config["generation"]),
@@ -41,6 +48,7 @@ use rule model_stage as pair with:
                 second_name=wildcards.second,
                 second=job_spec(wildcards.second),
                 operation=wildcards.op,
+                weights=pair_weights(config["pairs"]["weights"], wildcards.op),
                 settings=config["generation"],
                 seed=config["seed"],
             ),

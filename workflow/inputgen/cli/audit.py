@@ -18,7 +18,7 @@ def cmd_provenance(args: argparse.Namespace) -> None:
 
 
 def cmd_verify(args: argparse.Namespace) -> None:
-    from inputgen.verify import verify_all
+    from inputgen.verify import expected_by_run_summaries, verify_all
 
     results = verify_all(args.paths)
     if not results:
@@ -26,11 +26,23 @@ def cmd_verify(args: argparse.Namespace) -> None:
     stale = [(path, broken) for path, broken in results if broken is not None]
     for path, broken in stale:
         print(f"STALE {path}\n  first broken link: {broken}")
+    # What the run should hold, by its own summary: a target deleted with its record would
+    # otherwise leave the count without a word.
+    missing = []
+    for summary, expected in expected_by_run_summaries(p for p, _ in results).items():
+        gone = [path for path in expected if not path.is_file()]
+        missing += gone
+        print(
+            f"{summary} names {len(expected)} artifacts of this run: "
+            f"{len(expected) - len(gone)} found, {len(gone)} missing"
+        )
+        for path in gone:
+            print(f"MISSING {path}")
     print(
         f"{len(results)} artifacts checked: {len(results) - len(stale)} match their lineage, "
         f"{len(stale)} stale, tampered or unverifiable"
     )
-    if stale:
+    if stale or missing:
         sys.exit(1)
 
 
