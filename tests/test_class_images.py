@@ -341,8 +341,12 @@ def test_maco_without_decorrelated_colour_is_refused_when_the_dag_is_built():
         settings_json(
             "represent", {**job, "settings": {"parameterisation": "maco", "decorrelate": False}}
         )
-    with pytest.raises(ValueError, match="class objective 'most'; known: constant, logit, margin"):
+    # The schema's rule for the key the setting comes from, then the settings' own check (the
+    # library's GenerationSettings, built without a schema).
+    with pytest.raises(ValueError, match=r"setting settings.class_objective \(config key gen"):
         settings_json("represent", {**job, "settings": {"class_objective": "most"}})
+    with pytest.raises(ValueError, match="class objective 'most'; known: constant, logit, margin"):
+        GenerationSettings.from_dict({"class_objective": "most"})
 
 
 def test_maco_without_decorrelated_colour_is_a_config_error_in_every_ablation_row():
