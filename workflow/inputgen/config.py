@@ -660,10 +660,10 @@ def setting_errors(section: str | None, values: Mapping) -> list[str]:
         rules["settings"] = {"$ref": "#/$defs/generation"}
     checked = {"type": "object", "$defs": schema["$defs"], "properties": rules}
     problems = value_errors(values) or schema_errors(values, checked)
-    if not problems:
-        problems = _descent_errors("settings", values.get("settings") or {})
-        if {"steps", "priors"} <= set(values):  # the depth studies' own descent
-            problems += _descent_errors("(top level)", values)
+    if not problems and isinstance(values.get("settings"), Mapping):
+        problems = _descent_errors("settings", values["settings"])
+    if not problems and {"steps", "priors"} <= set(values):  # the depth studies' own descent
+        problems = _descent_errors(section or "settings", values)
     return [_as_setting(problem, section) for problem in problems]
 
 
@@ -674,13 +674,12 @@ def _as_setting(problem: str, section: str | None) -> str:
     if not found:
         return problem
     key, rest = found.groups()
-    if key.startswith("(top level)."):
-        key = key.removeprefix("(top level).")
-    origin = (
-        "generation" + key.removeprefix("settings")
-        if key.startswith("settings")
-        else (f"{section}.{key}" if section and key != "seed" else key)
-    )
+    if section and key.startswith(f"{section}."):  # a cross-key check's own spelling
+        key = key.removeprefix(f"{section}.")
+    if key.startswith("settings"):
+        origin = "generation" + key.removeprefix("settings")
+    else:
+        origin = f"{section}.{key}" if section and key != "seed" else key
     return f"setting {key} (config key {origin}){rest}"
 
 
