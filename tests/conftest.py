@@ -39,6 +39,30 @@ def snakemake_command(workdir, configs, *args, cores=2) -> list[str]:
     ]
 
 
+def build_dag(configfile: Path, workdir: Path) -> None:
+    """Snakemake's dry run of this repository's workflow on ``configfile``, in this process
+    (Snakemake's API): seconds faster than a subprocess, for tests that build many DAGs."""
+    from snakemake.api import SnakemakeApi
+    from snakemake.settings.types import (
+        ConfigSettings,
+        DAGSettings,
+        OutputSettings,
+        Quietness,
+        ResourceSettings,
+        StorageSettings,
+    )
+
+    with SnakemakeApi(OutputSettings(quiet={Quietness.ALL})) as api:
+        workflow = api.workflow(
+            resource_settings=ResourceSettings(cores=1),
+            config_settings=ConfigSettings(configfiles=[configfile]),
+            storage_settings=StorageSettings(),
+            snakefile=REPO / "Snakefile",
+            workdir=workdir,
+        )
+        workflow.dag(DAGSettings()).execute_workflow(executor="dryrun")
+
+
 @pytest.fixture(scope="session")
 def cat_photo() -> torch.Tensor:
     """skimage's chelsea, 224 x 224, as a batch of one."""

@@ -18,11 +18,10 @@ import math
 import os
 import re
 import signal
-from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO
+from conftest import REPO, build_dag
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from inputgen.config import ConfigError
@@ -134,29 +133,6 @@ def _yaml(done, config) -> str:
             pattern = re.compile(rf"^(\s*){re.escape(path[-1])}:\n(\s+)(\S[^\n]*)\n", re.M)
             text = pattern.sub(lambda m: m.group(0) + f"{m.group(2)}{m.group(3)}\n", text, 1)
     return text
-
-
-def build_dag(configfile: Path, workdir: Path) -> None:
-    """Snakemake's dry run of this repository's workflow on ``configfile``, in this process."""
-    from snakemake.api import SnakemakeApi
-    from snakemake.settings.types import (
-        ConfigSettings,
-        DAGSettings,
-        OutputSettings,
-        Quietness,
-        ResourceSettings,
-        StorageSettings,
-    )
-
-    with SnakemakeApi(OutputSettings(quiet={Quietness.ALL})) as api:
-        workflow = api.workflow(
-            resource_settings=ResourceSettings(cores=1),
-            config_settings=ConfigSettings(configfiles=[configfile]),
-            storage_settings=StorageSettings(),
-            snakefile=REPO / "Snakefile",
-            workdir=workdir,
-        )
-        workflow.dag(DAGSettings()).execute_workflow(executor="dryrun")
 
 
 class _Hung(Exception):

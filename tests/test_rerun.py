@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO
+from conftest import REPO, build_dag
 from inputgen.config import STUDIES, ConfigError, validate
 from test_workflow import job_counts
 
@@ -69,16 +69,6 @@ ALWAYS = {"run_config"}
 
 def dry_run(workdir: Path, configfile: Path) -> list[dict]:
     """The jobs Snakemake would run: rule, inputs, outputs, reason (Snakemake's API)."""
-    from snakemake.api import SnakemakeApi
-    from snakemake.settings.types import (
-        ConfigSettings,
-        DAGSettings,
-        OutputSettings,
-        Quietness,
-        ResourceSettings,
-        StorageSettings,
-    )
-
     records = []
 
     class Jobs(logging.Handler):
@@ -90,15 +80,7 @@ def dry_run(workdir: Path, configfile: Path) -> list[dict]:
     logger = logging.getLogger("snakemake")
     logger.addHandler(handler)
     try:
-        with SnakemakeApi(OutputSettings(quiet={Quietness.ALL})) as api:
-            workflow = api.workflow(
-                resource_settings=ResourceSettings(cores=1),
-                config_settings=ConfigSettings(configfiles=[configfile]),
-                storage_settings=StorageSettings(),
-                snakefile=REPO / "Snakefile",
-                workdir=workdir,
-            )
-            workflow.dag(DAGSettings()).execute_workflow(executor="dryrun")
+        build_dag(configfile, workdir)
     finally:
         logger.removeHandler(handler)
     return [
