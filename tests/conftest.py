@@ -1,3 +1,4 @@
+import os
 import sys
 from pathlib import Path
 
@@ -52,15 +53,24 @@ def build_dag(configfile: Path, workdir: Path) -> None:
         StorageSettings,
     )
 
-    with SnakemakeApi(OutputSettings(quiet={Quietness.ALL})) as api:
-        workflow = api.workflow(
-            resource_settings=ResourceSettings(cores=1),
-            config_settings=ConfigSettings(configfiles=[configfile]),
-            storage_settings=StorageSettings(),
-            snakefile=REPO / "Snakefile",
-            workdir=workdir,
-        )
-        workflow.dag(DAGSettings()).execute_workflow(executor="dryrun")
+    # The Snakefile sets PYTHONPATH (its jobs run the library beside it) and PATH, and adds to
+    # sys.path: in this process they would reach every later test's subprocesses (an installed
+    # wheel's test would import the source tree instead). Put both back.
+    environment, path = dict(os.environ), list(sys.path)
+    try:
+        with SnakemakeApi(OutputSettings(quiet={Quietness.ALL})) as api:
+            workflow = api.workflow(
+                resource_settings=ResourceSettings(cores=1),
+                config_settings=ConfigSettings(configfiles=[configfile]),
+                storage_settings=StorageSettings(),
+                snakefile=REPO / "Snakefile",
+                workdir=workdir,
+            )
+            workflow.dag(DAGSettings()).execute_workflow(executor="dryrun")
+    finally:
+        os.environ.clear()
+        os.environ.update(environment)
+        sys.path[:] = path
 
 
 @pytest.fixture(scope="session")

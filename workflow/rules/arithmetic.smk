@@ -1,13 +1,6 @@
 # Two-model objectives, transfiguration, interpolation, vector addition, embeddings.
 
 
-def pair_weights(weights, op):
-    """[d, e] of one operation: one pair for both, or one each (combined: +, difference: -)."""
-    if isinstance(weights, dict):
-        return weights["combined" if op == "+" else "difference"]
-    return weights
-
-
 use rule model_stage as pair with:
     input:
         spectrum=spectrum_for(config["generation"]),

@@ -284,3 +284,10 @@ RUN_SUMMARY = ["results/provenance.md", "results/provenance.html"]
 
 def run_artifacts(wildcards):
     return list(dict.fromkeys(p for p in rules.all.input if p not in RUN_SUMMARY))
+
+
+def pair_weights(weights, op):
+    """[d, e] of one operation: one pair for both, or one each (combined: +, difference: -)."""
+    if isinstance(weights, dict):
+        return weights["combined" if op == "+" else "difference"]
+    return weights
