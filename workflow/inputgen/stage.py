@@ -367,7 +367,7 @@ def execute(stage: Stage, args: argparse.Namespace) -> None:
     # left beside a file that is gone would describe a file this run may fail to make.
     for name in stage.outputs:
         value = files.get(name)
-        for path in [value] if isinstance(value, str) else list(value or []):
+        for path in _paths(value):
             artifacts.remove_orphan_sidecar(path)
     runtime = {}
     device = "cpu"
@@ -382,13 +382,18 @@ def execute(stage: Stage, args: argparse.Namespace) -> None:
     stage.function(job)
 
 
+def _paths(value) -> list:
+    """A file argument's paths: one path, a list of them, or none."""
+    return [value] if isinstance(value, str) else list(value or [])
+
+
 def _check_distinct_paths(stage: Stage, files: Mapping[str, object]) -> None:
     """Two outputs on one path would silently keep only the one written last; an input given
     as an output would be overwritten while it is read."""
     seen: dict[str, str] = {}
     for name in stage.outputs:
         value = files.get(name)
-        for path in [value] if isinstance(value, str) else list(value or []):
+        for path in _paths(value):
             resolved = os.path.realpath(path)
             if resolved in seen:
                 raise ValueError(
@@ -398,7 +403,7 @@ def _check_distinct_paths(stage: Stage, files: Mapping[str, object]) -> None:
             seen[resolved] = name.replace("_", "-")
     for name in stage.inputs:
         value = files.get(name)
-        for path in [value] if isinstance(value, str) else list(value or []):
+        for path in _paths(value):
             if os.path.realpath(path) in seen:
                 raise ValueError(
                     f"stage {stage.name}: input --{name.replace('_', '-')} {path} is also the "
