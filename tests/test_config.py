@@ -270,6 +270,21 @@ BAD = {
         lambda c, _: c["ablation"]["configs"]["pixels"].update(rulle="adam"),
         ["config key ablation.configs.pixels: unknown key(s) 'rulle'", "rule"],
     ),
+    "typo in a study's recipe": Bad(
+        "typo'd key",
+        lambda c, _: c["starts"].update(recipe={"octaves": [1.0], "ocatves": [1.0]}),
+        ["config key starts.recipe: unknown key(s) 'ocatves'", "octaves"],
+    ),
+    "a recipe's resize cycle above 1": Bad(
+        "bad value",
+        lambda c, _: c["starts"].update(recipe={"priors": {"resize": {"cycle": [1.0, 1.5]}}}),
+        ["starts.recipe.priors.resize.cycle", "1.5"],
+    ),
+    "a recipe's octaves that do not end at 1": Bad(
+        "bad value",
+        lambda c, _: c["transfiguration"].update(recipe={"octaves": [0.5, 0.8]}),
+        ["config key transfiguration.recipe.octaves = [0.5, 0.8]: must increase and end at 1"],
+    ),
     "typo'd prior of a depth study": Bad(
         "typo'd key",
         lambda c, _: c["autoencoding"].update(priors={"blurr": {}}),
@@ -494,10 +509,11 @@ def walk(node, where=()):
 
 
 # Open on purpose: a fragment whose every use adds properties and additionalProperties: false
-# (checked below), and generation overrides that ablation_errors checks against generation.
+# (checked below), and generation overrides that recipe_errors checks against generation.
 # A model's options are its builder's keyword arguments, whatever the builder takes.
 OPEN = {("$defs", "prior_options"),
         ("properties", "ablation", "properties", "configs", "additionalProperties"),
+        ("$defs", "recipe"),
         ("$defs", "model", "properties", "options")}  # fmt: skip
 
 

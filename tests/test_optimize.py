@@ -1,3 +1,4 @@
+import math
 from dataclasses import asdict
 
 import pytest
@@ -24,6 +25,7 @@ from inputgen.optimize import (
     optimize,
     scaled_random_init,
 )
+from torch.nn import functional as F
 
 
 @pytest.fixture(scope="module")
@@ -126,6 +128,47 @@ def test_nearest_resize_shifts_the_picture_and_bilinear_does_not():
     assert ResizeJitter(stage="image").stage == "image" and ResizeJitter().stage == "view"
     with pytest.raises(ValueError, match="resize mode"):
         ResizeJitter(mode="bicubic")
+
+
+def test_resize_cycle_takes_its_factors_in_turn():
+    """Source article 1's fixed size cycle: step i resizes by ``cycle[i % len(cycle)]`` (the
+    same for every element, no random draw), down and back up."""
+    images = torch.rand(2, 3, 40, 40, generator=torch.Generator().manual_seed(1))
+    cycle = (1.0, 0.5, 0.75)
+    prior = ResizeJitter(cycle=list(cycle), mode="nearest")
+    generators = element_generators(0, [0, 1], "jitter")
+    for step in range(5):
+        factor = cycle[step % 3]
+        small = F.interpolate(images, size=round(40 * factor), mode="nearest")
+        expected = F.interpolate(small, size=40, mode="nearest")
+        assert torch.equal(prior.apply(images, generators, step), expected)
+    with pytest.raises(ValueError, match="cycle factors"):
+        ResizeJitter(cycle=[0.5, 1.5])
+
+
+def test_resize_drift_measures_the_nearest_artefact():
+    """Nearest moves a centred square down and right by whole pixels, the same distance both
+    ways; bilinear leaves it in place; a prior active for 3 of 10 steps resizes 3 times."""
+    from inputgen.image_stats import resize_drift
+
+    table = resize_drift({"until": 0.3, "cycle": [0.7]}, 32, 10).set_index("mode")
+    assert table.loc["nearest", "resizes"] == 3 and table.loc["bilinear", "resizes"] == 3
+    # the same three resizes by hand, the square's centre measured by its own formula
+    square = torch.zeros(1, 3, 32, 32)
+    square[..., 12:20, 12:20] = 1.0
+    moved = square
+    for _ in range(3):
+        moved = F.interpolate(
+            F.interpolate(moved, size=22, mode="nearest"), size=32, mode="nearest"
+        )
+    mass = moved[0, 0]
+    down = float((mass.sum(1) @ torch.arange(32.0)) / mass.sum()) - 15.5
+    right = float((mass.sum(0) @ torch.arange(32.0)) / mass.sum()) - 15.5
+    assert down >= 1 and right >= 1  # the artefact: down and to the right
+    assert table.loc["nearest", "down_px"] == pytest.approx(down)
+    assert table.loc["nearest", "right_px"] == pytest.approx(right)
+    assert table.loc["nearest", "drift_per_resize_px"] == pytest.approx(math.hypot(down, right) / 3)
+    assert table.loc["bilinear", "drift_px"] < 1e-4  # float rounding only
 
 
 def test_image_stage_resize_changes_the_optimised_images(two_models):

@@ -154,3 +154,52 @@ def test_the_paper_pairs_weigh_the_gradients_as_the_articles_code_does(tmp_path)
             value = json.loads(shlex.split(line)[shlex.split(line).index("--settings") + 1])
             settings[value["operation"]] = value["weights"]
     assert settings == {"+": [0.5, 0.5], "-": [2.0, 2.0]}
+
+
+def job_settings(tmp_path, stage: str, *rules: str) -> list[dict]:
+    """The --settings of each dry-run job of ``stage`` in paper.yaml's DAG, up to ``rules``."""
+    out = snakemake(tmp_path, "-n", "--printshellcmds", "--until", *rules, config=PAPER)
+    found = []
+    for line in out.splitlines():
+        if f"-m inputgen {stage} " in line:
+            words = shlex.split(line)
+            found.append(json.loads(words[words.index("--settings") + 1]))
+    return found
+
+
+def test_the_paper_figures_get_their_articles_recipe(tmp_path):
+    """[1] made its figures before its "Octaves" section without octaves, its lion with a
+    nearest size cycle, its strawberry transfiguration with a bilinear resize: each study's job
+    gets its recipe, and the class representations keep the octaves."""
+    cycle = [1.0, 198 / 256, 160 / 256, 180 / 256, 200 / 256]
+    (starts,) = job_settings(tmp_path, "starts", "starts")
+    assert starts["settings"]["octaves"] == [1.0]
+    assert starts["settings"]["priors"]["resize"]["cycle"] == pytest.approx(cycle)
+    assert starts["settings"]["priors"]["resize"]["mode"] == "nearest"
+    (transfigure,) = job_settings(tmp_path, "transfigure", "transfigure")
+    assert transfigure["settings"]["octaves"] == [1.0]
+    assert transfigure["settings"]["priors"]["resize"]["mode"] == "bilinear"
+    represent = job_settings(tmp_path, "represent", "represent_chunk")
+    assert represent and all(len(job["settings"]["octaves"]) == 3 for job in represent)
+
+
+def test_the_paper_ablation_changes_one_thing_at_a_time():
+    """Every row of the ablation named after a change differs from the article row (the
+    generation section) in that one key, and article_exact is [1]'s recipe (100 steps, no
+    octaves, the size cycle)."""
+    config = paper()
+    base = config["generation"]
+    rows = config["ablation"]["configs"]
+    changed = {
+        name: sorted(key for key in row if row[key] != base.get(key)) for name, row in rows.items()
+    }
+    for name in ("no_blur", "no_resize", "no_colour", "bilinear"):
+        assert changed[name] == ["priors"], name
+        priors = rows[name]["priors"]
+        differing = {
+            p for p in {*priors, *base["priors"]} if priors.get(p) != base["priors"].get(p)
+        }
+        assert len(differing) == 1, (name, differing)
+    assert changed["article_sign"] == ["lr", "rule"]  # the sign rule with its own step size
+    assert changed["article_exact"] == ["octaves"] and rows["article_exact"]["octaves"] == [1.0]
+    assert base["steps"] == 100 and base["priors"]["resize"]["cycle"][0] == 1.0

@@ -127,8 +127,8 @@ def validate(
         problems = dependency_errors(config)
     if not problems:
         problems = class_errors(config)  # names and "all" to indices: the checks compare them
-    if not problems:  # an ablation row's values are checked by the schema before its keys
-        problems = ablation_errors(config, schema)
+    if not problems:  # an override's values are checked by the schema before its keys
+        problems = recipe_errors(config, schema)
     if not problems:
         problems = reference_errors(config) + generation_errors(config)
     if not problems:  # the names are right: check what they name
@@ -267,11 +267,9 @@ def reference_errors(config: Mapping) -> list[str]:
 
 
 def _descents(config: Mapping) -> list[tuple[str, Mapping]]:
-    """Every place a descent with priors is configured: generation, each ablation row merged
-    over it, and the depth studies' own."""
-    found = [("generation", config.get("generation") or {})]
-    for name, row in ((config.get("ablation") or {}).get("configs") or {}).items():
-        found.append((f"ablation.configs.{name}", {**found[0][1], **row}))
+    """Every place a descent with priors is configured: generation, each override of it
+    (generation_recipes), and the depth studies' own."""
+    found = list(generation_recipes(config).items())
     for section in ("autoencoding", "mnist", "fully_connected"):
         if config.get(section):
             found.append((section, config[section]))
@@ -474,16 +472,34 @@ def _model_list_errors(config: Mapping, section: str) -> list[str]:
     ]
 
 
-def ablation_errors(config: Mapping, schema: Mapping) -> list[str]:
-    """Each ablation configuration, merged over the generation section, must be valid."""
-    ablation = config.get("ablation")
-    if not ablation:
-        return []
+# The studies whose figures source article 1 made with their own priors: a ``recipe`` in their
+# section overrides generation keys for them alone.
+RECIPE_STUDIES = ("transfiguration", "interpolation", "starts", "auxiliary")
+
+
+def generation_recipes(config: Mapping) -> dict[str, Mapping]:
+    """Every set of generation settings a run uses, by config key: the generation section,
+    each ablation row and each study's ``recipe``, merged over the generation section."""
+    generation = config.get("generation") or {}
+    recipes = {"generation": generation}
+    for name, row in ((config.get("ablation") or {}).get("configs") or {}).items():
+        recipes[f"ablation.configs.{name}"] = {**generation, **row}
+    for study in RECIPE_STUDIES:
+        section = config.get(study)
+        if isinstance(section, Mapping) and isinstance(section.get("recipe"), Mapping):
+            recipes[f"{study}.recipe"] = {**generation, **section["recipe"]}
+    return recipes
+
+
+def recipe_errors(config: Mapping, schema: Mapping) -> list[str]:
+    """Each ablation row and study recipe, merged over the generation section, must be valid
+    generation settings."""
     generation_schema = {"$defs": schema["$defs"], "$ref": "#/$defs/generation"}
     problems = []
-    for name, overrides in ablation["configs"].items():
-        merged = {**config["generation"], **overrides}
-        where = f"config key ablation.configs.{name}"
+    for key, merged in generation_recipes(config).items():
+        if key == "generation":
+            continue
+        where = f"config key {key}"
         for problem in schema_errors(merged, generation_schema):
             top = problem.startswith("config key (top level)")
             problem = problem.replace("config key (top level)", where, 1)
@@ -493,15 +509,12 @@ def ablation_errors(config: Mapping, schema: Mapping) -> list[str]:
 
 def generation_errors(config: Mapping) -> list[str]:
     """Combinations of generation settings the schema cannot express, in the generation
-    section and in each ablation configuration merged over it (the same refusal
-    ``GenerationSettings`` makes, here before any DAG is built)."""
-    sections = {"generation": config["generation"]}
-    for name, overrides in ((config.get("ablation") or {}).get("configs") or {}).items():
-        sections[f"ablation.configs.{name}"] = {**config["generation"], **overrides}
+    section and in each override of it (the same refusal ``GenerationSettings`` makes, here
+    before any DAG is built)."""
     return [
         f"config key {where}: parameterisation maco needs decorrelate: true (its magnitude "
         "spectrum is estimated in decorrelated colour)"
-        for where, settings in sections.items()
+        for where, settings in generation_recipes(config).items()
         if settings.get("parameterisation") == "maco" and not settings.get("decorrelate")
     ]
 

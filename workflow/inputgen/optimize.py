@@ -71,7 +71,7 @@ def scaled_random_init(
 class Prior:
     """A prior is active while the fraction of steps done is below ``until``. ``apply`` maps a
     batch to a batch: for ``stage`` "view" what the models see, for "image" the optimised
-    images after each step."""
+    images after each step; ``step`` is the step's index (for priors on a fixed schedule)."""
 
     until: float = 1.0
     stage = "view"
@@ -79,7 +79,7 @@ class Prior:
     def active(self, progress: float) -> bool:
         return progress < self.until
 
-    def apply(self, images: torch.Tensor, generators) -> torch.Tensor:
+    def apply(self, images: torch.Tensor, generators, step: int = 0) -> torch.Tensor:
         raise NotImplementedError
 
 
@@ -91,7 +91,7 @@ class Blur(Prior):
     sigma: float = 0.8
     stage = "image"
 
-    def apply(self, images, generators=None):
+    def apply(self, images, generators=None, step=0):
         return TF.gaussian_blur(images, [3, 3], [self.sigma, self.sigma])
 
 
@@ -100,7 +100,9 @@ RESIZE_MODES = ("bilinear", "nearest")
 
 @dataclass(frozen=True)
 class ResizeJitter(Prior):
-    """Down- and up-sampling by a random factor in [low, high] per element and step.
+    """Down- and up-sampling by a random factor in [low, high] per element and step, or, with
+    ``cycle``, by the cycle's factors in turn (step i: ``cycle[i % len(cycle)]``, the same for
+    every element; source article 1 resizes to 256, 198, 160, 180, 200 of 256 in turn).
 
     ``mode: bilinear`` (antialiased) blurs without moving the picture. ``mode: nearest`` is
     source article 1's ``F.interpolate`` default: it picks the upper-left of equidistant pixels,
@@ -114,8 +116,12 @@ class ResizeJitter(Prior):
     high: float = 1.0
     mode: str = "bilinear"
     stage: str = "view"
+    cycle: tuple[float, ...] = ()
 
     def __post_init__(self):
+        object.__setattr__(self, "cycle", tuple(self.cycle))  # a config's list; frozen, hashable
+        if any(not 0 < factor <= 1 for factor in self.cycle):
+            raise ValueError(f"resize cycle factors must be in (0, 1], got {list(self.cycle)}")
         if self.mode not in RESIZE_MODES:
             raise ValueError(f"resize mode {self.mode!r}; known: {', '.join(RESIZE_MODES)}")
         if self.stage not in ("view", "image"):
@@ -126,8 +132,12 @@ class ResizeJitter(Prior):
             return F.interpolate(image, size=size, mode="nearest")
         return F.interpolate(image, size=size, mode="bilinear", antialias=True, align_corners=False)
 
-    def apply(self, images, generators):
+    def apply(self, images, generators, step=0):
         size = images.shape[-2:]
+        if self.cycle:
+            factor = self.cycle[step % len(self.cycle)]
+            small = [max(8, round(side * factor)) for side in size]
+            return self._resample(self._resample(images, small), size)
         out = []
         for image, generator in zip(images, generators, strict=True):
             scale = self.low + (self.high - self.low) * float(
@@ -146,7 +156,7 @@ class AffineJitter(Prior):
     translate: float = 0.05
     degrees: float = 5.0
 
-    def apply(self, images, generators):
+    def apply(self, images, generators, step=0):
         rows = []
         for generator in generators:
             u = (
@@ -172,7 +182,7 @@ class ColourJitter(Prior):
     until: float = 1.0
     amount: float = 0.01
 
-    def apply(self, images, generators):
+    def apply(self, images, generators, step=0):
         shape = images.shape[1:]
         noise = torch.stack([torch.rand(shape, generator=g, device=g.device) for g in generators])
         return images + (noise.to(images.device) * 2 - 1) * self.amount
@@ -194,7 +204,7 @@ class Robustness(Prior):
     high: float = 1.1
     degrees: float = 10.0
 
-    def apply(self, images, generators):
+    def apply(self, images, generators, step=0):
         padded = F.pad(images - 0.5, [self.pad] * 4)  # grey padding; grid_sample fills zeros
         side = padded.shape[-1]
         rows = []
@@ -236,7 +246,7 @@ class Crops(Prior):
         if not 0 < self.low <= self.high <= 1:
             raise ValueError(f"crop sides need 0 < low <= high <= 1, got {self.low}, {self.high}")
 
-    def apply(self, images, generators):
+    def apply(self, images, generators, step=0):
         rows, noises = [], []
         for image, generator in zip(images, generators, strict=True):
             u = torch.rand(1, generator=generator, dtype=torch.float64, device=generator.device)
@@ -448,7 +458,7 @@ def optimize(
             view = images
             for prior in view_priors:
                 if prior.active(fraction):
-                    view = prior.apply(view, generators)
+                    view = prior.apply(view, generators, done)
             cropping = crops is not None and crops.active(fraction)
             views = crops.count if cropping else 1
             loss, gradient = 0.0, 0.0
@@ -495,7 +505,7 @@ def optimize(
                 if active:
                     changed = param.to_images(params, size)
                     for prior in active:
-                        changed = prior.apply(changed, generators)
+                        changed = prior.apply(changed, generators, done)
                     params.copy_(param.from_images(changed))
                 params.copy_(param.project(params))
             history["loss"].append(loss.detach().cpu())

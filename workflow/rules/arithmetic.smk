@@ -50,7 +50,7 @@ use rule model_stage as pair with:
 
 use rule model_stage as transfigure with:
     input:
-        spectrum=spectrum_for(config["generation"]),
+        spectrum=spectrum_for(recipe("transfiguration")),
         photos="results/data/photos.safetensors",
         weights=weights_file,
         evaluator_weights=evaluator_weights,
@@ -95,7 +95,7 @@ use rule model_stage as transfigure with:
                 config["transfiguration"],
                 name=wildcards.model,
                 model=job_spec(wildcards.model),
-                settings=config["generation"],
+                settings=recipe("transfiguration"),
                 photo_names=config["transfiguration"]["photos"],
                 evaluators=evaluator_specs(wildcards.model),
                 seed=config["seed"],
@@ -107,7 +107,7 @@ use rule model_stage as transfigure with:
 # setting (a param that is a function of the input would rerun nothing when it changes).
 use rule model_stage as interpolate with:
     input:
-        spectrum=spectrum_for(config["generation"]),
+        spectrum=spectrum_for(recipe("interpolation")),
         photos=(
             "results/data/photos.safetensors"
             if (config["interpolation"] or {}).get("photo")
@@ -161,7 +161,7 @@ use rule model_stage as interpolate with:
                 config["interpolation"],
                 name=wildcards.model,
                 model=job_spec(wildcards.model),
-                settings=config["generation"],
+                settings=recipe("interpolation"),
                 evaluators=evaluator_specs(wildcards.model),
                 seed=config["seed"],
             ),

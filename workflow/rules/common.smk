@@ -181,6 +181,13 @@ def evaluator_specs(model):
     return {name: job_spec(name) for name in evaluators_of(model)}
 
 
+def recipe(study):
+    """The generation settings of a study: the generation section with the study's ``recipe``
+    overrides (source article 1 made each figure with its own priors; config.generation_recipes
+    checks them)."""
+    return {**config["generation"], **((config[study] or {}).get("recipe") or {})}
+
+
 def spectrum_for(settings):
     """The spectrum input of a generation rule: maco's magnitude spectrum, only when the
     settings use the maco parameterisation (so no other run depends on the natural set).

@@ -232,7 +232,7 @@ use rule model_stage as ablation with:
 # auxiliary head's class images, and inputs that maximise chosen channels of a layer.
 use rule model_stage as starts with:
     input:
-        spectrum=spectrum_for(config["generation"]),
+        spectrum=spectrum_for(recipe("starts")),
         weights=weights_file,
     output:
         out="results/starts/{model}/images.safetensors",
@@ -242,6 +242,12 @@ use rule model_stage as starts with:
             "starts",
             "Class representations",
             "random starts",
+        ),
+        drift=reported(
+            "results/starts/{model}/drift.tsv",
+            "starts_drift",
+            "Class representations",
+            "translation drift of resizing",
         ),
     log:
         "results/logs/starts/{model}.log",
@@ -257,7 +263,7 @@ use rule model_stage as starts with:
                 STARTS,
                 name=wildcards.model,
                 model=job_spec(wildcards.model),
-                settings=config["generation"],
+                settings=recipe("starts"),
                 seed=config["seed"],
             ),
         ),
@@ -265,7 +271,7 @@ use rule model_stage as starts with:
 
 use rule model_stage as auxiliary with:
     input:
-        spectrum=spectrum_for(config["generation"]),
+        spectrum=spectrum_for(recipe("auxiliary")),
         weights=weights_file,
     output:
         out="results/auxiliary/{model}/images.safetensors",
@@ -290,7 +296,7 @@ use rule model_stage as auxiliary with:
                 AUXILIARY,
                 name=wildcards.model,
                 model=job_spec(wildcards.model),
-                settings=config["generation"],
+                settings=recipe("auxiliary"),
                 seed=config["seed"],
             ),
         ),

@@ -188,13 +188,21 @@ GENERATED = {
 }
 
 
-@stage("starts", Starts, schema="starts", inputs=SPECTRUM, outputs=GENERATED, models=True)
+STARTS_OUTPUTS = {
+    **GENERATED,
+    "drift": File("translation drift of resizing, nearest against bilinear .tsv"),
+}
+
+
+@stage("starts", Starts, schema="starts", inputs=SPECTRUM, outputs=STARTS_OUTPUTS, models=True)
 def starts(job: Job) -> None:
-    """Several random starts per class, side by side (one class has many images)."""
+    """Several random starts per class, side by side (one class has many images), and how far
+    the resize prior moves a picture (source article 1's translation artefact)."""
     import torch
 
     from inputgen import representations as study
     from inputgen.figures import generation as figures
+    from inputgen.image_stats import drift_table
 
     s = job.settings
     zoo = job.load_model(s.model)
@@ -213,6 +221,9 @@ def starts(job: Job) -> None:
     job.write_table("table", table)
     grid = figures.starts_grid(result.images, table, name=s.name, starts=s.starts)
     job.write_figure("figure", grid)
+    resize = s.settings.priors.get("resize")
+    size = result.images.shape[-1]
+    job.write_table("drift", drift_table(resize, size, s.settings.steps, s.seed))
 
 
 @dataclass(frozen=True)
