@@ -247,15 +247,45 @@ AUTOENCODE = {
     "lr": 0.01,
     "lr_end": None,
     "momentum": 0.0,
+    "rule": "normalized",
     "reference_std": 0.04,
 }
 
 
-def test_the_depth_stages_descend_by_normalised_steps():
+def test_the_depth_stages_descend_by_normalised_or_plain_steps():
     settings = settings_from(STAGES["autoencode"].settings, {**AUTOENCODE, "lr_end": 0.001})
     assert settings.descent == Descent(
         steps=3, lr=0.01, lr_end=0.001, rule="normalized", priors={"blur": {"until": 0.5}}
     )
+    plain = settings_from(STAGES["autoencode"].settings, {**AUTOENCODE, "rule": "gradient"})
+    assert plain.descent.rule == "gradient"
+
+
+class Times(nn.Module):
+    def __init__(self, factor: float):
+        super().__init__()
+        self.factor = factor
+
+    def forward(self, x):
+        return x * self.factor
+
+
+def test_a_plain_autoencoding_step_is_article_3s_a_minus_eps_g():
+    """Source article 3: a_1 = a_0 - eps * grad sum |O(a_0) - O(a_t)| (no prior here). Through
+    a net that triples its input the gradient is 3 sign(a_0 - a_t): a plain step moves each
+    pixel by 3 eps, a normalised one by eps."""
+    image = torch.rand(1, 3, 6, 6, generator=torch.Generator().manual_seed(0)) * 0.6 + 0.2
+    start = autoencoding.start_images(image.shape[1:], [0], seed=0).clamp(0, 1)
+    zoo = autoencoding.as_zoo(nn.Sequential(nn.Flatten(), Times(3.0)), 6)
+    moved = {
+        rule: autoencoding.reconstruct(
+            zoo, image, "1", Descent(steps=1, lr=0.01, rule=rule), progress=None
+        ).images
+        for rule in ("gradient", "normalized")
+    }
+    direction = torch.sign(start - image)
+    assert torch.allclose(moved["gradient"], (start - 0.03 * direction).clamp(0, 1), atol=1e-6)
+    assert torch.allclose(moved["normalized"], (start - 0.01 * direction).clamp(0, 1), atol=1e-6)
 
 
 def test_autoencode_writes_one_row_per_layer_and_iteration(tmp_path):

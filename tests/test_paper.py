@@ -4,6 +4,7 @@ full scale, and it runs end to end at tiny scale with random weights (no weights
 import copy
 import json
 import math
+import re
 import shlex
 
 import pytest
@@ -126,7 +127,8 @@ def test_the_paper_dag_runs_end_to_end_with_random_weights(smoke_run):
         "features/googlenet/grid.png",
         "opposites/googlenet/naive.png",
         "transfiguration/inception_v3/trajectory.png",
-        "ablation/inception_v3/ablation.tsv",
+        "ablation/googlenet/ablation.tsv",
+        "starts/inception_v3/drift.tsv",
         "autoencoding/grid.png",
         "mnist/metrics.tsv",
         "findings.md",
@@ -170,7 +172,8 @@ def job_settings(tmp_path, stage: str, *rules: str) -> list[dict]:
 def test_the_paper_figures_get_their_articles_recipe(tmp_path):
     """[1] made its figures before its "Octaves" section without octaves, its lion with a
     nearest size cycle, its strawberry transfiguration with a bilinear resize: each study's job
-    gets its recipe, and the class representations keep the octaves."""
+    gets its recipe, and the class representations keep the octaves. [3]'s vectorisation
+    takes its own loss, start and no L1."""
     cycle = [1.0, 198 / 256, 160 / 256, 180 / 256, 200 / 256]
     (starts,) = job_settings(tmp_path, "starts", "starts")
     assert starts["settings"]["octaves"] == [1.0]
@@ -181,6 +184,10 @@ def test_the_paper_figures_get_their_articles_recipe(tmp_path):
     assert transfigure["settings"]["priors"]["resize"]["mode"] == "bilinear"
     represent = job_settings(tmp_path, "represent", "represent_chunk")
     assert represent and all(len(job["settings"]["octaves"]) == 3 for job in represent)
+    # [3]'s vectorisation: 0.05 * sum|y - O|, no L1 term, a scaled normal start
+    (vectorise,) = job_settings(tmp_path, "vectorise", "vectorise")
+    assert vectorise["loss_scale"] == 0.05 and vectorise["start"] == "normal"
+    assert vectorise["settings"]["l1"] == 0.0 and represent[0]["settings"]["l1"] == 0.001
 
 
 def test_the_paper_ablation_changes_one_thing_at_a_time():
@@ -203,3 +210,73 @@ def test_the_paper_ablation_changes_one_thing_at_a_time():
     assert changed["article_sign"] == ["lr", "rule"]  # the sign rule with its own step size
     assert changed["article_exact"] == ["octaves"] and rows["article_exact"]["octaves"] == [1.0]
     assert base["steps"] == 100 and base["priors"]["resize"]["cycle"][0] == 1.0
+
+
+# A setting's source: an article's number ([1] .. [4], [3a]) or a "differs:" note.
+SOURCE = re.compile(r"\[\d[a-z]?\]|differs:")
+# The keys that say how an input is descended, in any section (the generation settings).
+DESCENT_KEYS = {
+    "steps", "rule", "lr", "lr_end", "momentum", "priors", "loss_scale", "start", "octaves",
+    "init_spread", "constant", "l1", "class_objective", "parameterisation", "decorrelate",
+    "weights",
+}  # fmt: skip
+
+
+def generation_settings(text: str):
+    """Each generation setting of a config file: (dotted key, the rows whose comments may cite
+    its source). A setting's rows: its own lines, and the key line of each ancestor below its
+    section that the setting belongs to (a prior, a recipe, an ablation row)."""
+
+    def walk(node, path=(), spans=()):
+        for key, value in node.value:
+            here = (*path, key.value)
+            span = (*spans, (key.start_mark.line, value.end_mark.line))
+            if isinstance(value, yaml.MappingNode) and not value.flow_style:
+                yield from walk(value, here, span)
+            else:
+                yield here, span
+
+    for path, spans in walk(yaml.compose(text)):
+        if path[0] == "generation":
+            first = 1
+        elif "recipe" in path:
+            first = path.index("recipe")
+        elif path[:2] == ("ablation", "configs") and len(path) > 2:
+            first = 2
+        elif len(path) >= 2 and path[1] in DESCENT_KEYS:
+            first = 1
+        else:
+            continue
+        own = range(spans[-1][0], spans[-1][1] + 1)
+        yield ".".join(path), [*own, *(row for row, _ in spans[first:-1])]
+
+
+def cites_a_source(lines: list[str], row: int) -> bool:
+    """The row's comment, or the comment lines right above or below it, cite a source."""
+    if SOURCE.search(lines[row].partition("#")[2]):
+        return True
+    for step in (1, -1):
+        other = row + step
+        while 0 <= other < len(lines) and lines[other].lstrip().startswith("#"):
+            if SOURCE.search(lines[other]):
+                return True
+            other += step
+    return False
+
+
+def unsourced(text: str) -> list[str]:
+    lines = text.splitlines()
+    return [
+        key
+        for key, rows in generation_settings(text)
+        if not any(cites_a_source(lines, row) for row in rows)
+    ]
+
+
+def test_every_paper_generation_setting_cites_its_article_or_says_it_differs():
+    text = PAPER.read_text()
+    assert unsourced(text) == []
+    # the check sees a setting that lost its source, and one added without any
+    assert unsourced(text.replace("# [3]: lr=0.00001", "# SGD")) == ["merging.lr"]
+    added = text.replace("  rule: gradient ", "  canvas: 1.0\n  rule: gradient ", 1)
+    assert unsourced(added) == ["generation.canvas"]

@@ -37,6 +37,30 @@ def test_vectorisation_reduces_the_output_distance_it_optimises(zoo):
         vectorise(zoo, targets[:1], [3, 7], settings, seed=0)
 
 
+def test_vectorisation_takes_article_3s_loss_scale_and_normal_start(zoo):
+    """Source article 3's loss is 0.05 * sum|y - O|: under a plain gradient step a scale s with
+    step size lr makes the images of scale 1 with lr * s. Its start is a scaled normal
+    (N(0.7, 1/20)), not the generation's uniform one."""
+    targets = zoo.batched_logits(
+        torch.rand(2, 3, 64, 64, generator=torch.Generator().manual_seed(0)), 4
+    )
+    plain = {**SETTINGS, "rule": "gradient", "lr": 1e-3, "lr_end": None, "steps": 3, "l1": 0.0}
+    scaled, start = vectorise(
+        zoo, targets, [3, 7], GenerationSettings.from_dict(plain), 0, loss_scale=0.05
+    )
+    smaller_step = {**plain, "lr": 1e-3 * 0.05}
+    unscaled, _ = vectorise(zoo, targets, [3, 7], GenerationSettings.from_dict(smaller_step), 0)
+    assert torch.allclose(scaled.images, unscaled.images, atol=1e-5)
+    assert not torch.allclose(scaled.images, start, atol=1e-4)  # it moved
+    assert abs(float(start.mean()) - 0.5) < 0.01 and float(start.std()) < 0.02  # uniform, narrow
+    _, normal = vectorise(
+        zoo, targets, [3, 7], GenerationSettings.from_dict(plain), 0, start="normal"
+    )
+    assert abs(float(normal.mean()) - 0.7) < 0.01 and abs(float(normal.std()) - 0.05) < 0.005
+    with pytest.raises(ValueError, match="vectorisation start 'gauss'"):
+        vectorise(zoo, targets, [3, 7], GenerationSettings.from_dict(plain), 0, start="gauss")
+
+
 def test_merging_reduces_its_rss_and_leaves_the_original_model_alone(zoo):
     images = torch.rand(3, 3, 64, 64, generator=torch.Generator().manual_seed(1))
     targets = models.load_model(B).batched_logits(images, 3)

@@ -472,9 +472,9 @@ def _model_list_errors(config: Mapping, section: str) -> list[str]:
     ]
 
 
-# The studies whose figures source article 1 made with their own priors: a ``recipe`` in their
+# The studies whose figures the articles made with their own settings: a ``recipe`` in their
 # section overrides generation keys for them alone.
-RECIPE_STUDIES = ("transfiguration", "interpolation", "starts", "auxiliary")
+RECIPE_STUDIES = ("transfiguration", "interpolation", "starts", "auxiliary", "vectorisation")
 
 
 def generation_recipes(config: Mapping) -> dict[str, Mapping]:

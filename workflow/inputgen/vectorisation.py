@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 import torch
 
+from inputgen.autoencoding import start_images as normal_start
 from inputgen.models import ZooModel
 from inputgen.objectives import VectorTarget
 from inputgen.optimize import Result, scaled_random_init
@@ -30,21 +31,39 @@ def l1_distance(
     return (zoo.batched_logits(images, batch_size) - targets).abs().sum(dim=1)
 
 
+STARTS = ("uniform", "normal")
+
+
 def vectorise(
     zoo: ZooModel,
     targets: torch.Tensor,
     ids: Sequence[int],
     settings: GenerationSettings,
     seed: int,
+    loss_scale: float = 1.0,
+    start: str = "uniform",
 ) -> tuple[Result, torch.Tensor]:
     """Images whose theta1 outputs approach ``targets`` (N, 1000); each element seeded by its
-    id. Returns the result and the start images (for the before/after distance)."""
+    id. The loss is ``loss_scale * sum_n |y_n - O_n(a)|`` (source article 3: 0.05), from the
+    generation's ``uniform`` start or a ``normal`` one (article 3's scaled normal,
+    N(0.7, 1/20) as its layer autoencoding states it). Returns the result and the start images
+    (for the before/after distance)."""
     if targets.ndim != 2 or len(targets) != len(ids):
         raise ValueError(f"targets must be ({len(ids)}, outputs), got {tuple(targets.shape)}")
-    start = scaled_random_init(ids, zoo.spec["input_size"], seed, spread=settings.init_spread)
+    if start not in STARTS:
+        raise ValueError(f"vectorisation start {start!r}; known: {', '.join(STARTS)}")
+    if not loss_scale > 0:
+        raise ValueError(f"loss_scale must be > 0, got {loss_scale}")
+    size = zoo.spec["input_size"]
+    if start == "normal":
+        init = normal_start((3, size, size), ids, seed).clamp(0, 1)
+    else:
+        init = scaled_random_init(ids, size, seed, spread=settings.init_spread)
     objective = VectorTarget("model", targets, p=1)
-    result = run({"model": zoo}, objective, ids, settings, seed, init=start, progress="vectorising")
-    return result, start
+    if loss_scale != 1:
+        objective = objective * loss_scale
+    result = run({"model": zoo}, objective, ids, settings, seed, init=init, progress="vectorising")
+    return result, init
 
 
 # ---------------------------------------------------------------------------- the study
@@ -79,6 +98,8 @@ def vectorise_toward(
     settings: GenerationSettings,
     seed: int,
     batch_size: int,
+    loss_scale: float = 1.0,
+    start: str = "uniform",
 ) -> Vectorised:
     """theta1 (``zoo``) draws theta2's (``toward``) pictures of ``classes`` (``theirs``) and the
     ``photos``: its targets are its own outputs on them (resized to its input size). Then
@@ -94,7 +115,7 @@ def vectorise_toward(
     target_images = torch.cat([resize(theirs, size), resize(photos, size)])
     targets = zoo.batched_logits(target_images, batch_size)
     ids = [*classes, *map(photo_id, photo_names)]
-    result, start = vectorise(zoo, targets, ids, settings, seed)
+    result, start = vectorise(zoo, targets, ids, settings, seed, loss_scale, start)
     images = result.images
     n = len(classes)
     theirs_seen = toward.batched_logits(theirs, batch_size)

@@ -136,7 +136,7 @@ use rule stage as compare with:
 # theta1 ({model}) and theta2 (the study's `toward`): both models' pictures of the classes.
 use rule model_stage as vectorise with:
     input:
-        spectrum=spectrum_for(config["generation"]),
+        spectrum=spectrum_for(recipe("vectorisation")),
         target_images=target_images(VECTORISATION),
         toward_weights=toward_weights(VECTORISATION),
         own="results/representations/{model}/images.safetensors",
@@ -178,7 +178,7 @@ use rule model_stage as vectorise with:
                 model=job_spec(wildcards.model),
                 toward_name=VECTORISATION["toward"],
                 toward=job_spec(VECTORISATION["toward"]),
-                settings=config["generation"],
+                settings=recipe("vectorisation"),
                 seed=config["seed"],
             ),
         ),

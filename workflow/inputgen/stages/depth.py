@@ -40,14 +40,15 @@ def conditioning(job: Job) -> None:
 
 # ---------------------------------------------------------------- their descent
 @dataclass(frozen=True)
-class NormalizedDescent:
+class DepthDescent:
     """The descent settings of the depth studies, flat as in their config sections: normalised
-    steps (source article 3), with the stage's ``priors`` where it has them."""
+    or plain steps, with the stage's ``priors`` where it has them."""
 
     steps: int = knob("descent iterations (per layer, net or checkpoint, as the stage says)")
-    lr: float = knob("first step size (normalised steps)")
+    lr: float = knob("first step size")
     lr_end: float | None = knob("last step size (linear decay; null: constant)")
-    momentum: float = knob("momentum of the normalised steps")
+    momentum: float = knob("momentum of the steps")
+    rule: str = knob("normalized (unit mean |step|) or gradient (source article 3's plain step)")
 
     @property
     def descent(self):
@@ -57,7 +58,7 @@ class NormalizedDescent:
             steps=self.steps,
             lr=self.lr,
             lr_end=self.lr_end,
-            rule="normalized",
+            rule=self.rule,
             momentum=self.momentum,
             priors=getattr(self, "priors", {}),
         )
@@ -65,7 +66,7 @@ class NormalizedDescent:
 
 # ------------------------------------------------------------------------- layer autoencoding
 @dataclass(frozen=True)
-class Autoencode(NormalizedDescent):
+class Autoencode(DepthDescent):
     name: str = knob("the model's name in the config")
     model: dict = knob("the model's resolved spec")
     photo: str = knob("the target photo's name in the photos file")
@@ -159,7 +160,7 @@ def autoencoding_summary(job: Job) -> None:
 
 # ------------------------------------------------------------------- fully connected nets
 @dataclass(frozen=True)
-class FullyConnected(NormalizedDescent):
+class FullyConnected(DepthDescent):
     study: str = knob("the study's name (titles)")
     nets: list[list[int]] = knob("each net's layer widths, input side first")
     relu: bool = knob("ReLU between layers (false: linear layers)")
@@ -206,7 +207,7 @@ def fully_connected(job: Job) -> None:
 
 # --------------------------------------------------------------------- the invertible net
 @dataclass(frozen=True)
-class Invertible(NormalizedDescent):
+class Invertible(DepthDescent):
     names: list[str] = knob("photos (names in the photos file) to invert")
     size: int = knob("side of the downscaled photos")
     depth: int = knob("square linear layers")
@@ -253,7 +254,7 @@ def invertible(job: Job) -> None:
 
 # ------------------------------------------------------------------------- MNIST training
 @dataclass(frozen=True)
-class MnistTraining(NormalizedDescent):
+class MnistTraining(DepthDescent):
     train_images: int = knob("the first N training images")
     epochs: int = knob("training epochs")
     train_batch: int = knob("SGD batch (changes results)")

@@ -23,6 +23,10 @@ class Vectorise:
     classes: list[int] = knob("ImageNet classes whose theta2 pictures theta1 draws")
     photos: list[str] = knob("photos (names in the --photos file) whose outputs it also matches")
     settings: GenerationSettings = knob("generation settings (config/README.md, generation)")
+    loss_scale: float = knob("the factor of the L1 output distance (source article 3: 0.05)", 1.0)
+    start: str = knob(
+        "uniform (the generation's start) or normal (article 3's N(0.7, 1/20))", "uniform"
+    )
     seed: int = knob("master seed", 0)
 
     def __post_init__(self):
@@ -68,6 +72,8 @@ def vectorise(job: Job) -> None:
         job.generation(s.settings),
         s.seed,
         job.batch_size,
+        s.loss_scale,
+        s.start,
     )
     images, table, n = result.images, result.table, len(s.classes)
     job.save_tensors(
