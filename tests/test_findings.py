@@ -101,7 +101,24 @@ def prose_numbers(markdown: str) -> list[str]:
 
 def hand_made() -> dict[str, dict[str, pd.DataFrame]]:
     """Small tables of every kind, with the columns the stages write."""
+    from inputgen.claims import claims_table
+
     return {
+        "article_claims": {
+            "results/claims.tsv": claims_table(
+                {
+                    "commutativity": {
+                        "results/opposites/m/commutativity.tsv": pd.DataFrame(
+                            {"rate": [0.25], "classes": [8]}
+                        )
+                    },
+                    "merging": {
+                        "results/merging/m/merging.tsv": pd.DataFrame({"rss_reduction": [2.151]})
+                    },
+                },
+                relu=False,
+            )
+        },
         "quality": {
             f"results/representations/{g}/quality.tsv": pd.DataFrame(
                 {
@@ -343,7 +360,14 @@ def test_every_number_of_the_page_is_a_value_of_its_tsv(tmp_path):
     markdown = page(tables)
     assert check_findings(markdown, tmp_path) > 100
     assert prose_numbers(markdown) == []
-    for title in ("Class representations", "Prior ablation", "Coherence", "Merging", "Depth"):
+    for title in (
+        "The articles' claims",
+        "Class representations",
+        "Prior ablation",
+        "Coherence",
+        "Merging",
+        "Depth",
+    ):
         assert f"## {title}" in markdown
     assert "Not in this run" not in markdown
 
@@ -507,6 +531,7 @@ def test_tiny_run_findings_quote_the_run_tables(tiny_run):
     assert "- tables made on: device cpu; torch " in markdown
     sources = {source for source, _, _ in quoted_tables(markdown)}
     for table in (
+        "results/claims.tsv",
         "results/representations/lite0/quality.tsv",
         "results/ablation/lite0/ablation.tsv",
         "results/graphs/coherence.tsv",

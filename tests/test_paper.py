@@ -85,6 +85,7 @@ def test_the_paper_dag_holds_every_study_at_full_scale(tmp_path):
         "conditioning": 1,
         "invertible": 1,
         "mnist_training": 1,
+        "claims": 1,
         "findings": 1,
         "run_summary": 1,
         "all": 1,

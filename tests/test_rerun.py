@@ -56,7 +56,7 @@ STUDY_RULES = {
     "inversion": {"invert"},
     "cka": {"cka", "cka_layers"},
     "autoencoding": {"autoencode", "autoencoding_summary"},
-    "fully_connected": {"fully_connected"},
+    "fully_connected": {"fully_connected", "claims"},  # the width claim reads relu
     "conditioning": {"conditioning"},
     "invertible": {"invertible"},
     "mnist": {"mnist_training"},

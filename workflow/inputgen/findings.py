@@ -125,6 +125,32 @@ def _off(section_name: str) -> str:
 # ---------------------------------------------------------------------------------- studies
 
 
+def article_claims(tables: Tables) -> str:
+    return section(
+        "The articles' claims",
+        "Each claim of the source articles that this run's tables can speak to: what it "
+        "measures, how many classes, models or steps it had (`n`), the observed number against "
+        'its baseline (and a p-value where the claim is "more than chance"), and whether the '
+        "run supports it, contradicts it, or is too small to say (a claim whose classes the "
+        "config lacks). `inputgen.claims` states each rule.",
+        rows_table(
+            tables,
+            [
+                "article",
+                "claim",
+                "measure",
+                "n",
+                "observed",
+                "baseline",
+                "p_value",
+                "verdict",
+                "source",
+            ],
+        ),  # fmt: skip
+        off=None if tables else "no claims table was made.",
+    )
+
+
 def representations(quality: Tables) -> str:
     return section(
         "Class representations",
@@ -404,6 +430,7 @@ def document(
 
     sections = [
         header(config, config_files, date, machine),
+        article_claims(get("article_claims")),
         representations(get("quality")),
         ablation(get("ablation")),
         opposites(get("commutativity")),

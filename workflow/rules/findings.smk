@@ -12,9 +12,47 @@ CONFIG_FILES = [
 ]
 
 
+use rule stage as claims with:
+    input:
+        opposites=expand(
+            "results/opposites/{model}/opposites.tsv", model=OPPOSITE_MODELS
+        ),
+        commutativity=expand(
+            "results/opposites/{model}/commutativity.tsv", model=OPPOSITE_MODELS
+        ),
+        embedding=study_outputs("embedding", "results/embedding/{model}/embedding.tsv"),
+        drift=study_outputs("starts", "results/starts/{model}/drift.tsv"),
+        transfiguration=study_outputs(
+            "transfiguration", "results/transfiguration/{model}/transfer.tsv"
+        ),
+        interpolation=study_outputs(
+            "interpolation", "results/interpolation/{model}/transfer.tsv"
+        ),
+        vectorisation=study_outputs(
+            "vectorisation", "results/vectorisation/{model}/vectorisation.tsv"
+        ),
+        merging=study_outputs("merging", "results/merging/{model}/merging.tsv"),
+        width="results/fully_connected/width.tsv" if "width" in FC_STUDIES else [],
+    output:
+        table=reported(
+            "results/claims.tsv",
+            "claims",
+            "Findings",
+            "the articles' claims",
+            model="all studies",
+        ),
+    log:
+        "results/logs/claims.log",
+    params:
+        **stage_params(
+            "claims", lambda wildcards: dict(relu=FULLY_CONNECTED.get("relu", False))
+        ),
+
+
 use rule stage as findings with:
     input:
         config="results/config.yaml",
+        article_claims="results/claims.tsv",
         quality=expand(
             "results/representations/{model}/quality.tsv", model=REPRESENT_MODELS
         ),

@@ -9,6 +9,7 @@ from inputgen.stage import File, Job, knob, stage
 
 # The findings page's tables: kind (inputgen.findings' key, and the file argument) -> what.
 FINDINGS_TABLES = {
+    "article_claims": "results/claims.tsv (the articles' claims as numbers)",
     "quality": "class representations' quality.tsv, one per generator",
     "ablation": "prior ablation's ablation.tsv",
     "commutativity": "opposites' commutativity.tsv, one per model",
@@ -53,6 +54,46 @@ def run_config(job: Job) -> None:
         "left out).\n" + yaml.safe_dump(config, sort_keys=False, default_flow_style=None, width=100)
     )
     job.write_text("out", text)
+
+
+# The claims table's inputs: kind (inputgen.claims' key, and the file argument) -> what.
+CLAIM_TABLES = {
+    "opposites": "opposites.tsv, one per model",
+    "commutativity": "opposites' commutativity.tsv, one per model",
+    "embedding": "embedding.tsv",
+    "drift": "random starts' drift.tsv",
+    "transfiguration": "transfiguration's transfer.tsv",
+    "interpolation": "interpolation's transfer.tsv",
+    "vectorisation": "vectorisation.tsv",
+    "merging": "merging.tsv",
+    "width": "the fully connected width study's width.tsv",
+}
+
+
+@dataclass(frozen=True)
+class Claims:
+    relu: bool = knob("the fully connected nets have ReLU layers (the width claim's)", False)
+
+
+@stage(
+    "claims",
+    Claims,
+    inputs={
+        kind: File(f"{what} (none: the study is off)", many=True, optional=True)
+        for kind, what in CLAIM_TABLES.items()
+    },
+    outputs={"table": File("one row per claim: measure, baseline, verdict .tsv")},
+)
+def claims(job: Job) -> None:
+    """Measure the source articles' claims on the run's tables, each against its baseline."""
+    from inputgen import artifacts
+    from inputgen.claims import claims_table
+
+    tables = {
+        kind: {path: artifacts.read_table(path) for path in job.paths(kind)}
+        for kind in CLAIM_TABLES
+    }
+    job.write_table("table", claims_table(tables, relu=job.settings.relu))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,271 @@
+"""The source articles' claims as numbers: each claim measured on a run's tables, against its
+baseline, with a verdict (supports, contradicts, or too small to say).
+
+Every function takes the plain tables of one study (pandas frames, as the stages wrote them)
+and returns one row of the claims table (``ROW``'s columns, ``source`` left to the caller);
+``claims_table`` gathers them. The verdict rules are stated in each function; a claim whose
+classes or tables the run does not have is "too small to say", with n saying how much it had.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Collection, Mapping
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from inputgen.imagenet_groups import group_of
+
+SUPPORTS, CONTRADICTS, TOO_SMALL = "supports", "contradicts", "too small to say"
+COLUMNS = [
+    "article", "claim", "measure", "n", "observed", "baseline", "p_value", "verdict", "source",
+]  # fmt: skip
+ALPHA = 0.05  # the significance of a claim that says "more than chance"
+DRAWS = 10_000  # Monte Carlo draws of a baseline (seeded)
+
+# ImageNet index ranges of the article's named groups (source article 2)
+SNAKES = frozenset(range(52, 69))
+LIZARDS_AND_AMPHIBIANS = frozenset([*range(25, 33), *range(38, 51)])  # with the crocodiles
+DOGS = frozenset(range(151, 269))
+BIRDS = frozenset(index for index in range(1000) if group_of(index) == "birds")
+FISH = frozenset(index for index in range(1000) if group_of(index) == "fish")
+JAY, INDIGO_BUNTING = 17, 14
+
+
+def _row(article, claim, measure, n, observed, baseline, p_value, holds, min_n) -> dict:
+    if n < min_n or observed is None or (isinstance(observed, float) and math.isnan(observed)):
+        verdict = TOO_SMALL
+    else:
+        verdict = SUPPORTS if holds else CONTRADICTS
+    return {
+        "article": article,
+        "claim": claim,
+        "measure": measure,
+        "n": int(n),
+        "observed": observed,
+        "baseline": baseline,
+        "p_value": p_value,
+        "verdict": verdict,
+    }
+
+
+def _rng() -> np.random.Generator:
+    return np.random.default_rng(0)
+
+
+# ------------------------------------------------------------------------------- opposites
+def naive_opposites_concentrate(opposites: pd.DataFrame, label_count: int = 1000) -> dict:
+    """[2]: the naive opposite (the least activated output on the class image) falls on "only a
+    few classes". Distinct naive opposites over the classes against the number expected of
+    uniform draws (its p: the chance of as few); supports when p < ALPHA, from 8 classes."""
+    drawn = opposites["naive_opposite"].astype(int)
+    n, distinct = len(drawn), int(drawn.nunique())
+    expected = label_count * (1 - (1 - 1 / label_count) ** n)
+    samples = _rng().integers(0, label_count, size=(DRAWS, max(n, 1)))
+    counts = np.array([len(np.unique(row)) for row in samples])
+    p_value = float((np.sum(counts <= distinct) + 1) / (DRAWS + 1))
+    return _row(
+        "[2]",
+        "the naive opposites (least activated outputs) fall on only a few classes",
+        "distinct naive opposites; baseline: expected of uniform draws",
+        n, distinct, round(expected, 3), p_value, p_value < ALPHA, 8,
+    )  # fmt: skip
+
+
+def group_opposites(
+    opposites: pd.DataFrame,
+    members: Collection[int],
+    targets: Collection[int],
+    claim: str,
+    majority: bool,
+) -> dict:
+    """[2]: the opposites of a group's classes (``members``) fall in ``targets``. The fraction
+    of the group's classes whose opposite is in ``targets`` against the fraction of all the
+    table's opposites in ``targets`` (the permutation baseline: opposites shuffled over the
+    classes); p: the hypergeometric chance of as many. Supports when p < ALPHA, and with
+    ``majority`` (the article's "nearly every") when the fraction is at least one half; from
+    3 classes of the group."""
+    classes, found = opposites["class"].astype(int), opposites["opposite"].astype(int)
+    inside = classes.isin(list(members))
+    hits_all = found.isin(list(targets))
+    n, hits = int(inside.sum()), int((inside & hits_all).sum())
+    observed = hits / n if n else float("nan")
+    baseline = float(hits_all.mean()) if len(found) else float("nan")
+    p_value = float(stats.hypergeom.sf(hits - 1, len(found), int(hits_all.sum()), n)) if n else 1.0
+    holds = p_value < ALPHA and (not majority or observed >= 0.5)
+    return _row(
+        "[2]", claim, "fraction of the group's opposites in the named group; baseline: of all",
+        n, round(observed, 4), round(baseline, 4), p_value, holds, 3,
+    )  # fmt: skip
+
+
+def opposites_rarely_commute(commutativity: pd.DataFrame) -> dict:
+    """[2]: "opposites are rarely commutative". The fraction of classes whose opposite's
+    opposite is the class, against the chance that a class is drawn back (1 / the classes);
+    supports when under one half, from 5 classes."""
+    row = commutativity.iloc[0]
+    n, rate = int(row["classes"]), float(row["rate"])
+    return _row(
+        "[2]", "opposites are rarely commutative",
+        "fraction of classes whose opposite's opposite is the class; baseline: 1 / classes",
+        n, rate, round(1 / max(n, 1), 4), None, rate < 0.5, 5,
+    )  # fmt: skip
+
+
+# ------------------------------------------------------------------------------- embedding
+def jay_nearest_to_indigo_bunting(embedding: pd.DataFrame) -> dict:
+    """[2]: in the two-feature embedding the class nearest the indigo bunting is the jay. The
+    jay's rank among the indigo bunting's neighbours (1: nearest) against the mean rank of a
+    class placed at random; supports at rank 1. Too small when the run lacks either class."""
+    features = [c for c in embedding.columns if c.startswith("feature_")]
+    classes = embedding["class"].astype(int).tolist()
+    n = len(classes)
+    if JAY not in classes or INDIGO_BUNTING not in classes:
+        return _row(
+            "[2]", "the jay is the indigo bunting's nearest class in the feature embedding",
+            "the jay's rank among the indigo bunting's neighbours; baseline: a random rank",
+            0, None, None, None, False, 2,
+        )  # fmt: skip
+    points = embedding.set_index(embedding["class"].astype(int))[features].astype(float)
+    distance = ((points - points.loc[INDIGO_BUNTING]) ** 2).sum(axis=1).drop(INDIGO_BUNTING)
+    rank = int((distance < distance.loc[JAY]).sum()) + 1
+    return _row(
+        "[2]", "the jay is the indigo bunting's nearest class in the feature embedding",
+        "the jay's rank among the indigo bunting's neighbours; baseline: a random rank",
+        n, rank, (n - 1 + 1) / 2, None, rank == 1, 2,
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- generation
+def nearest_resize_translates(drift: pd.DataFrame) -> dict:
+    """[1]: nearest-neighbour resizing translates the picture, bilinear does not. The drift of
+    the centre of mass per resize of the article's size cycle, nearest against bilinear;
+    supports when nearest moves at least 0.25 px a resize and bilinear under 0.01."""
+    cycle = drift[drift["resize"] == "article_cycle"].set_index("mode")
+    nearest = float(cycle.loc["nearest", "drift_per_resize_px"])
+    bilinear = float(cycle.loc["bilinear", "drift_per_resize_px"])
+    return _row(
+        "[1]", "nearest-neighbour resizing moves the picture; bilinear does not",
+        "drift per resize in px of the size cycle, nearest; baseline: bilinear",
+        int(cycle.loc["nearest", "resizes"]), round(nearest, 4), round(bilinear, 6), None,
+        nearest >= 0.25 and bilinear < 0.01, 1,
+    )  # fmt: skip
+
+
+def seen_by_others(transfer: pd.DataFrame, claim: str, column: str, article: str = "[1]") -> dict:
+    """A claim that a change made with one model shows to the others: the mean of ``column``
+    over the transfer rows (the other pretrained models) against the generator's own (self);
+    supports when at least one half, from one other model."""
+    if "elements" in transfer.columns:  # transfiguration: the targets, not the controls
+        transfer = transfer[transfer["elements"] == "targets"]
+    others = transfer[transfer["relation"] == "transfer"]
+    own = transfer[transfer["relation"] == "self"]
+    observed = float(others[column].astype(float).mean()) if len(others) else float("nan")
+    baseline = float(own[column].astype(float).mean()) if len(own) else float("nan")
+    return _row(
+        article, claim, f"mean {column} under the other models; baseline: the generator's own",
+        len(others), round(observed, 4), round(baseline, 4), None, observed >= 0.5, 1,
+    )  # fmt: skip
+
+
+# ------------------------------------------------------------------------ output space
+def vectorisation_mimics(vectorisation: pd.DataFrame, label_count: int = 1000) -> dict:
+    """[3]: theta1 vectorised toward theta2's class picture mimics it. The fraction of classes
+    theta2 recognises in the vectorised image against chance (1 / the classes); supports when
+    at least one half, from 3 classes."""
+    classes = vectorisation[vectorisation["kind"] == "class"]
+    recognised = classes["toward_recognises"].map(lambda v: str(v) in ("True", "1")).astype(float)
+    return _row(
+        "[3]", "a model vectorised toward another's class picture mimics it",
+        "fraction of classes the other model recognises; baseline: chance",
+        len(classes), round(float(recognised.mean()), 4) if len(classes) else float("nan"),
+        1 / label_count, None, float(recognised.mean() or 0) >= 0.5, 3,
+    )  # fmt: skip
+
+
+def merging_reduces_rss(merging: pd.DataFrame) -> dict:
+    """[3]: merging by parameters lowers the RSS to the other model's outputs about 15-fold on
+    its first case. The first class's RSS before over after, against 1 (no change); supports
+    from half the article's factor (7.5)."""
+    first = merging.iloc[0]
+    factor = float(first["rss_reduction"])
+    return _row(
+        "[3]", "merging by parameters lowers the RSS about 15-fold (its first case)",
+        "RSS before / after, the first class; baseline: no change",
+        1, factor, 1.0, None, factor >= 7.5, 1,
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------- depth
+def relu_width_for_uniqueness(width: pd.DataFrame, relu: bool) -> dict:
+    """[3]: a ReLU net needs about twice the input width (a linear one the input width) for a
+    unique representation. The narrowest layer, over the input size, at which the recovered
+    image's distance m_i (at the last iteration, mean over photos) stops falling: the first
+    net whose next wider net lowers it by less than 10%. Against the article's 2 (ReLU) or 1
+    (linear); supports within 0.75 to 1.5 times it, from 3 widths."""
+    last = width[width["iteration"] == width.groupby("net")["iteration"].transform("max")]
+    by_width = last.groupby("narrowest")["m_i"].mean().sort_index()
+    inputs = float(width["inputs"].iloc[0])
+    widths = by_width.index.tolist()
+    stop = widths[-1]
+    for narrow, wider in zip(widths, widths[1:], strict=False):
+        if by_width[wider] > 0.9 * by_width[narrow]:
+            stop = narrow
+            break
+    expected = 2.0 if relu else 1.0
+    ratio = stop / inputs
+    kind = "ReLU" if relu else "linear"
+    claim = f"a {kind} net needs about {expected:g}x the input width for a unique representation"
+    return _row(
+        "[3]", claim,
+        "narrowest width where m_i stops falling, over the inputs; baseline: the article's",
+        len(widths), round(ratio, 4), expected, None, 0.75 * expected <= ratio <= 1.5 * expected, 3,
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------- table
+GROUP_CLAIMS: dict[str, tuple[Collection[int], Collection[int], bool]] = {
+    "nearly every dog's opposite is a dog": (DOGS, DOGS, True),
+    "the opposites of snakes are lizards, crocodiles or amphibians": (
+        SNAKES, LIZARDS_AND_AMPHIBIANS, True,
+    ),
+    "the opposites of a number of birds are fish": (BIRDS, FISH, False),
+}  # fmt: skip
+
+
+def claims_table(tables: Mapping[str, Mapping[str, pd.DataFrame]], relu: bool) -> pd.DataFrame:
+    """Every claim the run's tables can speak to: ``tables`` maps a kind (opposites,
+    commutativity, embedding, drift, transfiguration, interpolation, vectorisation, merging,
+    width) to its ``{path: frame}``; one row per claim and table, its ``source`` the path."""
+    measures: dict[str, list[Callable[[pd.DataFrame], dict]]] = {
+        "opposites": [naive_opposites_concentrate]
+        + [
+            lambda frame, claim=claim, spec=spec: group_opposites(frame, *spec[:2], claim, spec[2])
+            for claim, spec in GROUP_CLAIMS.items()
+        ],
+        "commutativity": [opposites_rarely_commute],
+        "embedding": [jay_nearest_to_indigo_bunting],
+        "drift": [nearest_resize_translates],
+        "transfiguration": [
+            lambda frame: seen_by_others(
+                frame, "a photo transfigured toward a class shows that class", "top1"
+            )
+        ],
+        "interpolation": [
+            lambda frame: seen_by_others(
+                frame, "interpolated frames pass from the first class to the second", "passes"
+            )
+        ],
+        "vectorisation": [vectorisation_mimics],
+        "merging": [merging_reduces_rss],
+        "width": [lambda frame: relu_width_for_uniqueness(frame, relu)],
+    }
+    rows = [
+        {**measure(frame), "source": path}
+        for kind, functions in measures.items()
+        for path, frame in (tables.get(kind) or {}).items()
+        for measure in functions
+    ]
+    return pd.DataFrame(rows, columns=COLUMNS)
