@@ -18,6 +18,8 @@ def stage(tmp_path, name, model=SPEC, **settings):
     common = {"name": "m", "model": model, "settings": json.loads(SETTINGS), "seed": 2}
     files = {key: tmp_path / f"{name}.{ext}" for key, ext in
              (("out", "safetensors"), ("table", "tsv"), ("figure", "png"))}  # fmt: skip
+    if name == "starts":
+        files["drift"] = tmp_path / "drift.tsv"
     assert run_stage(name, {**common, **settings}, **files) == 0
     tensors, _ = artifacts.load_tensors(tmp_path / f"{name}.safetensors")
     return tensors, pd.read_csv(tmp_path / f"{name}.tsv", sep="\t")
@@ -31,6 +33,9 @@ def test_start_zero_is_the_class_representation_and_the_others_differ(tmp_path):
     images = tensors["images"]
     assert torch.equal(images[0], reference[0]) and torch.equal(images[3], reference[1])
     assert (images[1] - images[0]).abs().mean() > 1e-3  # another start, another image
+    drift = pd.read_csv(tmp_path / "drift.tsv", sep="\t")  # the settings' resize prior, then
+    assert set(drift["resize"]) == {"configured", "article_cycle", "random_factor"}  # the refs
+    assert set(drift["mode"]) == {"nearest", "bilinear"}
 
 
 def test_auxiliary_head_images_raise_the_heads_logit(tmp_path):

@@ -411,6 +411,23 @@ BAD = {
         lambda c, d: c["photos"].update(folder=image_tree(d, "flat", {".": ["a.jpg"]})),
         ["photos.folder", "no class folders, so no images", "root/<class>/<image>"],
     ),
+    "folder photos without a folder": Bad(
+        "folder photo without its class",
+        lambda c, _: c["photos"].update(from_folder=["dalmatian"]),
+        ["photos.from_folder = ['dalmatian']: folder photos need photos.folder"],
+    ),
+    "a folder photo of no class of the folder": Bad(
+        "folder photo without its class",
+        lambda c, d: c["photos"].update(
+            folder=image_tree(d, "tabbies", {"n02123045": ["a.jpg"]}), from_folder=["dalmatian#2"]
+        ),
+        ["photos.from_folder: 'dalmatian#2' names no class folder", "n02123045"],
+    ),
+    "a study naming a photo the run lacks": Bad(
+        "unknown photo",
+        lambda c, _: c["transfiguration"].update(photos=["dalmatian"]),
+        ["transfiguration.photos: photo 'dalmatian' is not in", "photos.from_folder"],
+    ),
     # --- keys given twice in a config file (YAML silently keeps the last)
     "two models of one name": Bad(
         "duplicate key",
@@ -457,6 +474,13 @@ def test_what_the_checks_accept(tmp_path):
 
     config, _ = with_change(fine, tmp_path)
     validate(config, SCHEMA, [REPO / "config/config.yaml"])
+
+    def dalmatians(c, d):  # a folder photo by its ImageNet class name, named by a study
+        c["photos"]["folder"] = image_tree(d, "imagenet", {"n02110341": ["a.jpg", "b.jpg"]})
+        c["photos"]["from_folder"] = ["dalmatian", "n02110341#2"]
+        c["transfiguration"]["photos"] = ["dalmatian", "chelsea"]
+
+    validate(with_change(dalmatians, tmp_path)[0], SCHEMA, [REPO / "config/config.yaml"])
     missing, _ = with_change(lambda c, _: c.update(photos={"folder": str(tmp_path / "gone")}))
     validate(missing, SCHEMA)  # checked when the photos job is to run (check_start)
     smoke, _ = with_change(

@@ -20,6 +20,7 @@ from inputgen.photos import (
     resize,
     sample_photos,
     source_file,
+    to_tensor,
 )
 from PIL import Image
 
@@ -200,6 +201,32 @@ def test_photo_sets_of_a_folder_record_its_files_and_labels(tmp_path):
     (empty / "cats").mkdir(parents=True)
     with pytest.raises((ValueError, FileNotFoundError)):
         photo_sets(32, 1, (0.25, 1.0), seed=0, folder=str(empty))
+
+
+def test_named_photos_come_from_the_folder_by_class_rank_or_file(tmp_path):
+    """A folder photo is named by its spec: CLASS (its first image), CLASS#k or CLASS/FILE,
+    CLASS a folder's name or the ImageNet class it holds (dalmatian is n02110341)."""
+    folder = _folder(tmp_path / "tree", ["n02110341", "n02123045"], per_class=3)
+    specs = ["dalmatian", "dalmatian#3", "n02123045/1.png", "tabby"]
+    sets = photo_sets(32, 2, (0.25, 1.0), 0, ["chelsea"], str(folder), from_folder=specs)
+    assert sets.names == ["chelsea", *specs]
+
+    def image(path):
+        return fit_square(to_tensor(np.asarray(Image.open(path))), 32)
+
+    for position, path in enumerate(
+        ["n02110341/0.png", "n02110341/2.png", "n02123045/1.png", "n02123045/0.png"], start=1
+    ):
+        assert torch.allclose(sets.images[position], image(folder / path), atol=1e-6), path
+    for spec, message in (
+        ("dalmatian#4", "holds 3 images, so #4 is not one"),
+        ("tabby/9.png", "no image '9.png' in n02123045"),
+        ("goldfish", "no class folder is 'goldfish'"),
+    ):
+        with pytest.raises(KeyError, match=message):
+            photo_sets(32, 2, (0.25, 1.0), 0, ["chelsea"], str(folder), from_folder=[spec])
+    with pytest.raises(ValueError, match="need a photos folder"):
+        photo_sets(32, 2, (0.25, 1.0), 0, ["chelsea"], from_folder=["dalmatian"])
 
 
 def test_resize_squares_images_within_the_unit_range():

@@ -438,16 +438,26 @@ _PHOTO_KEYS = (
 def _photo_name_errors(config: Mapping) -> list[str]:
     from inputgen.photos import SAMPLE_PHOTOS
 
-    available = (config.get("photos") or {}).get("names") or list(SAMPLE_PHOTOS)
+    photos = config.get("photos") or {}
+    shipped = photos.get("names") or list(SAMPLE_PHOTOS)
+    from_folder = photos.get("from_folder") or []
+    available = [*shipped, *from_folder]
     problems = []
+    if from_folder and not photos.get("folder"):
+        problems.append(
+            f"config key photos.from_folder = {from_folder}: folder photos need photos.folder"
+        )
+    clashes = sorted(set(shipped) & set(from_folder))
+    if clashes:
+        problems.append(f"config key photos.from_folder: {clashes} are shipped photos' names")
     for section, key in _PHOTO_KEYS:
         named = (config.get(section) or {}).get(key)
         for name in [named] if isinstance(named, str) else named or []:
             if name not in available:
                 problems.append(
                     f"config key {section}.{key}: photo {name!r} is not in "
-                    f"results/data/photos.safetensors, which holds photos.names: "
-                    f"{', '.join(available)}"
+                    f"results/data/photos.safetensors, which holds photos.names and "
+                    f"photos.from_folder: {', '.join(available)}"
                 )
     return problems
 
@@ -894,12 +904,25 @@ def photo_folder_errors(config: Mapping) -> list[str]:
     classes = sorted(entry.name for entry in os.scandir(folder) if entry.is_dir())
     empty = [name for name in classes if not _has_image(Path(folder, name), IMG_EXTENSIONS)]
     if classes and not empty:
-        return []
+        return _folder_photo_errors(classes, (config.get("photos") or {}).get("from_folder"))
     layout = f"an ImageFolder tree root/<class>/<image> ({', '.join(IMG_EXTENSIONS)})"
     if not classes:
         return [f"{where}: no class folders, so no images; expected {layout}"]
     shown = ", ".join(empty[:5]) + (f", ... ({len(empty) - 5} more)" if len(empty) > 5 else "")
     return [f"{where}: class folders without images: {shown}; expected {layout}"]
+
+
+def _folder_photo_errors(classes: list[str], specs: list[str] | None) -> list[str]:
+    """Each folder photo's class must be a class folder or the ImageNet class of one (its
+    image is found, or refused by rank or file name, by the photos job)."""
+    from inputgen.photos import folder_class
+
+    return [
+        f"config key photos.from_folder: {spec!r} names no class folder (the folder's "
+        f"classes: {', '.join(classes[:8])}{', ...' if len(classes) > 8 else ''})"
+        for spec in specs or []
+        if folder_class(classes, spec.partition("/")[0].partition("#")[0]) is None
+    ]
 
 
 def _has_image(directory: Path, extensions: tuple[str, ...]) -> bool:

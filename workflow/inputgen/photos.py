@@ -201,6 +201,52 @@ def imagenet_indices(class_names: Sequence[str]) -> list[int] | None:
     return indices
 
 
+def folder_class(class_names: Sequence[str], wanted: str) -> int | None:
+    """The folder index of the class ``wanted``: a folder of that name, else the folder that is
+    the same ImageNet class (``dalmatian`` finds ``n02110341`` and the other way round)."""
+    if wanted in class_names:
+        return list(class_names).index(wanted)
+    mapped, target = imagenet_indices(class_names), imagenet_indices([wanted])
+    if mapped is None or target is None or target[0] not in mapped:
+        return None
+    return mapped.index(target[0])
+
+
+def folder_photos(
+    names: Sequence[str], labels: Sequence[int], class_names: Sequence[str], specs: Sequence[str]
+) -> list[int]:
+    """The positions (in an ``image_folder``'s lists) of the folder photos ``specs`` names:
+    ``CLASS`` (its first image, in the folder's sorted order), ``CLASS#k`` (its k-th, from 1)
+    or ``CLASS/FILE``, where CLASS is a class folder's name or the ImageNet class it holds (a
+    WordNet id or a class name)."""
+    found = []
+    for spec in specs:
+        wanted, _, file = spec.partition("/")
+        wanted, _, rank = wanted.partition("#")
+        label = folder_class(class_names, wanted)
+        if label is None:
+            shown = ", ".join(class_names[:8]) + (", ..." if len(class_names) > 8 else "")
+            raise KeyError(
+                f"folder photo {spec!r}: no class folder is {wanted!r} or its ImageNet class "
+                f"(the folder's classes: {shown})"
+            )
+        members = [i for i, value in enumerate(labels) if value == label]
+        if file:
+            members = [i for i in members if Path(names[i]).name == file]
+            if not members:
+                raise KeyError(f"folder photo {spec!r}: no image {file!r} in {class_names[label]}")
+            found.append(members[0])
+            continue
+        k = int(rank) if rank else 1
+        if not 1 <= k <= len(members):
+            raise KeyError(
+                f"folder photo {spec!r}: class folder {class_names[label]} holds "
+                f"{len(members)} images, so #{k} is not one"
+            )
+        found.append(members[k - 1])
+    return found
+
+
 def fit_square(image: torch.Tensor, size: int) -> torch.Tensor:
     """Resize the shorter side to ``size`` (antialiased) and centre-crop to size x size."""
     image = TF.resize(image, [size], antialias=True)
@@ -276,7 +322,7 @@ def select_photos(path: str | Path, names: Sequence[str]) -> torch.Tensor:
 class PhotoSets:
     """The named photos and the natural set of random crops (what the photos stage writes)."""
 
-    names: list[str]  # the named photos: always the shipped ones
+    names: list[str]  # the named photos: the shipped ones, then those taken from the folder
     images: torch.Tensor  # (P, 3, size, size), each photo fit to the square
     natural: dict[str, torch.Tensor]  # images, source (and labels, from an ImageFolder)
     natural_metadata: dict  # names of the crops' sources (class_names, label_space)
@@ -291,12 +337,15 @@ def photo_sets(
     names: Sequence[str] | None = None,
     folder: str | None = None,
     on_bad_image: str = "fail",
+    from_folder: Sequence[str] = (),
 ) -> PhotoSets:
     """The shipped photos ``names`` (all when None) fit to ``size``, and ``crops`` seeded
     random crops of them, or of the images of the ImageFolder ``folder`` with its true labels.
 
-    The named photos (transfiguration, autoencoding, ...) are always the shipped ones; a folder
-    replaces only the source of the natural set (CKA, inversion). Its labels are ImageNet-1k
+    The named photos (transfiguration, autoencoding, ...) are the shipped ones and the folder's
+    images that ``from_folder`` names (``folder_photos``; each named by its spec, so a study
+    names ``dalmatian`` as it names ``chelsea``); a folder replaces only the source of the
+    natural set (CKA, inversion). Its labels are ImageNet-1k
     indices where the class directories are ImageNet WordNet ids or class names
     (``label_space`` "imagenet"), else the folder's class indices (``label_space`` "folder").
     """
@@ -304,6 +353,8 @@ def photo_sets(
     files = [source_file(name) for name in names]
     labels = None
     metadata: dict = {}
+    if from_folder and not folder:
+        raise ValueError(f"folder photos {list(from_folder)} need a photos folder")
     if folder:
         sources_names, sources_images, labels, class_names, skipped = image_folder(
             folder, on_bad_image
@@ -311,6 +362,9 @@ def photo_sets(
         if not sources_names:
             raise ValueError(f"no images found under {folder}")
         files += [Path(folder) / name for name in sources_names]
+        chosen = folder_photos(sources_names, labels, class_names, from_folder)
+        names = [*names, *from_folder]
+        originals = [*originals, *(sources_images[i] for i in chosen)]
         mapped = imagenet_indices(class_names)
         if mapped is not None:
             labels = [mapped[label] for label in labels]

@@ -17,11 +17,14 @@ class Photos:
     names: list[str] | None = knob("a subset of the shipped photos (null: all)", None)
     folder: str | None = knob(
         "an ImageFolder tree whose labelled images feed the natural set instead of the "
-        "shipped photos (the named photos stay the shipped ones); null: the shipped photos",
+        "shipped photos (and the named photos from_folder); null: the shipped photos",
         None,
     )
     on_bad_image: str = knob(
         "a folder image that cannot be read or is too small: fail (naming it) or skip", "fail"
+    )
+    from_folder: list[str] = knob(
+        "folder images added to the named photos: CLASS, CLASS#k or CLASS/FILE", []
     )
 
 
@@ -42,7 +45,7 @@ def photos(job: Job) -> None:
 
     s = job.settings
     sets = study.photo_sets(
-        s.size, s.crops, s.crop_scale, s.seed, s.names, s.folder, s.on_bad_image
+        s.size, s.crops, s.crop_scale, s.seed, s.names, s.folder, s.on_bad_image, s.from_folder
     )
     for path in sets.files:  # the photo files read, by hash
         job.run.add_input(path)
