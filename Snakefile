@@ -48,6 +48,7 @@ include: "workflow/rules/arithmetic.smk"
 include: "workflow/rules/output_space.smk"
 include: "workflow/rules/similarity.smk"
 include: "workflow/rules/depth.smk"
+include: "workflow/rules/flowers.smk"
 include: "workflow/rules/findings.smk"
 
 
@@ -91,5 +92,6 @@ rule all:
         rules.conditioning.output if CONDITIONING else [],
         rules.invertible.output if INVERTIBLE else [],
         rules.mnist_training.output if MNIST else [],
+        rules.flowers.output if FLOWERS else [],
         rules.findings.output,
         rules.run_summary.output,

@@ -21,10 +21,9 @@ import platform
 import pandas as pd
 import torch
 from inputgen import autoencoding, models
-from inputgen.objectives import VectorTarget
-from inputgen.optimize import Descent
 from inputgen.models import capture
-from inputgen.objectives import Context
+from inputgen.objectives import Context, VectorTarget
+from inputgen.optimize import Descent
 from inputgen.photos import fit_square, sample_photos
 
 MODEL = {"arch": "efficientnet_lite0", "weights": "package"}  # offline, pretrained

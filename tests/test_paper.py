@@ -85,6 +85,7 @@ def test_the_paper_dag_holds_every_study_at_full_scale(tmp_path):
         "conditioning": 1,
         "invertible": 1,
         "mnist_training": 1,
+        "flowers": 1,
         "claims": 1,
         "findings": 1,
         "run_summary": 1,
@@ -136,6 +137,8 @@ def test_the_paper_dag_runs_end_to_end_with_random_weights(smoke_run):
         "starts/inception_v3/drift.tsv",
         "autoencoding/grid.png",
         "mnist/metrics.tsv",
+        "flowers/transfigured.tsv",
+        "claims.tsv",
         "findings.md",
     ]:
         assert (results / path).is_file(), path

@@ -60,6 +60,7 @@ STUDY_RULES = {
     "conditioning": {"conditioning"},
     "invertible": {"invertible"},
     "mnist": {"mnist_training"},
+    "flowers": {"flowers"},
 }
 EVERY_STUDY = {"seed", "models", "classes", "photos", "weights_override"}
 # Resources: where and how fast, never what comes out.

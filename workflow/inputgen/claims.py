@@ -225,6 +225,62 @@ def relu_width_for_uniqueness(width: pd.DataFrame, relu: bool) -> dict:
     )  # fmt: skip
 
 
+# ------------------------------------------------------------------- article 1's opening
+def confident_from_noise(noise: pd.DataFrame) -> dict:
+    """[1]: plain gradient descent from noise makes images the model calls their class with
+    confidence (yet unlike the class). The mean probability of the class after the descent
+    against at the noise start; supports from 0.9, over 2 classes or more."""
+    observed, baseline = float(noise["end_prob"].mean()), float(noise["start_prob"].mean())
+    return _row(
+        "[1]", "descent from noise gives images the model calls their class with confidence",
+        "mean probability of the class after the descent; baseline: at the noise start",
+        len(noise), round(observed, 4), round(baseline, 4), None, observed >= 0.9, 2,
+    )  # fmt: skip
+
+
+def random_directions_rarely_change(random: pd.DataFrame) -> dict:
+    """[1]: a small step in a random direction very rarely changes the model's output. The
+    fraction of photos whose top-1 a random sign step changes against the fraction a gradient
+    sign step of the same size changes; supports under 0.1 and under the gradient's, from 10
+    photos."""
+
+    def changed(column):
+        return float(random[column].map(lambda v: str(v) in ("True", "1")).mean())
+
+    observed, baseline = changed("random_changes"), changed("gradient_changes")
+    return _row(
+        "[1]", "a small step in a random direction very rarely changes the output",
+        "fraction of photos a random sign step changes; baseline: a gradient sign step",
+        len(random), round(observed, 4), round(baseline, 4), None,
+        observed < 0.1 and observed < baseline, 10,
+    )  # fmt: skip
+
+
+def own_class_changes_least(transfigured: pd.DataFrame) -> list[dict]:
+    """[1]: transfigured toward a class, photos of that class change least. Per target: the
+    rank of its own class's mean net change among the classes (1: least) against the mean
+    rank of a class at random; supports at rank 1, from 2 classes."""
+    rows = []
+    for target, group in transfigured.groupby("target", sort=False):
+        means = group.groupby("photo_class")["change_l2"].mean()
+        n = len(means)
+        rank = int((means < means.get(target, float("inf"))).sum()) + 1 if target in means else None
+        rows.append(
+            _row(
+                "[1]",
+                f"photos of {target} change least toward {target}",
+                "rank of the class's mean net change among the classes; baseline: a random rank",
+                n,
+                rank,
+                (n + 1) / 2,
+                None,
+                rank == 1,
+                2,
+            )  # fmt: skip
+        )
+    return rows
+
+
 # ---------------------------------------------------------------------------------- table
 GROUP_CLAIMS: dict[str, tuple[Collection[int], Collection[int], bool]] = {
     "nearly every dog's opposite is a dog": (DOGS, DOGS, True),
@@ -238,7 +294,9 @@ GROUP_CLAIMS: dict[str, tuple[Collection[int], Collection[int], bool]] = {
 def claims_table(tables: Mapping[str, Mapping[str, pd.DataFrame]], relu: bool) -> pd.DataFrame:
     """Every claim the run's tables can speak to: ``tables`` maps a kind (opposites,
     commutativity, embedding, drift, transfiguration, interpolation, vectorisation, merging,
-    width) to its ``{path: frame}``; one row per claim and table, its ``source`` the path."""
+    width, flowers_noise, flowers_random, flowers_transfigured) to its ``{path: frame}``; one
+    row per claim and table (per target for the transfigured flowers), its ``source`` the
+    path."""
     measures: dict[str, list[Callable[[pd.DataFrame], dict]]] = {
         "opposites": [naive_opposites_concentrate]
         + [
@@ -261,11 +319,15 @@ def claims_table(tables: Mapping[str, Mapping[str, pd.DataFrame]], relu: bool) -
         "vectorisation": [vectorisation_mimics],
         "merging": [merging_reduces_rss],
         "width": [lambda frame: relu_width_for_uniqueness(frame, relu)],
+        "flowers_noise": [confident_from_noise],
+        "flowers_random": [random_directions_rarely_change],
+        "flowers_transfigured": [own_class_changes_least],
     }
-    rows = [
-        {**measure(frame), "source": path}
-        for kind, functions in measures.items()
-        for path, frame in (tables.get(kind) or {}).items()
-        for measure in functions
-    ]
+    rows = []
+    for kind, functions in measures.items():
+        for path, frame in (tables.get(kind) or {}).items():
+            for measure in functions:
+                measured = measure(frame)
+                for row in measured if isinstance(measured, list) else [measured]:
+                    rows.append({**row, "source": path})
     return pd.DataFrame(rows, columns=COLUMNS)

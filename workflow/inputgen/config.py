@@ -145,7 +145,7 @@ STUDIES = (
     "classify", "representations", "opposites", "pairs", "transfiguration", "interpolation",
     "addition", "embedding", "ablation", "starts", "auxiliary", "features", "outputs", "graphs",
     "vectorisation", "merging", "inversion", "cka", "autoencoding", "fully_connected",
-    "conditioning", "invertible", "mnist",
+    "conditioning", "invertible", "mnist", "flowers",
 )  # fmt: skip
 
 

@@ -157,6 +157,18 @@ class LogitMargin(_ClassLogit):
         return others - value
 
 
+class CrossEntropy(_ClassLogit):
+    """``J(O(a), c)``, the cross-entropy of each element's class (the training loss; source
+    article 1's first descent on the input)."""
+
+    def loss(self, ctx):
+        logits = self.all_logits(ctx)
+        self.class_logit(ctx, logits)  # checks the classes and records the logit
+        return torch.nn.functional.cross_entropy(
+            logits, self.classes.to(logits.device), reduction="none"
+        )
+
+
 CLASS_OBJECTIVES = ("constant", "logit", "margin")
 
 

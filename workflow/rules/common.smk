@@ -76,6 +76,7 @@ CATEGORIES = [
     "Configuration and provenance",
     "Data",
     "Classification",
+    "Flowers",
     "Class representations",
     "Prior ablation",
     "Opposites",
@@ -283,6 +284,7 @@ INVERTIBLE = config["invertible"] or {}
 
 
 MNIST = config["mnist"] or {}
+FLOWERS = config["flowers"] or {}
 
 
 # The run's provenance page (findings.smk): made from every artifact of rule all but itself.

@@ -33,6 +33,9 @@ use rule stage as claims with:
         ),
         merging=study_outputs("merging", "results/merging/{model}/merging.tsv"),
         width="results/fully_connected/width.tsv" if "width" in FC_STUDIES else [],
+        flowers_noise="results/flowers/noise.tsv" if FLOWERS else [],
+        flowers_random="results/flowers/random.tsv" if FLOWERS else [],
+        flowers_transfigured="results/flowers/transfigured.tsv" if FLOWERS else [],
     output:
         table=reported(
             "results/claims.tsv",

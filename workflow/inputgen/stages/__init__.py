@@ -7,6 +7,7 @@ from inputgen.stages import (  # noqa: F401
     arithmetic,
     data,
     depth,
+    flowers,
     generation,
     output_space,
     reports,

@@ -67,6 +67,9 @@ CLAIM_TABLES = {
     "vectorisation": "vectorisation.tsv",
     "merging": "merging.tsv",
     "width": "the fully connected width study's width.tsv",
+    "flowers_noise": "the flowers study's noise.tsv",
+    "flowers_random": "the flowers study's random.tsv",
+    "flowers_transfigured": "the flowers study's transfigured.tsv",
 }
 
 
