@@ -67,8 +67,8 @@ def resize_drift(resize: dict, size: int, steps: int, seed: int = 0) -> pd.DataF
     """How far a resize prior moves a picture (source article 1's translation artefact): a
     bright centred square of side size/4 resized by the prior (its options, applied to the
     image after each step as the article does) for the steps it is active in a run of
-    ``steps``. One row per mode (the prior's own, and nearest and bilinear with its other
-    options): the centre of mass's displacement in pixels over the run and per resize."""
+    ``steps``. One row per mode, nearest and bilinear (the prior's other options kept): the
+    centre of mass's displacement in pixels over the run and per resize."""
     from inputgen.optimize import ResizeJitter, element_generators
 
     image = torch.zeros(1, 3, size, size)

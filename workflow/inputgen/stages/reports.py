@@ -73,6 +73,21 @@ CLAIM_TABLES = {
 }
 
 
+def optional_tables(kinds: dict[str, str]) -> dict[str, File]:
+    """A stage's table inputs: each kind any number of TSVs, none where the study is off."""
+    return {
+        kind: File(f"{what} (none: the study is off)", many=True, optional=True)
+        for kind, what in kinds.items()
+    }
+
+
+def read_tables(job: Job, kinds: dict[str, str]) -> dict:
+    """Each kind's TSVs as ``{path: DataFrame}``, read through their records' checks."""
+    from inputgen import artifacts
+
+    return {kind: {path: artifacts.read_table(path) for path in job.paths(kind)} for kind in kinds}
+
+
 @dataclass(frozen=True)
 class Claims:
     relu: bool = knob("the fully connected nets have ReLU layers (the width claim's)", False)
@@ -81,22 +96,14 @@ class Claims:
 @stage(
     "claims",
     Claims,
-    inputs={
-        kind: File(f"{what} (none: the study is off)", many=True, optional=True)
-        for kind, what in CLAIM_TABLES.items()
-    },
+    inputs=optional_tables(CLAIM_TABLES),
     outputs={"table": File("one row per claim: measure, baseline, verdict .tsv")},
 )
 def claims(job: Job) -> None:
     """Measure the source articles' claims on the run's tables, each against its baseline."""
-    from inputgen import artifacts
     from inputgen.claims import claims_table
 
-    tables = {
-        kind: {path: artifacts.read_table(path) for path in job.paths(kind)}
-        for kind in CLAIM_TABLES
-    }
-    job.write_table("table", claims_table(tables, relu=job.settings.relu))
+    job.write_table("table", claims_table(read_tables(job, CLAIM_TABLES), relu=job.settings.relu))
 
 
 @dataclass(frozen=True)
@@ -109,10 +116,7 @@ class Findings:
     Findings,
     inputs={
         "config": File("the run's resolved config (results/config.yaml)"),
-        **{
-            kind: File(f"{what} (none: the study is off)", many=True, optional=True)
-            for kind, what in FINDINGS_TABLES.items()
-        },
+        **optional_tables(FINDINGS_TABLES),
     },
     outputs={"out": File("the findings page, .md"), "html": File("the same page as .html")},
 )
@@ -122,12 +126,9 @@ def findings_page(job: Job) -> None:
     import platform
     from datetime import UTC, datetime
 
-    from inputgen import artifacts, findings, provenance
+    from inputgen import findings, provenance
 
-    tables = {
-        kind: {path: artifacts.read_table(path) for path in job.paths(kind)}
-        for kind in FINDINGS_TABLES
-    }
+    tables = read_tables(job, FINDINGS_TABLES)
     every = [path for kind in FINDINGS_TABLES for path in job.paths(kind)]
     machine = {
         "platform": platform.platform(),
