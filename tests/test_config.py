@@ -411,6 +411,11 @@ BAD = {
         lambda c, d: c["photos"].update(folder=image_tree(d, "flat", {".": ["a.jpg"]})),
         ["photos.folder", "no class folders, so no images", "root/<class>/<image>"],
     ),
+    "a flowers target that is not a class": Bad(
+        "cross-key",
+        lambda c, _: c["flowers"].update(classes=["0", "1"], targets=["4"]),
+        ["config key flowers.targets = ['4']: ['4'] not among flowers.classes ['0', '1']"],
+    ),
     "folder photos without a folder": Bad(
         "folder photo without its class",
         lambda c, _: c["photos"].update(from_folder=["dalmatian"]),

@@ -247,7 +247,7 @@ def test_the_photos_stage_records_its_settings_and_every_photo_read(tmp_path):
     record = metadata["provenance"]
     assert record["stage"] == "photos"
     assert record["config"] == {**settings, "crop_scale": [0.25, 1.0], "seed": 0,
-                                "on_bad_image": "fail"}  # fmt: skip
+                                "on_bad_image": "fail", "from_folder": []}  # fmt: skip
     read = {item["path"] for item in record["inputs"]}
     assert str(source_file("chelsea")) in read
     assert {str(folder / "cats/0.png"), str(folder / "dogs/1.png")} <= read

@@ -246,6 +246,8 @@ NO_VALID_CHANGE = {
     "cka.layer_pair": "off in the tiny config",
     "cka.images": "null: a photos file of the user's would be needed",
     "photos.folder": "null: a folder of the user's would be needed",
+    "photos.from_folder": "empty: folder photos need a folder of the user's",
+    "flowers.folder": "null: a folder of the user's would be needed",
     "cka.layers": "an empty map: layers are a per-model choice",
     "mnist.priors": "an empty map (the schema default); autoencoding's priors move",
     "runtime.resources": "an empty map here",

@@ -15,9 +15,9 @@ from test_rerun import STUDY_RULES, dry_run
 SCHEMA = REPO / "workflow/inputgen/config.schema.yaml"
 TINY = yaml.safe_load((REPO / "tests/config/tiny.yaml").read_text())
 BASE_KEYS = ("seed", "runtime", "models", "classes", "photos", "generation")
-# What every run makes: its config, the findings and provenance pages (and the data a study
-# reads, which the study's own rules pull in).
-ALWAYS = {"run_config", "findings", "run_summary", "photos", "spectrum"}
+# What every run makes: its config, the claims table, the findings and provenance pages (and
+# the data a study reads, which the study's own rules pull in).
+ALWAYS = {"run_config", "claims", "findings", "run_summary", "photos", "spectrum"}
 TWO = {"models": ["lite0", "mobilenet_v2"]}
 SECTIONS = {
     **{key: TINY[key] for key in TINY if key not in BASE_KEYS},
@@ -74,7 +74,7 @@ def with_studies(*studies: str, **changes) -> dict:
 
 
 def test_models_and_classes_alone_run_no_study(tmp_path):
-    expected = {"run_config", "photos", "findings", "run_summary"}  # the photos sheet: data
+    expected = {"run_config", "photos", "claims", "findings", "run_summary"}  # photos: data
     assert rules_of(base(), tmp_path, "none") == expected
 
 

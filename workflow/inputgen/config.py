@@ -261,9 +261,22 @@ def reference_errors(config: Mapping) -> list[str]:
     problems += _output_space_errors(config, represented)
     problems += _similarity_errors(config)
     problems += _autoencoding_errors(config)
+    problems += _flowers_errors(config)
     for where, settings in _descents(config):
         problems += _descent_errors(where, settings)
     return problems
+
+
+def _flowers_errors(config: Mapping) -> list[str]:
+    """The flowers study transfigures toward classes it has."""
+    flowers = config.get("flowers") or {}
+    classes, targets = flowers.get("classes") or [], flowers.get("targets") or []
+    unknown = [t for t in targets if t not in classes]
+    if not unknown:
+        return []
+    return [
+        f"config key flowers.targets = {targets}: {unknown} not among flowers.classes {classes}"
+    ]
 
 
 def _descents(config: Mapping) -> list[tuple[str, Mapping]]:

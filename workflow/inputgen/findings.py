@@ -147,7 +147,9 @@ def article_claims(tables: Tables) -> str:
                 "source",
             ],
         ),  # fmt: skip
-        off=None if tables else "no claims table was made.",
+        off=None
+        if any(len(frame) for frame in tables.values())
+        else "no study of this run measures a claim of the articles.",
     )
 
 
