@@ -1,6 +1,7 @@
 """The tiny DAG run twice from scratch on CPU gives the same tensors, tables and figures."""
 
 import json
+import os
 
 import pytest
 from inputgen import artifacts
@@ -26,6 +27,14 @@ STAMPED_DIRS = ("logs", "benchmarks")
 STAMPED_FILES = {"findings.md", "findings.html", "report.html", "provenance.md", "provenance.html"}
 
 
+# The second tiny run from scratch costs four and a half minutes on 2 cores: CI's 30-minute
+# budget leaves it to the nightly command (README, Reliability).
+nightly = pytest.mark.skipif(
+    not os.environ.get("INPUTGEN_NIGHTLY"),
+    reason="two tiny runs from scratch: nightly (INPUTGEN_NIGHTLY=1, README Reliability)",
+)
+
+
 def outputs(root):
     return {
         path.relative_to(root): path
@@ -47,6 +56,7 @@ def second_run(tmp_path_factory):
     return workdir
 
 
+@nightly
 def test_two_runs_from_scratch_are_identical(tiny_run, second_run):
     first, second = outputs(tiny_run), outputs(second_run)
     assert sorted(first) == sorted(second)
@@ -56,9 +66,9 @@ def test_two_runs_from_scratch_are_identical(tiny_run, second_run):
     assert not differ, differ
 
 
-def test_the_runs_were_deterministic_by_their_records(second_run):
+def test_the_run_was_deterministic_by_its_records(tiny_run):
     record = artifacts.read_provenance(
-        second_run / "results/representations/lite0/images.safetensors"
+        tiny_run / "results/representations/lite0/images.safetensors"
     )
     assert record["determinism"]["deterministic_algorithms"] is True
     assert record["determinism"]["cudnn_benchmark"] is False

@@ -166,14 +166,16 @@ def test_the_paper_pairs_weigh_the_gradients_as_the_articles_code_does(tmp_path)
     assert settings == {"+": [0.5, 0.5], "-": [2.0, 2.0]}
 
 
-def job_settings(tmp_path, stage: str, *rules: str) -> list[dict]:
-    """The --settings of each dry-run job of ``stage`` in paper.yaml's DAG, up to ``rules``."""
+def job_settings(tmp_path, *rules: str) -> dict[str, list[dict]]:
+    """Stage -> the --settings of each of its jobs in paper.yaml's dry-run DAG up to ``rules``
+    (one dry run for them all)."""
     out = snakemake(tmp_path, "-n", "--printshellcmds", "--until", *rules, config=PAPER)
-    found = []
+    found: dict[str, list[dict]] = {}
     for line in out.splitlines():
-        if f"-m inputgen {stage} " in line:
-            words = shlex.split(line)
-            found.append(json.loads(words[words.index("--settings") + 1]))
+        if "-m inputgen " in line and "--settings" in line:
+            words = shlex.split(line[line.index("python -m inputgen") :])
+            stage = words[3]
+            found.setdefault(stage, []).append(json.loads(words[words.index("--settings") + 1]))
     return found
 
 
@@ -183,17 +185,18 @@ def test_the_paper_figures_get_their_articles_recipe(tmp_path):
     gets its recipe, and the class representations keep the octaves. [3]'s vectorisation
     takes its own loss, start and no L1."""
     cycle = [1.0, 198 / 256, 160 / 256, 180 / 256, 200 / 256]
-    (starts,) = job_settings(tmp_path, "starts", "starts")
+    jobs = job_settings(tmp_path, "starts", "transfigure", "vectorise")  # and its upstream
+    (starts,) = jobs["starts"]
     assert starts["settings"]["octaves"] == [1.0]
     assert starts["settings"]["priors"]["resize"]["cycle"] == pytest.approx(cycle)
     assert starts["settings"]["priors"]["resize"]["mode"] == "nearest"
-    (transfigure,) = job_settings(tmp_path, "transfigure", "transfigure")
+    (transfigure,) = jobs["transfigure"]
     assert transfigure["settings"]["octaves"] == [1.0]
     assert transfigure["settings"]["priors"]["resize"]["mode"] == "bilinear"
-    represent = job_settings(tmp_path, "represent", "represent_chunk")
+    represent = jobs["represent"]
     assert represent and all(len(job["settings"]["octaves"]) == 3 for job in represent)
     # [3]'s vectorisation: 0.05 * sum|y - O|, no L1 term, a scaled normal start
-    (vectorise,) = job_settings(tmp_path, "vectorise", "vectorise")
+    (vectorise,) = jobs["vectorise"]
     assert vectorise["loss_scale"] == 0.05 and vectorise["start"] == "normal"
     assert vectorise["settings"]["l1"] == 0.0 and represent[0]["settings"]["l1"] == 0.001
 

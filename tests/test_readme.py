@@ -72,8 +72,8 @@ COMMANDS = {
         "dry-run",
         "submits to SLURM",
     ),
-    "INPUTGEN_FUZZ_DRAWS=3000 INPUTGEN_FUZZ_TAMPERS=300 .venv/bin/pytest "
-    "tests/test_fuzz_config.py tests/test_verify.py": (
+    "INPUTGEN_NIGHTLY=1 INPUTGEN_FUZZ_DRAWS=3000 INPUTGEN_FUZZ_TAMPERS=300 .venv/bin/pytest "
+    "tests/test_fuzz_config.py tests/test_verify.py tests/test_determinism.py": (
         "fuzz",
         "this suite runs the fuzzers with fewer draws; the test below checks the command's parts",
     ),
