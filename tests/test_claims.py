@@ -102,14 +102,14 @@ def test_vectorisation_merging_and_width_verdicts():
     vectorised["toward_recognises"] = [True, True, False, True, False]
     row = claims.vectorisation_mimics(vectorised)
     assert row["observed"] == 0.75 and row["verdict"] == SUPPORTS
-    assert (
-        claims.merging_reduces_rss(pd.DataFrame({"rss_reduction": [15.2, 2.0]}))["verdict"]
-        == SUPPORTS
+    # The first class's fall right after its own steps, not after the later classes' steps.
+    merging = pd.DataFrame(
+        {"name": ["tench", "goldfish"], "own_reduction": [15.2, 2.0], "rss_reduction": [2.0, 2.0]}
     )
-    assert (
-        claims.merging_reduces_rss(pd.DataFrame({"rss_reduction": [2.0, 15.2]}))["verdict"]
-        == CONTRADICTS
-    )
+    row = claims.merging_reduces_rss(merging)
+    assert row["verdict"] == SUPPORTS and row["observed"] == 15.2 and "tench" in row["measure"]
+    merging["own_reduction"] = [2.0, 15.2]
+    assert claims.merging_reduces_rss(merging)["verdict"] == CONTRADICTS
     rows = [
         {"net": net, "narrowest": narrow, "inputs": 2523, "photo": photo, "iteration": it, "m_i": m}
         for net, narrow, final in (("a", 2000, 10.0), ("b", 2523, 1.0), ("c", 5000, 0.95))
@@ -128,7 +128,9 @@ def test_the_claims_table_names_each_rows_source():
             "commutativity": {"results/opposites/m/commutativity.tsv": pd.DataFrame(
                 {"rate": [0.0], "classes": [6]}
             )},
-            "merging": {"results/merging/m/merging.tsv": pd.DataFrame({"rss_reduction": [3.0]})},
+            "merging": {"results/merging/m/merging.tsv": pd.DataFrame(
+                {"name": ["tench"], "own_reduction": [3.0]}
+            )},
         },
         relu=False,
     )  # fmt: skip

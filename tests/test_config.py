@@ -411,6 +411,24 @@ BAD = {
         lambda c, d: c["photos"].update(folder=image_tree(d, "flat", {".": ["a.jpg"]})),
         ["photos.folder", "no class folders, so no images", "root/<class>/<image>"],
     ),
+    "a flowers folder without images": Bad(
+        "image folder without images",
+        lambda c, d: c["flowers"].update(
+            folder=image_tree(d, "petals", {"daisy": ["a.jpg"], "roses": ["notes.txt"]}),
+            classes=["daisy", "roses"],
+            targets=["daisy"],
+        ),
+        ["config key flowers.folder", "class folders without images: roses"],
+    ),
+    "flowers classes the folder lacks": Bad(
+        "cross-key",
+        lambda c, d: c["flowers"].update(
+            folder=image_tree(d, "blooms", {"daisy": ["a.jpg"], "tulips": ["b.jpg"]}),
+            classes=["daisy", "roses"],
+            targets=["daisy"],
+        ),
+        ["config key flowers.classes: ['roses'] are not class folders", "daisy, tulips"],
+    ),
     "a flowers target that is not a class": Bad(
         "cross-key",
         lambda c, _: c["flowers"].update(classes=["0", "1"], targets=["4"]),
@@ -476,6 +494,9 @@ def test_what_the_checks_accept(tmp_path):
         c["models"]["resnet18_random"]["weights"] = checkpoint(d, "r18.pt")  # fits
         c["cka"]["layers"] = {"lite0": "penultimate", "mobilenet_v2": "features.17"}
         c["photos"]["folder"] = image_tree(d, "tree", {"cats": ["a.jpg"], "dogs": ["b.PNG"]})
+        c["flowers"].update(
+            folder=c["photos"]["folder"], classes=["dogs", "cats"], targets=["cats"]
+        )
 
     config, _ = with_change(fine, tmp_path)
     validate(config, SCHEMA, [REPO / "config/config.yaml"])
@@ -689,6 +710,12 @@ BAD_AT_START = {
         [job("photos")],
         ["config key photos.folder = 'data/nowhere': no such folder", "the workdir"],
     ),
+    "a flowers folder that is not there": AtStart(
+        "missing image folder",
+        lambda c: c["flowers"].update(folder="data/no_flowers"),
+        [job("flowers")],
+        ["config key flowers.folder = 'data/no_flowers': no such folder", "flowers job"],
+    ),
 }
 
 
@@ -723,6 +750,8 @@ def test_a_photo_folder_is_needed_only_by_the_photos_job(tmp_path):
     check_start(config, [job("classify", "device")], local=True)
     config["photos"]["folder"] = image_tree(tmp_path, "tree", {"cats": ["a.jpg"]})
     check_start(config, [job("photos")], local=True)
+    config["flowers"]["folder"] = "gone"  # read by the flowers job alone
+    check_start(config, [job("photos"), job("classify", "device")], local=True)
 
 
 # ---------------------------------------------------------------- through Snakemake

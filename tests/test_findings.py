@@ -113,7 +113,9 @@ def hand_made() -> dict[str, dict[str, pd.DataFrame]]:
                         )
                     },
                     "merging": {
-                        "results/merging/m/merging.tsv": pd.DataFrame({"rss_reduction": [2.151]})
+                        "results/merging/m/merging.tsv": pd.DataFrame(
+                            {"name": ["tench"], "own_reduction": [2.151]}
+                        )
                     },
                 },
                 relu=False,
@@ -224,6 +226,8 @@ def hand_made() -> dict[str, dict[str, pd.DataFrame]]:
                     "class": list(range(15)),
                     "name": [f"class {i}" for i in range(15)],
                     "rss_before": np.linspace(10, 20, 15).round(2),
+                    "rss_own": np.linspace(8, 9, 15).round(2),
+                    "own_reduction": np.linspace(1.25, 1.85, 15).round(3),
                     "rss_after": np.linspace(8, 9, 15).round(2),
                     "rss_reduction": np.linspace(1.25, 1.85, 15).round(3),
                     "toward_top1_after": ["x"] * 15,

@@ -65,16 +65,39 @@ def test_merging_reduces_its_rss_and_leaves_the_original_model_alone(zoo):
     images = torch.rand(3, 3, 64, 64, generator=torch.Generator().manual_seed(1))
     targets = models.load_model(B).batched_logits(images, 3)
     original = zoo.batched_logits(images, 3)
-    merged, history = match_outputs(zoo, images, targets, steps=8, lr=1e-4, batch_size=3)
+    merged, history, own = match_outputs(zoo, images, targets, steps=8, lr=1e-4, batch_size=3)
     assert history.shape == (9,)
+    # one group: each image's RSS after its own steps is its RSS after the whole descent
+    torch.testing.assert_close(own, rss(merged.batched_logits(images, 3), targets))
     assert history[-1] < 0.5 * history[0], history
     after = rss(merged.batched_logits(images, 3), targets).mean()
     assert float(after) == pytest.approx(float(history[-1]), rel=1e-4)
     assert torch.equal(zoo.batched_logits(images, 3), original)  # trained a copy
     assert not any(p.requires_grad for p in merged.model.parameters())
     # The batch size only splits the gradient accumulation.
-    _, split = match_outputs(zoo, images, targets, steps=8, lr=1e-4, batch_size=1)
+    _, split, _ = match_outputs(zoo, images, targets, steps=8, lr=1e-4, batch_size=1)
     assert torch.allclose(split, history, rtol=1e-3)
+
+
+def test_merging_one_image_at_a_time_records_each_images_own_fall(zoo):
+    """The article's first case: the first image's RSS right after its own steps, before the
+    next image's steps move the parameters on."""
+    images = torch.rand(2, 3, 64, 64, generator=torch.Generator().manual_seed(2))
+    targets = models.load_model(B).batched_logits(images, 2)
+    merged, history, own = match_outputs(
+        zoo, images, targets, steps=6, lr=1e-4, batch_size=2, batch=1
+    )
+    alone, alone_history, alone_own = match_outputs(
+        zoo, images[:1], targets[:1], steps=6, lr=1e-4, batch_size=2, batch=1
+    )
+    first = rss(alone.batched_logits(images[:1], 1), targets[:1])
+    torch.testing.assert_close(own[:1], first, rtol=1e-4, atol=0)
+    torch.testing.assert_close(alone_own, first, rtol=1e-4, atol=0)
+    torch.testing.assert_close(history[:6], alone_history[:6])
+    # the second image's steps moved the first image's RSS on
+    final = rss(merged.batched_logits(images, 2), targets)
+    assert not torch.allclose(final[:1], own[:1], rtol=1e-3)
+    torch.testing.assert_close(own[1:], final[1:], rtol=1e-4, atol=0)
 
 
 def test_merging_says_when_it_diverges(zoo):
@@ -123,10 +146,18 @@ def test_merging_table_rates_before_and_after_by_theta2():
     after = torch.zeros(2, 1000)
     after[0, 3], after[1, 8] = 1.0, 1.0  # now class 3 is seen as 3, class 7 as 8
     table = merging_table(
-        [3, 7], names, torch.tensor([10.0, 9.0]), torch.tensor([2.0, 3.0]), before, after, theirs
+        [3, 7],
+        names,
+        torch.tensor([10.0, 9.0]),
+        torch.tensor([1.0, 3.0]),
+        torch.tensor([2.0, 3.0]),
+        before,
+        after,
+        theirs,
     )
     assert table["class"].tolist() == [3, 7] and table["name"].tolist() == ["n3", "n7"]
     assert table["rss_reduction"].tolist() == pytest.approx([5.0, 3.0])
+    assert table["own_reduction"].tolist() == pytest.approx([10.0, 3.0])
     assert table["toward_top1_before"].tolist() == ["n5", "n7"]
     assert table["toward_top1_after"].tolist() == ["n3", "n8"]
     assert table["toward_recognises_before"].tolist() == [False, True]

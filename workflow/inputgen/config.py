@@ -902,27 +902,45 @@ def weights_file_errors(config: Mapping) -> list[str]:
 
 
 def photo_folder_errors(config: Mapping) -> list[str]:
-    """``photos.folder``, where it exists, must be an ImageFolder tree with an image in each
-    class folder (what torchvision's ImageFolder demands). A missing folder is refused by
-    :func:`check_start` when the photos job is about to run (a dry run of a config whose folder
-    lives elsewhere still shows its DAG)."""
-    folder = (config.get("photos") or {}).get("folder")
+    """``photos.folder`` and ``flowers.folder``, where they exist, must be ImageFolder trees
+    with an image in each class folder (what torchvision's ImageFolder demands), holding the
+    classes the config names from them. A missing folder is refused by :func:`check_start`
+    when the job that reads it is about to run (a dry run of a config whose folder lives
+    elsewhere still shows its DAG)."""
+    photos, flowers = config.get("photos") or {}, config.get("flowers") or {}
+    problems, classes = _image_folder_errors("photos.folder", photos.get("folder"))
+    if classes:
+        problems += _folder_photo_errors(classes, photos.get("from_folder"))
+    flower_problems, classes = _image_folder_errors("flowers.folder", flowers.get("folder"))
+    missing = [name for name in flowers.get("classes") or [] if classes and name not in classes]
+    if missing:
+        flower_problems.append(
+            f"config key flowers.classes: {missing} are not class folders of flowers.folder "
+            f"= {flowers['folder']!r} (its classes: {', '.join(classes[:8])}"
+            f"{', ...' if len(classes) > 8 else ''})"
+        )
+    return problems + flower_problems
+
+
+def _image_folder_errors(key: str, folder: str | None) -> tuple[list[str], list[str]]:
+    """The problems of an existing ImageFolder tree at config key ``key``, and its class
+    folders when it has none."""
     if not folder or not os.path.exists(folder):
-        return []
-    where = f"config key photos.folder = {folder!r}"
+        return [], []
+    where = f"config key {key} = {folder!r}"
     if not os.path.isdir(folder):
-        return [f"{where}: not a folder; expected an ImageFolder tree root/<class>/<image>"]
+        return [f"{where}: not a folder; expected an ImageFolder tree root/<class>/<image>"], []
     from torchvision.datasets.folder import IMG_EXTENSIONS
 
     classes = sorted(entry.name for entry in os.scandir(folder) if entry.is_dir())
     empty = [name for name in classes if not _has_image(Path(folder, name), IMG_EXTENSIONS)]
     if classes and not empty:
-        return _folder_photo_errors(classes, (config.get("photos") or {}).get("from_folder"))
+        return [], classes
     layout = f"an ImageFolder tree root/<class>/<image> ({', '.join(IMG_EXTENSIONS)})"
     if not classes:
-        return [f"{where}: no class folders, so no images; expected {layout}"]
+        return [f"{where}: no class folders, so no images; expected {layout}"], []
     shown = ", ".join(empty[:5]) + (f", ... ({len(empty) - 5} more)" if len(empty) > 5 else "")
-    return [f"{where}: class folders without images: {shown}; expected {layout}"]
+    return [f"{where}: class folders without images: {shown}; expected {layout}"], []
 
 
 def _folder_photo_errors(classes: list[str], specs: list[str] | None) -> list[str]:
@@ -957,7 +975,7 @@ def check_start(config: Mapping, jobs: Iterable, local: bool) -> None:
     - ``runtime.device`` cuda/cuda:N on a machine without it, when jobs that take a device
       would run here. On a cluster the head node may lack the GPU its nodes have: the job
       checks there, failing at once (:func:`inputgen.runtime.resolve_device`).
-    - ``photos.folder`` missing when the photos job is to read it.
+    - ``photos.folder`` or ``flowers.folder`` missing when the job that reads it is to run.
     """
     from inputgen import runtime
 
@@ -973,11 +991,13 @@ def check_start(config: Mapping, jobs: Iterable, local: bool) -> None:
             f"jobs here (no cluster executor), {shown} among them; {runtime.ADVICE}, or run "
             "with a cluster profile whose nodes have the GPU"
         )
-    folder = config["photos"]["folder"]
-    if folder and any(rule == "photos" for rule, _ in jobs) and not os.path.isdir(folder):
-        problems.append(
-            f"config key photos.folder = {folder!r}: no such folder (relative to {Path.cwd()}, "
-            "the workdir); the photos job reads the natural images from it"
-        )
+    readers = {"photos": "the natural images", "flowers": "the small CNN's classes"}
+    for rule, what in readers.items():
+        folder = (config.get(rule) or {}).get("folder")
+        if folder and any(name == rule for name, _ in jobs) and not os.path.isdir(folder):
+            problems.append(
+                f"config key {rule}.folder = {folder!r}: no such folder (relative to "
+                f"{Path.cwd()}, the workdir); the {rule} job reads {what} from it"
+            )
     if problems:
         raise ConfigError("cannot start:\n  " + "\n  ".join(problems))

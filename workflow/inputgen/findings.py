@@ -261,12 +261,13 @@ def vectorisation(tables: Tables) -> str:
 
 
 def merging(tables: Tables) -> str:
-    columns = ["class", "name", "rss_before", "rss_after", "rss_reduction"]
+    columns = ["class", "name", "rss_before", "own_reduction", "rss_after", "rss_reduction"]
     return section(
         "Merging by parameters",
         "A model trained by SGD toward another model's outputs, then made to generate its "
-        "classes again: the drop of the residual sum of squares, and whether the other model "
-        "recognises the regenerated images or sees them move toward its own pictures.",
+        "classes again: the drop of the residual sum of squares (right after a class's own "
+        "steps, the article's first case, and after the whole descent), and whether the other "
+        "model recognises the regenerated images or sees them move toward its own pictures.",
         aggregate_table(
             tables,
             [],

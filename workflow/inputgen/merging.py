@@ -44,13 +44,15 @@ def match_outputs(
     lr: float,
     batch_size: int,
     batch: int | None = None,
-) -> tuple[ZooModel, torch.Tensor]:
+) -> tuple[ZooModel, torch.Tensor, torch.Tensor]:
     """A copy of ``zoo`` after SGD on the mean per-image RSS between its outputs on ``images``
     and ``targets``. ``batch`` None: ``steps`` full-batch steps. ``batch`` b: the images are
     taken b at a time, in order, and each group gets ``steps`` steps before the next (source
     article 3: 1000 steps on one image, then the same for every class). Returns the trained
-    copy and the loss history (one entry per step, on that step's images, and a last entry on
-    all images after the final step).
+    copy, the loss history (one entry per step, on that step's images, and a last entry on
+    all images after the final step) and each image's RSS right after its own group's steps,
+    before the later groups move the parameters on (the article's first case: one image,
+    tench, alone).
 
     The network stays in eval mode (batch-norm statistics and dropout fixed), so an image's
     output does not depend on its batch; ``batch_size`` (a resource) only splits the gradient
@@ -69,6 +71,7 @@ def match_outputs(
     device = zoo.preprocess.mean.device
     optimizer = torch.optim.SGD(network.parameters(), lr=lr)
     history = []
+    own = []
 
     def accumulate(images, targets, backward: bool) -> float:
         total = 0.0
@@ -81,6 +84,19 @@ def match_outputs(
                 loss.backward()
             total += loss.item()
         return total
+
+    def per_image(images, targets) -> torch.Tensor:
+        with torch.no_grad():
+            return torch.cat(
+                [
+                    rss(merged.logits(chunk.to(device)), target.to(device)).cpu()
+                    for chunk, target in zip(
+                        torch.split(images, batch_size),
+                        torch.split(targets, batch_size),
+                        strict=True,
+                    )
+                ]
+            )
 
     pairs = list(zip(torch.split(images, groups), torch.split(targets, groups), strict=True))
     total = steps * len(pairs)
@@ -96,12 +112,13 @@ def match_outputs(
                 history.append(loss)
                 optimizer.step()
                 bar.update()
+            own.append(per_image(group_images, group_targets))
     history.append(accumulate(images, targets, backward=False))
     if not math.isfinite(history[-1]):
         raise MergingError(f"the RSS became {history[-1]} after the last step: lower the lr")
     for parameter in network.parameters():
         parameter.requires_grad_(False)
-    return merged, torch.tensor(history, dtype=torch.float64)
+    return merged, torch.tensor(history, dtype=torch.float64), torch.cat(own)
 
 
 # ---------------------------------------------------------------------------- the study
@@ -140,7 +157,7 @@ def merge_toward(
             f"{len(before)} own and {len(theirs)} target pictures for {len(classes)} classes"
         )
     targets = toward.batched_logits(theirs, batch_size)
-    merged, history = match_outputs(
+    merged, history, rss_own = match_outputs(
         zoo, theirs, targets, steps=steps, lr=lr, batch_size=batch_size, batch=batch
     )
     rss_before = rss(zoo.batched_logits(theirs, batch_size), targets)
@@ -159,6 +176,7 @@ def merge_toward(
         classes,
         zoo.class_names,
         rss_before,
+        rss_own,
         rss_after,
         seen["before"],
         seen["after"],
@@ -171,13 +189,16 @@ def merging_table(
     classes: Sequence[int],
     names: Sequence[str],
     rss_before: torch.Tensor,
+    rss_own: torch.Tensor,
     rss_after: torch.Tensor,
     seen_before: torch.Tensor,
     seen_after: torch.Tensor,
     seen_theirs: torch.Tensor,
 ) -> pd.DataFrame:
-    """One row per class: theta1's RSS to theta2's outputs on theta2's picture before and after
-    the descent, and theta2's view of theta1's pictures before and after (``seen_*``: theta2's
+    """One row per class: theta1's RSS to theta2's outputs on theta2's picture before the
+    descent, right after the class's own steps (``rss_own``, :func:`match_outputs`; its
+    reduction ``own_reduction``, the article's first case for the first class) and after the
+    whole descent, and theta2's view of theta1's pictures before and after (``seen_*``: theta2's
     outputs on them, and on its own picture): its top-1, whether that is the class, the
     correlation distance to its own picture's outputs (``moved_toward``: closer after)."""
     index = torch.tensor(list(classes))
@@ -186,6 +207,8 @@ def merging_table(
             "class": list(classes),
             "name": [names[c] for c in classes],
             "rss_before": rss_before.numpy().round(2),
+            "rss_own": rss_own.numpy().round(2),
+            "own_reduction": (rss_before / rss_own).numpy().round(3),
             "rss_after": rss_after.numpy().round(2),
             "rss_reduction": (rss_before / rss_after).numpy().round(3),
             "toward_top1_before": [names[i] for i in seen_before.argmax(1)],
