@@ -1,11 +1,14 @@
 """A stage declared once: its settings dataclass and files give the command, the record and
 the rule's command line (inputgen.stage)."""
 
+import dataclasses
+import json
 from dataclasses import dataclass
 
 import pytest
 from conftest import run_stage
 from inputgen import artifacts, cli
+from inputgen.config import schema_default, schema_defaults
 from inputgen.optimize import Descent
 from inputgen.stage import (
     STAGES,
@@ -115,6 +118,47 @@ def test_a_stage_needs_a_settings_dataclass_and_distinct_files():
         stage("bad", dict, outputs={"out": File("x")})(lambda job: None)
     with pytest.raises(ValueError, match=r"files \['out'\] are both"):
         stage("bad", Toy, inputs={"out": File("x")}, outputs={"out": File("y")})(lambda job: None)
+    with pytest.raises(TypeError, match="needs a docstring"):
+        stage("bad", Toy, outputs={"out": File("y")})(lambda job: None)
+    assert "bad" not in STAGES
+
+
+def _code_default(spec: dataclasses.Field):
+    if spec.default_factory is not dataclasses.MISSING:
+        return spec.default_factory()
+    return spec.default
+
+
+def test_no_knob_default_disagrees_with_the_schema():
+    """A default is spelled in the schema; a knob that retypes one must agree with it (the
+    stage's config section, and the top-level seed)."""
+    checked = 0
+    for stage in STAGES.values():
+        section = schema_defaults(stage.schema) if stage.schema else {}
+        for spec in dataclasses.fields(stage.settings):
+            default = _code_default(spec)
+            if default is dataclasses.MISSING:
+                continue
+            key = "seed" if spec.name == "seed" else f"{stage.schema}.{spec.name}"
+            if spec.name != "seed" and spec.name not in section:
+                continue
+            expected = schema_default(key)
+            assert json.loads(json.dumps(default)) == expected, (stage.name, spec.name)
+            checked += 1
+    assert checked >= 40, checked
+
+
+def test_a_knob_takes_its_default_from_the_schema():
+    @dataclass(frozen=True)
+    class Knobs:
+        permutations: int = knob("permutations", schema="graphs.permutations")
+        seed: int = knob("seed", schema="seed")
+
+    assert Knobs() == Knobs(schema_defaults("graphs")["permutations"], 0)
+    with pytest.raises(TypeError, match="not both"):
+        knob("x", 3, schema="seed")
+    with pytest.raises(KeyError):
+        knob("x", schema="graphs.nothing")
 
 
 def test_two_outputs_on_one_path_are_refused_naming_both(tmp_path, capsys):

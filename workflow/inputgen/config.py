@@ -109,6 +109,15 @@ def schema_defaults(section: str) -> dict:
     }
 
 
+def schema_default(key: str):
+    """The schema's default of one key, ``section.key`` or a top-level key (``seed``): what a
+    settings dataclass's knob defaults to, so a default is spelled in the schema alone."""
+    section, _, name = key.partition(".")
+    if not name:
+        return copy.deepcopy(_package_schema()["properties"][section]["default"])
+    return schema_defaults(section)[name]
+
+
 def validate(
     config: dict, schema_path: str | Path, configfiles: Sequence[str | os.PathLike] = ()
 ) -> dict:

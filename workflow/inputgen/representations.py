@@ -1,8 +1,10 @@
 """Class representations (source article 1) and opposites (source article 2).
 
-A class representation is an input optimised so that a model's logit for the class reaches a
-large constant, under natural-image priors. An opposite minimises the class logit instead and
-is labelled by what the model then sees. Both run all classes of a model in one batch.
+A class representation is an input optimised toward a class (the class objective: its logit
+toward a constant, or its margin over the other logits), under natural-image priors. An
+opposite minimises the class logit instead and is labelled by what the model then sees. The
+classes are optimised as one batch of independent elements (each seeded by its class), split
+into batches of the batch-size resource by the caller and into chunk jobs by the workflow.
 """
 
 from __future__ import annotations

@@ -12,8 +12,9 @@ that one declaration:
   named inputs and outputs onto the stage's file arguments; the rule passes the settings as
   one JSON value (:func:`settings_json`) and does not list them again.
 
-The settings dataclass is the one place a stage's knobs are spelled; defaults that the config
-schema knows are read from it (:func:`inputgen.config.schema_default`), not retyped.
+The settings dataclass is the one place a stage's knobs are spelled; a default the config
+schema gives is read from it (``knob(..., schema="section.key")``), not retyped (a test checks
+that no knob's default disagrees with the schema's).
 """
 
 from __future__ import annotations
@@ -52,8 +53,16 @@ SPECTRUM = {
 }
 
 
-def knob(help: str, default=dataclasses.MISSING):
-    """A settings field with the help text ``inputgen STAGE --help`` shows."""
+def knob(help: str, default=dataclasses.MISSING, *, schema: str | None = None):
+    """A settings field with the help text ``inputgen STAGE --help`` shows. ``schema``:
+    the config key (``section.key``, or ``seed``) whose schema default is the default, so a
+    stage called by hand gets what a config that leaves the key out gets."""
+    if schema is not None:
+        if default is not dataclasses.MISSING:
+            raise TypeError(f"knob {help!r}: a default or a schema key, not both")
+        from inputgen.config import schema_default
+
+        default = schema_default(schema)
     if isinstance(default, list | dict):
         frozen = json.dumps(default)  # a fresh copy per instance, never a shared object
         return field(default_factory=lambda: json.loads(frozen), metadata={"help": help})
@@ -104,7 +113,9 @@ def stage(
         overlap = sorted(set(inputs or {}) & set(outputs))
         if overlap:
             raise ValueError(f"stage {name!r}: files {overlap} are both in- and outputs")
-        doc = (function.__doc__ or name).strip().splitlines()[0]
+        if not (function.__doc__ or "").strip():
+            raise TypeError(f"stage {name!r}: its function needs a docstring (its --help)")
+        doc = function.__doc__.strip().splitlines()[0]
         STAGES[name] = Stage(
             name, function, settings, dict(inputs or {}), dict(outputs), models, doc, schema
         )

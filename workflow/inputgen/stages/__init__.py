@@ -1,7 +1,8 @@
 """Every stage of the workflow, one module per study (importing this registers them all in
-:data:`inputgen.stage.STAGES`). A stage module only moves data: it reads the stage's input
-artifacts, calls its study module with plain values, and writes what comes back; tables,
-loops and claims live in the study modules, figures in :mod:`inputgen.figures`."""
+:data:`inputgen.stage.STAGES`). A stage module reads the stage's input artifacts, calls its
+study module with plain values, and writes what comes back; tables, loops and claims belong in
+the study modules, figures in :mod:`inputgen.figures`. Two stages still hold study logic
+that belongs there: transfigure's element bookkeeping and rating, invert's pair labelling."""
 
 from inputgen.stages import (  # noqa: F401
     arithmetic,

@@ -20,7 +20,7 @@ class Transfigure:
     targets: list[int] = knob("ImageNet classes every photo is pushed toward")
     frames: int = knob("intermediate images kept per photo and target")
     evaluators: dict = knob(EVALUATORS, {})
-    seed: int = knob("master seed", 0)
+    seed: int = knob("master seed", schema="seed")
 
     def __post_init__(self):
         check_classes(self.targets, self.model)
@@ -116,7 +116,7 @@ class Interpolate:
         None,
     )
     evaluators: dict = knob(EVALUATORS, {})
-    seed: int = knob("master seed", 0)
+    seed: int = knob("master seed", schema="seed")
 
     def __post_init__(self):
         check_classes([self.start, self.end], self.model)
@@ -190,7 +190,7 @@ class Add:
     settings: GenerationSettings = knob("generation settings (config/README.md, generation)")
     pairs: list[list[int]] = knob("[first, second] ImageNet classes of each added image")
     evaluators: dict = knob(EVALUATORS, {})
-    seed: int = knob("master seed", 0)
+    seed: int = knob("master seed", schema="seed")
 
     def __post_init__(self):
         from inputgen.arithmetic import addition_pairs

@@ -10,21 +10,27 @@ from inputgen.stage import File, Job, knob, stage
 
 @dataclass(frozen=True)
 class Photos:
-    size: int = knob("square side in pixels", 224)
-    crops: int = knob("number of random crops", 512)
-    crop_scale: tuple[float, float] = knob("[low, high] area fraction of a crop", (0.25, 1.0))
-    seed: int = knob("seed of the random crops", 0)
-    names: list[str] | None = knob("a subset of the shipped photos (null: all)", None)
+    size: int = knob("square side in pixels", schema="photos.size")
+    crops: int = knob("number of random crops", schema="photos.crops")
+    crop_scale: tuple[float, float] = knob(
+        "[low, high] area fraction of a crop", schema="photos.crop_scale"
+    )
+    seed: int = knob("seed of the random crops", schema="seed")
+    names: list[str] | None = knob(
+        "a subset of the shipped photos (null: all)", schema="photos.names"
+    )
     folder: str | None = knob(
         "an ImageFolder tree whose labelled images feed the natural set instead of the "
         "shipped photos (and the named photos from_folder); null: the shipped photos",
-        None,
+        schema="photos.folder",
     )
     on_bad_image: str = knob(
-        "a folder image that cannot be read or is too small: fail (naming it) or skip", "fail"
+        "a folder image that cannot be read or is too small: fail (naming it) or skip",
+        schema="photos.on_bad_image",
     )
     from_folder: list[str] = knob(
-        "folder images added to the named photos: CLASS, CLASS#k or CLASS/FILE", []
+        "folder images added to the named photos: CLASS, CLASS#k or CLASS/FILE",
+        schema="photos.from_folder",
     )
 
 
@@ -79,7 +85,7 @@ def spectrum(job: Job) -> None:
 class Classify:
     name: str = knob("the model's name in the config")
     model: dict = knob("the model's spec")
-    topk: int = knob("classes listed per photo", 5)
+    topk: int = knob("classes listed per photo", schema="classify.topk")
 
 
 @stage(

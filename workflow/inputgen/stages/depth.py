@@ -13,7 +13,7 @@ class Conditioning:
     width: int = knob("side of each square random layer")
     depth: int = knob("the deepest composition")
     schemes: list[str] = knob("init schemes: default, xavier, kaiming, orthogonal")
-    seed: int = knob("seed of the random layers", 0)
+    seed: int = knob("seed of the random layers", schema="seed")
 
 
 @stage(
@@ -74,7 +74,7 @@ class Autoencode(DepthDescent):
     layers: list[str] = knob("module names, shallow to deep")
     priors: dict = knob('priors as in generation.priors, e.g. {"blur": {}}')
     reference_std: float = knob("a' = a + N(0, std^2), the shift behind m_r")
-    seed: int = knob("master seed (start image, shift)", 0)
+    seed: int = knob("master seed (start image, shift)", schema="seed")
 
 
 @stage(
@@ -168,7 +168,7 @@ class FullyConnected(DepthDescent):
     size: int = knob("side of the downscaled photos (29: 2523 inputs)")
     points: int = knob("log-spaced iterations recorded")
     reference_std: float = knob("a' = a + N(0, std^2): the figure's |a' - a| line")
-    seed: int = knob("master seed (start images, net i seeded seed + i)", 0)
+    seed: int = knob("master seed (start images, net i seeded seed + i)", schema="seed")
 
 
 @stage(
@@ -214,7 +214,7 @@ class Invertible(DepthDescent):
     neighbours: int = knob("random neighbours per photo")
     output_std: float = knob("O(a'') = O(a) + N(0, s^2)")
     reference_std: float = knob("a' = a + N(0, std^2)")
-    seed: int = knob("master seed (the net, neighbours, shifts, start images)", 0)
+    seed: int = knob("master seed (the net, neighbours, shifts, start images)", schema="seed")
 
 
 @stage(
@@ -264,7 +264,7 @@ class MnistTraining(DepthDescent):
     layers: list[str] = knob("layers autoencoded (of conv1, conv2, fc1, fc2)")
     priors: dict = knob('priors as in generation.priors, e.g. {"blur": {}}')
     reference_std: float = knob("a' = a + N(0, std^2), the shift behind m_r")
-    seed: int = knob("master seed (the CNN, data order, start images, shift)", 0)
+    seed: int = knob("master seed (the CNN, data order, start images, shift)", schema="seed")
 
 
 @stage(

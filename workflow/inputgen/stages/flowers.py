@@ -24,7 +24,9 @@ class Flowers:
     per_class: int = knob("experiment 3: test photos of each class transfigured")
     transfigure_steps: int = knob("experiment 3: sign steps (article: 100)")
     transfigure_lr: float = knob("experiment 3: the sign step (article: 0.01)")
-    seed: int = knob("master seed (the CNN, data order and split, noise, directions)", 0)
+    seed: int = knob(
+        "master seed (the CNN, data order and split, noise, directions)", schema="seed"
+    )
 
     def __post_init__(self):
         unknown = sorted(set(self.targets) - set(self.classes))

@@ -22,7 +22,7 @@ class Represent:
     objective: str = knob(
         "target: |C - logit| (representations); minimum: logit (opposites)", "target"
     )
-    seed: int = knob("master seed", 0)
+    seed: int = knob("master seed", schema="seed")
 
     def __post_init__(self):
         check_classes(self.classes, self.model)
@@ -99,7 +99,7 @@ class Opposites:
     name: str = knob("the model's name in the config")
     model: dict = knob("the model's spec")
     settings: GenerationSettings = knob("generation settings (to find the opposites' opposites)")
-    seed: int = knob("master seed (as the chunks were made with)", 0)
+    seed: int = knob("master seed (as the chunks were made with)", schema="seed")
     evaluators: dict = knob("the other models that rate the images: name -> spec", {})
 
 
@@ -175,7 +175,7 @@ class Starts:
     classes: list[int] = knob("class indices of the model")
     starts: int = knob("random starts per class")
     settings: GenerationSettings = knob("generation settings (config/README.md, generation)")
-    seed: int = knob("master seed", 0)
+    seed: int = knob("master seed", schema="seed")
 
     def __post_init__(self):
         check_classes(self.classes, self.model)
@@ -234,7 +234,7 @@ class Auxiliary:
     layer: str = knob("the layer the head reads, e.g. Mixed_6e")
     head: str = knob("the head module, e.g. AuxLogits")
     settings: GenerationSettings = knob("generation settings (config/README.md, generation)")
-    seed: int = knob("master seed", 0)
+    seed: int = knob("master seed", schema="seed")
 
     def __post_init__(self):
         check_classes(self.classes, self.model)
@@ -270,7 +270,7 @@ class Features:
     layer: str = knob("a module name of the model")
     channels: list[int] = knob("channel indices of the layer")
     settings: GenerationSettings = knob("generation settings (config/README.md, generation)")
-    seed: int = knob("master seed", 0)
+    seed: int = knob("master seed", schema="seed")
 
 
 @stage("features", Features, schema="features", inputs=SPECTRUM, outputs=GENERATED, models=True)
@@ -307,7 +307,7 @@ class Pair:
     weights: list[float] = knob("[d, e]: weights of the first and second model's logits")
     classes: list[int] = knob("class indices of the model, one image each")
     settings: GenerationSettings = knob("generation settings (config/README.md, generation)")
-    seed: int = knob("master seed", 0)
+    seed: int = knob("master seed", schema="seed")
 
     def __post_init__(self):
         check_classes(self.classes, self.first)
@@ -371,7 +371,7 @@ class Ablation:
     model: dict = knob("the generator's spec")
     evaluators: dict = knob("the other models that rate the images: name -> spec")
     configs: list[str] = knob("the prior configurations' names, one per file of runs, in order")
-    seed: int = knob("seed of the bootstrap over classes", 0)
+    seed: int = knob("seed of the bootstrap over classes", schema="seed")
 
 
 @stage(

@@ -53,10 +53,16 @@ def outputs(job: Job) -> None:
 
 @dataclass(frozen=True)
 class Graphs:
-    metric: str = knob("distance of the metric relation: euclidean or cosine", "euclidean")
-    permutations: int = knob("label permutations of the coherence baseline", 10_000)
-    max_components: int = knob("components drawn per half of ImageNet", 40)
-    seed: int = knob("seed of the permutations", 0)
+    metric: str = knob(
+        "distance of the metric relation: euclidean or cosine", schema="graphs.metric"
+    )
+    permutations: int = knob(
+        "label permutations of the coherence baseline", schema="graphs.permutations"
+    )
+    max_components: int = knob(
+        "components drawn per half of ImageNet", schema="graphs.max_components"
+    )
+    seed: int = knob("seed of the permutations", schema="seed")
 
     def __post_init__(self):
         if self.metric not in ("euclidean", "cosine"):

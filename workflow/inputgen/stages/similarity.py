@@ -14,9 +14,9 @@ class Invert:
     model: dict = knob("the model's spec")
     pairs: int = knob("(seed, target) pairs to invert")
     steps: int = knob("iterations (the paper: 2000)")
-    lr: float = knob("step size: the L2 length of one step (the paper: 1/8)", 0.125)
-    momentum: float = knob("momentum of the L2-normalised steps", 0.9)
-    seed: int = knob("seed of the pairs and of the descent", 0)
+    lr: float = knob("step size: the L2 length of one step (the paper: 1/8)", schema="inversion.lr")
+    momentum: float = knob("momentum of the L2-normalised steps", schema="inversion.momentum")
+    seed: int = knob("seed of the pairs and of the descent", schema="seed")
     show: int = knob("pairs in the figure", 8)
 
 
@@ -89,9 +89,11 @@ def invert(job: Job) -> None:
 class Cka:
     models: dict[str, dict] = knob("name -> spec of every model compared")
     inverted: list[str] = knob("the models whose inverted datasets --inverted gives, in order")
-    layers: dict[str, str] = knob("name -> layer compared (default: the penultimate)", {})
-    debiased: bool = knob("the debiased (unbiased HSIC) CKA", False)
-    images: int | None = knob("compare the first N natural images (null: all)", None)
+    layers: dict[str, str] = knob(
+        "name -> layer compared (default: the penultimate)", schema="cka.layers"
+    )
+    debiased: bool = knob("the debiased (unbiased HSIC) CKA", schema="cka.debiased")
+    images: int | None = knob("compare the first N natural images (null: all)", schema="cka.images")
 
 
 @stage(
@@ -148,7 +150,7 @@ def cka(job: Job) -> None:
 class CkaLayers:
     models: dict[str, dict] = knob("name -> spec of the two models compared")
     layers: dict[str, list[str]] = knob("name -> its layers (module names, or penultimate)")
-    images: int | None = knob("compare the first N natural images (null: all)", None)
+    images: int | None = knob("compare the first N natural images (null: all)", schema="cka.images")
 
 
 @stage(

@@ -23,11 +23,15 @@ class Vectorise:
     classes: list[int] = knob("ImageNet classes whose theta2 pictures theta1 draws")
     photos: list[str] = knob("photos (names in the --photos file) whose outputs it also matches")
     settings: GenerationSettings = knob("generation settings (config/README.md, generation)")
-    loss_scale: float = knob("the factor of the L1 output distance (source article 3: 0.05)", 1.0)
-    start: str = knob(
-        "uniform (the generation's start) or normal (article 3's N(0.7, 1/20))", "uniform"
+    loss_scale: float = knob(
+        "the factor of the L1 output distance (source article 3: 0.05)",
+        schema="vectorisation.loss_scale",
     )
-    seed: int = knob("master seed", 0)
+    start: str = knob(
+        "uniform (the generation's start) or normal (article 3's N(0.7, 1/20))",
+        schema="vectorisation.start",
+    )
+    seed: int = knob("master seed", schema="seed")
 
     def __post_init__(self):
         check_classes(self.classes, self.model)
@@ -108,7 +112,7 @@ class Merge:
         "null: every image in each step",
         None,
     )
-    seed: int = knob("master seed", 0)
+    seed: int = knob("master seed", schema="seed")
 
     def __post_init__(self):
         check_classes(self.classes, self.model)
