@@ -140,3 +140,60 @@ def test_the_claims_table_names_each_rows_source():
         "results/merging/m/merging.tsv",
     ]
     assert table["verdict"].tolist() == [SUPPORTS, CONTRADICTS]
+
+
+def components(groups: list[list[int]], half: list[str] | None = None) -> pd.DataFrame:
+    """A components.tsv of the nearest relation (and one metric row the claims ignore)."""
+    rows = [
+        {
+            "relation": "nearest",
+            "component": number,
+            "size": len(members),
+            "is_clique": False,
+            "half": (half or ["mixed"] * len(groups))[number],
+            "members": "; ".join(f"{m} class {m}" for m in members),
+        }
+        for number, members in enumerate(groups)
+    ]
+    rows.append({**rows[0], "relation": "metric", "members": "281 tabby; 282 tiger cat"})
+    return pd.DataFrame(rows)
+
+
+def test_a_group_in_one_component_against_random_classes():
+    cats = [281, 282, 283, 284]
+    others = [[c, c + 1] for c in range(400, 440, 2)]  # 20 components of two objects
+    together = claims.group_shares_a_component(
+        components([[*cats, 285], *others]), claims.CATS, "cats"
+    )
+    assert together["n"] == 5 and together["observed"] == 1.0
+    # five random classes of 45 rarely share one component (at most 5 of them do)
+    assert together["baseline"] < 0.6 and together["p_value"] < 0.01
+    assert together["verdict"] == SUPPORTS
+    apart = claims.group_shares_a_component(
+        components([[281, 400], [282, 401], [283, 402], [284, 403]]), claims.CATS, "cats"
+    )
+    assert apart["observed"] == 0.25 and apart["verdict"] == CONTRADICTS
+    # the metric relation's cats are not counted; no terrier at all is too small to say
+    none = claims.group_shares_a_component(components(others), claims.TERRIERS, "terriers")
+    assert none["n"] == 0 and none["verdict"] == TOO_SMALL
+    assert (
+        claims.group_shares_a_component(components([[*cats, 285], *others]), claims.CATS, "cats")
+        == together
+    )  # seeded
+
+
+def test_the_objects_largest_component_against_the_animals():
+    # 100 animal and 110 object classes: pairs, and one larger component of each half
+    animals = [[*range(0, 3)], *[[c, c + 1] for c in range(3, 99, 2)], [99, 398]]
+    objects = [[*range(400, 404)], *[[c, c + 1] for c in range(404, 508, 2)]]
+
+    def measured(groups):
+        half = ["animals" if max(g) < 398 else "rest" if min(g) >= 398 else "mixed" for g in groups]
+        return claims.objects_have_the_largest_component(components(groups, half))
+
+    row = measured([*animals, *objects])
+    assert row["observed"] == round(4 / 3, 4) and row["n"] == 100
+    assert row["verdict"] == SUPPORTS
+    animals[0] = [*range(0, 3), *range(100, 105)]  # now the animals' is the largest
+    assert measured([*animals, *objects])["verdict"] == CONTRADICTS
+    assert measured([*animals[:10], *objects])["verdict"] == TOO_SMALL  # 20 animal classes

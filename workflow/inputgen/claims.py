@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from inputgen.imagenet_groups import group_of
+from inputgen.imagenet_groups import ANIMALS, group_of
 
 SUPPORTS, CONTRADICTS, TOO_SMALL = "supports", "contradicts", "too small to say"
 COLUMNS = [
@@ -32,6 +32,9 @@ DOGS = frozenset(range(151, 269))
 BIRDS = frozenset(index for index in range(1000) if group_of(index) == "birds")
 FISH = frozenset(index for index in range(1000) if group_of(index) == "fish")
 JAY, INDIGO_BUNTING = 17, 14
+CATS = frozenset(range(281, 294))  # domestic and wild cats (tabby .. cheetah)
+TERRIERS = frozenset(range(179, 204))  # WordNet's terriers (Staffordshire .. West Highland)
+BALLS = frozenset(index for index in range(1000) if group_of(index) == "balls")
 
 
 def _row(article, claim, measure, n, observed, baseline, p_value, holds, min_n) -> dict:
@@ -111,6 +114,72 @@ def opposites_rarely_commute(commutativity: pd.DataFrame) -> dict:
         "[2]", "opposites are rarely commutative",
         "fraction of classes whose opposite's opposite is the class; baseline: 1 / classes",
         n, rate, round(1 / max(n, 1), 4), None, rate < 0.5, 5,
+    )  # fmt: skip
+
+
+# ------------------------------------------------------------------- nearest-neighbour graph
+COMPONENT_CLAIMS = {
+    "cats form one component of the nearest-neighbour graph": CATS,
+    "terriers form one component of the nearest-neighbour graph": TERRIERS,
+    "the sports balls cluster in one component": BALLS,
+}
+
+
+def _nearest_components(components: pd.DataFrame) -> list[list[int]]:
+    """The class indices of each component of the nearest-neighbour graph (components.tsv)."""
+    nearest = components[components["relation"] == "nearest"]
+    return [
+        [int(member.split(" ", 1)[0]) for member in str(members).split("; ")]
+        for members in nearest["members"]
+    ]
+
+
+def group_shares_a_component(
+    components: pd.DataFrame, group: Collection[int], claim: str, seed: int = 0
+) -> dict:
+    """[2]: a named group's classes (cats, terriers, sports balls) form one component of the
+    nearest-neighbour graph. The largest share of the group's classes in the graph that lie in
+    one component, against a permutation baseline: as many classes drawn at random from the
+    graph's nodes (the same components), DRAWS times, seeded; p: the chance of a share at least
+    as large. Supports when p < ALPHA and at least half share one component; from 3 classes."""
+    members = _nearest_components(components)
+    nodes = np.array([m for component in members for m in component], dtype=int)
+    component_of = np.repeat(np.arange(len(members)), [len(c) for c in members])
+    inside = np.isin(nodes, list(group))
+    n = int(inside.sum())
+    measure = "largest share of the group's classes in one component; baseline: random classes"
+    if n == 0:
+        return _row("[2]", claim, measure, 0, None, None, None, False, 3)
+    observed = np.bincount(component_of[inside]).max() / n
+    rng = np.random.default_rng(seed)
+    drawn = rng.permuted(np.broadcast_to(component_of, (DRAWS, len(nodes))), axis=1)[:, :n]
+    counts = np.zeros((DRAWS, len(members)), dtype=int)
+    np.add.at(counts, (np.arange(DRAWS)[:, None], drawn), 1)
+    baseline = counts.max(axis=1) / n
+    p_value = float((1 + (baseline >= observed - 1e-12).sum()) / (1 + DRAWS))
+    holds = p_value < ALPHA and observed >= 0.5
+    return _row(
+        "[2]", claim, measure,
+        n, round(float(observed), 4), round(float(baseline.mean()), 4), p_value, holds, 3,
+    )  # fmt: skip
+
+
+def objects_have_the_largest_component(components: pd.DataFrame) -> dict:
+    """[2]: the non-animal half of ImageNet has a nearest-neighbour component larger than any
+    of the animal half's. The largest component of objects only (classes 398-999) over the
+    largest of animals only (0-397), against 1 (as large); supports above 1. n: the graph's
+    classes in the smaller half; the claim is about the halves, so from 100 classes in each
+    (mixed components count for neither half)."""
+    nearest = components[components["relation"] == "nearest"]
+    nodes = [m for members in _nearest_components(components) for m in members]
+    n = min(sum(m in ANIMALS for m in nodes), sum(m not in ANIMALS for m in nodes))
+    animals = nearest.loc[nearest["half"] == "animals", "size"].astype(int)
+    objects = nearest.loc[nearest["half"] == "rest", "size"].astype(int)
+    ratio = float(objects.max() / animals.max()) if len(animals) and len(objects) else None
+    return _row(
+        "[2]", "the non-animal half has a larger nearest-neighbour component than any animal one",
+        "largest component of objects over the largest of animals; baseline: as large",
+        n, None if ratio is None else round(ratio, 4), 1.0, None, bool(ratio and ratio > 1), 100,
     )  # fmt: skip
 
 
@@ -295,8 +364,9 @@ GROUP_CLAIMS: dict[str, tuple[Collection[int], Collection[int], bool]] = {
 
 def claims_table(tables: Mapping[str, Mapping[str, pd.DataFrame]], relu: bool) -> pd.DataFrame:
     """Every claim the run's tables can speak to: ``tables`` maps a kind (opposites,
-    commutativity, embedding, drift, transfiguration, interpolation, vectorisation, merging,
-    width, flowers_noise, flowers_random, flowers_transfigured) to its ``{path: frame}``; one
+    commutativity, embedding, components (of a generator's graph under itself), drift,
+    transfiguration, interpolation, vectorisation, merging, width, flowers_noise,
+    flowers_random, flowers_transfigured) to its ``{path: frame}``; one
     row per claim and table (per target for the transfigured flowers), its ``source`` the
     path."""
     measures: dict[str, list[Callable[[pd.DataFrame], dict]]] = {
@@ -307,6 +377,11 @@ def claims_table(tables: Mapping[str, Mapping[str, pd.DataFrame]], relu: bool) -
         ],
         "commutativity": [opposites_rarely_commute],
         "embedding": [jay_nearest_to_indigo_bunting],
+        "components": [
+            lambda frame, claim=claim, group=group: group_shares_a_component(frame, group, claim)
+            for claim, group in COMPONENT_CLAIMS.items()
+        ]
+        + [objects_have_the_largest_component],
         "drift": [nearest_resize_translates],
         "transfiguration": [
             lambda frame: seen_by_others(

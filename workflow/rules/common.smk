@@ -232,6 +232,8 @@ OUTPUT_EVALUATORS = study_models(config, "outputs.evaluators")
 GRAPHS = config["graphs"] or {}
 GRAPH_GENERATORS = OUTPUT_GENERATORS if GRAPHS else []  # graphs, PCA, coherence
 GRAPH_DIR = "results/graphs/{generator}/{model}"
+# The source article's graphs: a generator's images under itself (the claims read them).
+SELF_GRAPHS = [m for m in GRAPH_GENERATORS if m in OUTPUT_EVALUATORS]
 
 
 wildcard_constraints:

@@ -21,6 +21,9 @@ use rule stage as claims with:
             "results/opposites/{model}/commutativity.tsv", model=OPPOSITE_MODELS
         ),
         embedding=study_outputs("embedding", "results/embedding/{model}/embedding.tsv"),
+        components=expand(
+            "results/graphs/{model}/{model}/components.tsv", model=SELF_GRAPHS
+        ),
         drift=study_outputs("starts", "results/starts/{model}/drift.tsv"),
         transfiguration=study_outputs(
             "transfiguration", "results/transfiguration/{model}/transfer.tsv"

@@ -61,6 +61,7 @@ CLAIM_TABLES = {
     "opposites": "opposites.tsv, one per model",
     "commutativity": "opposites' commutativity.tsv, one per model",
     "embedding": "embedding.tsv",
+    "components": "components.tsv of each generator's graph under itself",
     "drift": "random starts' drift.tsv",
     "transfiguration": "transfiguration's transfer.tsv",
     "interpolation": "interpolation's transfer.tsv",
