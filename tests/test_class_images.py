@@ -3,6 +3,7 @@ spectrum, multi-crop views, the class objectives, and the peer benchmark's pass 
 
 import importlib.util
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,25 @@ def test_maco_keeps_its_magnitude_exactly_whatever_the_phase(maco, magnitude, si
     off_dc = torch.ones_like(spectrum, dtype=torch.bool)
     off_dc[..., 0, 0] = False
     torch.testing.assert_close(spectrum[off_dc], target[off_dc], rtol=2e-3, atol=2e-3)
+
+
+def test_chroma_scales_the_colour_channels_magnitude_and_keeps_the_luminance(maco, magnitude):
+    phase = torch.rand(4, 3, 32, 17, generator=torch.Generator().manual_seed(4)) * 6.3
+    full = decorrelated_signal(maco.to_images(phase, 32)).double()
+    for chroma in (0.5, 0.0):
+        muted = replace(maco, chroma=chroma)
+        signal = decorrelated_signal(muted.to_images(phase, 32)).double()
+        torch.testing.assert_close(signal[:, 0], full[:, 0], rtol=0, atol=1e-3)  # luminance
+        # the colour channels: the same picture, chroma times as strong (their means are 0)
+        torch.testing.assert_close(signal[:, 1:], chroma * full[:, 1:], rtol=0, atol=1e-3)
+    grey = replace(maco, chroma=0.0).to_images(phase, 32)
+    colour = maco.to_images(phase, 32)
+    spread = lambda images: (images.amax(dim=1) - images.amin(dim=1)).mean()  # noqa: E731
+    assert spread(grey) < 0.1 * spread(colour)
+    with pytest.raises(ValueError, match=r"chroma must be in \[0, 1\]"):
+        Parameterisation("maco", decorrelate=True, magnitude=magnitude, chroma=1.5)
+    settings = GenerationSettings.from_dict({"chroma": 0.25}).with_magnitude(magnitude)
+    assert settings.parameterisation_of().chroma == 0.25
 
 
 def test_maco_images_keep_the_natural_images_contrast_and_slope(maco):

@@ -47,12 +47,15 @@ EPSILON = 1e-4
 class Parameterisation:
     """``kind``: pixels, fourier or maco; ``decorrelate``: colour mixing plus a sigmoid;
     ``decay``: the Fourier spectrum's 1/f exponent (1: the Distill article's); ``magnitude``:
-    maco's fixed magnitude spectrum (3, h, w // 2 + 1), from ``natural_magnitude``."""
+    maco's fixed magnitude spectrum (3, h, w // 2 + 1), from ``natural_magnitude``; ``chroma``:
+    maco's factor on the two colour channels' magnitude (the decorrelated space's second and
+    third; the first is luminance), 1 the photos', 0 grey images."""
 
     kind: str = "pixels"
     decorrelate: bool = False
     decay: float = 1.0
     magnitude: torch.Tensor | None = field(default=None, compare=False, repr=False)
+    chroma: float = 1.0
 
     def __post_init__(self):
         if self.kind not in PARAMETERISATIONS:
@@ -61,6 +64,8 @@ class Parameterisation:
             )
         if self.decay < 0:
             raise ValueError(f"decay must be >= 0, got {self.decay}")
+        if not 0 <= self.chroma <= 1:
+            raise ValueError(f"chroma must be in [0, 1], got {self.chroma}")
         if self.kind == "maco":
             if self.magnitude is None:
                 raise ValueError(
@@ -85,7 +90,11 @@ class Parameterisation:
         if self.identity:
             return params
         if self.kind == "maco":
-            signal = _phase_to_signal(params, magnitude_at(self.magnitude, size))
+            magnitude = magnitude_at(self.magnitude, size)
+            if self.chroma != 1:
+                weights = torch.tensor([1.0, self.chroma, self.chroma], device=magnitude.device)
+                magnitude = magnitude * weights[:, None, None]
+            signal = _phase_to_signal(params, magnitude)
         elif self.kind == "fourier":
             signal = _irfft(params, size, self.decay)
         else:

@@ -53,6 +53,7 @@ class GenerationSettings:
     init_spread: float = _DEFAULTS["init_spread"]
     parameterisation: str = _DEFAULTS["parameterisation"]
     decorrelate: bool = _DEFAULTS["decorrelate"]
+    chroma: float = _DEFAULTS["chroma"]
     class_objective: str = _DEFAULTS["class_objective"]
     canvas: float = _DEFAULTS["canvas"]
     # maco's magnitude spectrum (parameterisations.natural_magnitude): data, not a knob. The
@@ -91,7 +92,9 @@ class GenerationSettings:
         magnitude = self.magnitude
         if self.needs_magnitude and magnitude is None:
             magnitude = shipped_magnitude()
-        return Parameterisation(self.parameterisation, self.decorrelate, magnitude=magnitude)
+        return Parameterisation(
+            self.parameterisation, self.decorrelate, magnitude=magnitude, chroma=self.chroma
+        )
 
     def class_term(self, model: str, classes, head=None) -> Term:
         """The objective that makes each element an image of its class (``class_objective``)."""
