@@ -16,6 +16,14 @@ PRETRAINED = [name for name, spec in MODELS.items() if spec["weights"] != "rando
 # where it says null (inputgen.config.study_models).
 CLASSIFY_MODELS = study_models(config, "classify")
 RUNTIME = config["runtime"]
+# A model job's threads. Run here, two model jobs at once, each half the cores (up to 4): a
+# job's start-up (imports, model build) is single-threaded, so one job of all the cores left
+# them idle for seconds per job; on a cluster each job its 4 (its cpus_per_task).
+MODEL_THREADS = (
+    max(1, min(4, int(workflow.cores) // 2))
+    if workflow.local_exec and isinstance(workflow.cores, int)
+    else 4
+)
 ENV = "../../envs/inputgen.yaml"
 
 

@@ -18,7 +18,7 @@ rule stage:
 
 
 use rule stage as model_stage with:
-    threads: 4
+    threads: MODEL_THREADS
     resources:
         device=RUNTIME["device"],
         batch_size=RUNTIME["batch_size"],
