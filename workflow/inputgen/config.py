@@ -932,8 +932,8 @@ def photo_folder_errors(config: Mapping) -> list[str]:
 
 
 def _image_folder_errors(key: str, folder: str | None) -> tuple[list[str], list[str]]:
-    """The problems of an existing ImageFolder tree at config key ``key``, and its class
-    folders when it has none."""
+    """The problems of the ImageFolder tree at config key ``key`` (none when it is absent or
+    not there yet), and its class folders when it has no problems."""
     if not folder or not os.path.exists(folder):
         return [], []
     where = f"config key {key} = {folder!r}"

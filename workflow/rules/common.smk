@@ -4,6 +4,8 @@ import os
 import sys
 from pathlib import Path
 
+from snakemake.exceptions import WorkflowError
+
 import inputgen.stages  # registers every stage
 from inputgen.config import study_models
 from inputgen.models import class_names_of, resolve_spec
@@ -16,14 +18,21 @@ PRETRAINED = [name for name, spec in MODELS.items() if spec["weights"] != "rando
 # where it says null (inputgen.config.study_models).
 CLASSIFY_MODELS = study_models(config, "classify")
 RUNTIME = config["runtime"]
-# A model job's threads. Run here, two model jobs at once, each half the cores (up to 4): a
-# job's start-up (imports, model build) is single-threaded, so one job of all the cores left
-# them idle for seconds per job; on a cluster each job its 4 (its cpus_per_task).
-MODEL_THREADS = (
-    max(1, min(4, int(workflow.cores) // 2))
-    if workflow.local_exec and isinstance(workflow.cores, int)
-    else 4
-)
+
+
+def model_threads() -> int:
+    """A model job's threads. Given --cores N (a local run), half of them, up to 4: two model
+    jobs run at once, and one's single-threaded start-up (imports, model build) overlaps the
+    other's work, where one job of all the cores left them idle for seconds per job. Without
+    --cores (a cluster run; Snakemake then refuses to say a total) each job gets 4."""
+    try:
+        cores = workflow.cores
+    except WorkflowError:
+        return 4
+    return max(1, min(4, cores // 2)) if isinstance(cores, int) else 4
+
+
+MODEL_THREADS = model_threads()
 ENV = "../../envs/inputgen.yaml"
 
 
