@@ -124,6 +124,11 @@ def test_chroma_scales_the_colour_channels_magnitude_and_keeps_the_luminance(mac
         Parameterisation("maco", decorrelate=True, magnitude=magnitude, chroma=1.5)
     settings = GenerationSettings.from_dict({"chroma": 0.25}).with_magnitude(magnitude)
     assert settings.parameterisation_of().chroma == 0.25
+    # without maco's magnitude there is no colour magnitude to scale: refused, not ignored
+    with pytest.raises(ValueError, match="chroma scales maco's colour magnitude; fourier"):
+        Parameterisation("fourier", decorrelate=True, chroma=0.5)
+    with pytest.raises(ValueError, match="parameterisation pixels has none"):
+        GenerationSettings.from_dict({"parameterisation": "pixels", "chroma": 0.5})
 
 
 def test_maco_images_keep_the_natural_images_contrast_and_slope(maco):

@@ -429,6 +429,11 @@ BAD = {
         ),
         ["config key flowers.classes: ['roses'] are not class folders", "daisy, tulips"],
     ),
+    "chroma without maco": Bad(
+        "cross-key",
+        lambda c, _: c["ablation"]["configs"]["fourier"].update(chroma=0.5),
+        ["config key ablation.configs.fourier.chroma = 0.5", "parameterisation fourier has none"],
+    ),
     "a flowers target that is not a class": Bad(
         "cross-key",
         lambda c, _: c["flowers"].update(classes=["0", "1"], targets=["4"]),

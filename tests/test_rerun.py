@@ -262,6 +262,8 @@ NO_VALID_CHANGE = {
     "models.inception_v3_random.weights": "no package ships inception_v3 weights",
     "models.inception_v3_random.arch": "the auxiliary head names its layers",
     "ablation.configs.maco.decorrelate": "maco needs decorrelated colour: false is refused",
+    "generation.chroma": "the tiny generation is pixels: chroma (maco's) is refused there; "
+    "the maco ablation row's moves",
     "ablation.configs.none.octaves": "[1.0]: every derived list breaks the octave rule",
     "models.resnet18_random.arch": "a pattern now, not a list: the config's other archs lack "
     "the layers autoencoding names",

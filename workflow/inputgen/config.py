@@ -543,12 +543,20 @@ def generation_errors(config: Mapping) -> list[str]:
     """Combinations of generation settings the schema cannot express, in the generation
     section and in each override of it (the same refusal ``GenerationSettings`` makes, here
     before any DAG is built)."""
-    return [
-        f"config key {where}: parameterisation maco needs decorrelate: true (its magnitude "
-        "spectrum is estimated in decorrelated colour)"
-        for where, settings in generation_recipes(config).items()
-        if settings.get("parameterisation") == "maco" and not settings.get("decorrelate")
-    ]
+    problems = []
+    for where, settings in generation_recipes(config).items():
+        maco = settings.get("parameterisation") == "maco"
+        if maco and not settings.get("decorrelate"):
+            problems.append(
+                f"config key {where}: parameterisation maco needs decorrelate: true (its "
+                "magnitude spectrum is estimated in decorrelated colour)"
+            )
+        if not maco and settings.get("chroma", 1) != 1:
+            problems.append(
+                f"config key {where}.chroma = {settings['chroma']}: chroma scales maco's colour "
+                f"magnitude; parameterisation {settings.get('parameterisation')} has none"
+            )
+    return problems
 
 
 # ------------------------------------------------------------------------------ labels

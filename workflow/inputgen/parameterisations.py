@@ -66,6 +66,8 @@ class Parameterisation:
             raise ValueError(f"decay must be >= 0, got {self.decay}")
         if not 0 <= self.chroma <= 1:
             raise ValueError(f"chroma must be in [0, 1], got {self.chroma}")
+        if self.chroma != 1 and self.kind != "maco":
+            raise ValueError(f"chroma scales maco's colour magnitude; {self.kind} has none")
         if self.kind == "maco":
             if self.magnitude is None:
                 raise ValueError(

@@ -78,6 +78,11 @@ class GenerationSettings:
                 "generation.parameterisation maco needs generation.decorrelate: true (its "
                 "magnitude spectrum is estimated in decorrelated colour)"
             )
+        if self.chroma != 1 and self.parameterisation != "maco":
+            raise ValueError(
+                f"generation.chroma {self.chroma} scales maco's colour magnitude; "
+                f"parameterisation {self.parameterisation} has none"
+            )
 
     @property
     def needs_magnitude(self) -> bool:
