@@ -24,7 +24,9 @@ objects, vehicles, food and scenes, fixed before any tuning and never used to ch
 Per method, budget and generator: self top-1; transfer top-1 and top-5 under each other offline
 model, and their means with bootstrap 95% intervals over classes; pixel std; spectrum slope;
 ms per step and per pass against a bare forward+backward; a grid (one row per method, no
-contrast stretch) and a shuffled grid without captions (its key beside it) to name by eye.
+contrast stretch) and shuffled panels without captions (their key beside them) to name by eye;
+``--panels`` draws new panels from a run's saved images, ``--score-names`` scores a reader's
+names against the key.
 
     .venv/bin/python benchmarks/class_images.py --generator lite0 --budgets 40,512 \
         --classes held_out [--methods lucent,maco,default] [--extra 'name: {overrides}']
@@ -35,6 +37,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
+import math
 import os
 import platform
 import sys
@@ -276,12 +279,15 @@ def bare_pass_ms(zoo: ZooModel, classes, device) -> float:
     return 1000 * best / len(classes)
 
 
-def shuffled_grid(shown: dict[str, torch.Tensor], classes, names, title: str, seed: int):
-    """Every method's images in one seeded random order, without captions (numbers only), and
-    the key: which method and class each number is."""
+def shuffled_panels(
+    shown: dict[str, torch.Tensor], classes, names, title: str, seed: int, per_panel: int = 6
+):
+    """Every method's images in one seeded random order, without captions (numbers only), in
+    panels of ``per_panel`` large enough to name by eye, and the key: which method and class
+    each number is. The names a reader writes down are scored by ``score_names``."""
     cells = [(m, i) for m in shown for i in range(len(classes))]
     order = np.random.default_rng(seed).permutation(len(cells))
-    images = torch.stack([resize(shown[cells[k][0]][cells[k][1]][None], 224)[0] for k in order])
+    images = torch.stack([resize(shown[cells[k][0]][cells[k][1]][None], 256)[0] for k in order])
     key = pd.DataFrame(
         [
             {"number": n + 1, "method": cells[k][0], "class": classes[cells[k][1]]}
@@ -289,10 +295,44 @@ def shuffled_grid(shown: dict[str, torch.Tensor], classes, names, title: str, se
             for n, k in enumerate(order)
         ]
     )
-    figure = plots.image_grid(
-        images, [str(n + 1) for n in range(len(cells))], columns=len(classes), title=title
-    )
-    return figure, key
+    figures = [
+        plots.image_grid(
+            images[first : first + per_panel],
+            [str(n + 1) for n in range(first, min(first + per_panel, len(cells)))],
+            columns=3,
+            title=f"{title} ({first // per_panel + 1} of {math.ceil(len(cells) / per_panel)})",
+            cell_inches=2.8,
+        )
+        for first in range(0, len(cells), per_panel)
+    ]
+    return figures, key
+
+
+def save_panels(shown, classes, names, stem: Path, seed: int) -> None:
+    """``stem``_shuffled_<k>.png (the panels) and ``stem``_key.tsv."""
+    figures, key = shuffled_panels(shown, classes, names, f"{stem.name}: name each", seed)
+    for k, figure in enumerate(figures, start=1):
+        figure.savefig(stem.with_name(f"{stem.name}_shuffled_{k}.png"), dpi=80)
+    key.to_csv(stem.with_name(f"{stem.name}_key.tsv"), sep="\t", index=False)
+
+
+def score_names(key: pd.DataFrame, named: pd.DataFrame) -> pd.DataFrame:
+    """Per method, how many of its images a reader named as their class: ``named`` has one row
+    per number of the shuffled panels (``number``, ``named``: a class name as the key writes
+    it, case and spaces aside). A number left unnamed counts as wrong; one not in the key is
+    refused."""
+    unknown = sorted(set(named["number"]) - set(key["number"]))
+    if unknown:
+        raise ValueError(f"numbers {unknown} are not in the key")
+    answers = dict(zip(named["number"], named["named"].astype(str), strict=True))
+
+    def plain(text: str) -> str:
+        return " ".join(text.lower().split())
+
+    pairs = zip(key["number"], key["name"], strict=True)
+    right = [plain(answers.get(number, "")) == plain(name) for number, name in pairs]
+    scored = key.assign(right=right).groupby("method", sort=False)["right"]
+    return pd.DataFrame({"named_right": scored.sum(), "shown": scored.size()}).reset_index()
 
 
 def summary_table(folder: Path, class_set: str) -> str:
@@ -366,9 +406,34 @@ def main() -> None:
     parser.add_argument(
         "--summarise", action="store_true", help="print the README table of --out's runs, then stop"
     )
+    parser.add_argument(
+        "--panels",
+        metavar="IMAGES",
+        help="draw new shuffled panels from a run's saved <stem>_images.pt with --shuffle-seed "
+        "(a new blind test of the same images), then stop",
+    )
+    parser.add_argument("--shuffle-seed", type=int, default=None)
+    parser.add_argument(
+        "--score-names",
+        nargs=2,
+        metavar=("KEY", "NAMED"),
+        help="score a reader's names (TSV: number, named) against a panels' key, then stop",
+    )
     args = parser.parse_args()
     if args.summarise:
         print(summary_table(Path(args.out), args.classes))
+        return
+    if args.score_names:
+        key, named = (pd.read_csv(path, sep="\t") for path in args.score_names)
+        print(score_names(key, named).to_markdown(index=False))
+        return
+    if args.panels:
+        shown = torch.load(args.panels)
+        columns = min(len(images) for images in shown.values())
+        names = load_model(MODELS[args.generator]).class_names
+        seed = args.seed if args.shuffle_seed is None else args.shuffle_seed
+        stem = Path(args.out) / f"{Path(args.panels).name.removesuffix('_images.pt')}_seed{seed}"
+        save_panels(shown, CLASS_SETS[args.classes][:columns], names, stem, seed)
         return
 
     device = resolve_device(args.device)
@@ -443,11 +508,7 @@ def main() -> None:
         title = f"{args.generator}, {budget} passes, {args.classes} classes: one row per method"
         figure = plots.image_grid(grid, captions, columns=columns, title=title, cell_inches=1.3)
         figure.savefig(out / f"{stem}.png", dpi=80)
-        figure, key = shuffled_grid(
-            shown, classes[:columns], names, f"{stem}: name each", args.seed
-        )
-        figure.savefig(out / f"{stem}_shuffled.png", dpi=80)
-        key.to_csv(out / f"{stem}_key.tsv", sep="\t", index=False)
+        save_panels(shown, classes[:columns], names, out / stem, args.seed)
         torch.save(shown, out / f"{stem}_images.pt")
         print(
             f"\n{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch "

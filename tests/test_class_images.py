@@ -388,3 +388,34 @@ def test_maco_without_decorrelated_colour_is_a_config_error_in_every_ablation_ro
         str(refused.value)
     )
     assert "config key generation:" not in str(refused.value)
+
+
+def test_names_written_by_eye_are_scored_per_method_against_the_key():
+    import pandas as pd
+
+    bench = load_benchmark()
+    shown = {"ours": torch.rand(2, 3, 8, 8), "peer": torch.rand(2, 3, 8, 8)}
+    names = {1: "king penguin", 2: "tiger"}
+    figures, key = bench.shuffled_panels(shown, [1, 2], names, "t", seed=3, per_panel=3)
+    assert len(figures) == 2  # four images, three per panel
+    assert sorted(zip(key["method"], key["class"], strict=True)) == [
+        ("ours", 1),
+        ("ours", 2),
+        ("peer", 1),
+        ("peer", 2),
+    ]
+    assert key.equals(bench.shuffled_panels(shown, [1, 2], names, "t", seed=3)[1])  # seeded
+    truth = dict(zip(key["number"], key["name"], strict=True))
+    wrong = {"king penguin": "tiger", "tiger": "king penguin"}
+    ours = key[key["method"] == "ours"]["number"].tolist()
+    peer = key[key["method"] == "peer"]["number"].tolist()
+    named = pd.DataFrame(
+        {
+            "number": [ours[0], ours[1], peer[0]],  # peer's second left unnamed
+            "named": [truth[ours[0]].upper(), " " + truth[ours[1]], wrong[truth[peer[0]]]],
+        }
+    )
+    scores = bench.score_names(key, named).set_index("method")
+    assert scores.loc["ours"].tolist() == [2, 2] and scores.loc["peer"].tolist() == [0, 2]
+    with pytest.raises(ValueError, match=r"numbers \[9\] are not in the key"):
+        bench.score_names(key, pd.DataFrame({"number": [9], "named": ["tiger"]}))

@@ -49,6 +49,20 @@ def test_every_arch_builds_and_maps_its_input_size_to_1000_logits(arch):
     assert logits.shape == (1, 1000), arch
 
 
+def test_the_spec_layer_reads_what_the_builds_say():
+    """model_specs answers class and layer names from architectures.json, without torch; the
+    file must say what building each architecture and torchvision's weights say (regenerate it
+    with ``python -m inputgen.models`` after adding an architecture)."""
+    from inputgen import model_specs
+
+    assert model_specs._metadata() == models.architecture_metadata()
+    assert model_specs.imagenet_class_names()[:2] == ("tench", "goldfish")
+    built = models.built_layer_names(models.arch_of("resnet18"))
+    assert model_specs.arch_layer_names("resnet18") == built
+    options = models.arch_of("torchvision:resnet18", {"num_classes": 10})  # not in the file
+    assert model_specs.arch_layer_names(options) == models.built_layer_names(options)
+
+
 def test_the_schema_takes_the_zoo_archs_and_the_three_families_and_nothing_else():
     import re
 

@@ -8,8 +8,8 @@ from conftest import run_stage
 from inputgen import artifacts
 from inputgen.inversion import sample_pairs
 from inputgen.models import imagenet_class_names
+from inputgen.photo_sources import _WNID_INDEX
 from inputgen.photos import (
-    _WNID_INDEX,
     SAMPLE_PHOTOS,
     contact_sheet,
     fit_square,

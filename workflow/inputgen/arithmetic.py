@@ -16,6 +16,7 @@ import pandas as pd
 import torch
 from torch.nn import functional as F
 
+from inputgen.generation_settings import addition_pairs  # noqa: F401 - re-exported
 from inputgen.models import ZooModel
 from inputgen.objectives import LogitInterpolation, LogitRecord
 from inputgen.optimize import Result
@@ -229,14 +230,6 @@ def interpolation_table(
         ],
         axis=1,
     )
-
-
-def addition_pairs(pairs: Sequence[Sequence[int]]) -> tuple[list[int], list[int]]:
-    """The first and the second classes of ``[first, second]`` pairs, in order."""
-    bad = [list(pair) for pair in pairs if len(pair) != 2]
-    if bad:
-        raise ValueError(f"each pair must be [first, second], got {bad}")
-    return [int(a) for a, _ in pairs], [int(b) for _, b in pairs]
 
 
 def addition_table(

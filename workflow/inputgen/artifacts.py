@@ -26,10 +26,12 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import save as serialise
+
+if TYPE_CHECKING:
+    import torch
 
 PROVENANCE_KEY = "provenance"
 DIGEST_KEY = "tensors_sha256"
@@ -210,6 +212,8 @@ def _file_sha256(path: Path) -> str:
 
 def tensors_digest(tensors: Mapping[str, torch.Tensor]) -> str:
     """sha256 over each tensor's name, dtype, shape and bytes, in name order."""
+    import torch  # here, not at the top: the Snakefile imports this module without torch
+
     digest = hashlib.sha256()
     for name in sorted(tensors):
         tensor = tensors[name].detach().cpu().contiguous()
@@ -228,6 +232,9 @@ def save_tensors(
 ) -> None:
     """Save tensors with the provenance record (and JSON-encoded extra metadata) in the header,
     and the digest of the tensors that :func:`load_tensors` checks."""
+    import torch
+    from safetensors.torch import save as serialise
+
     for name, tensor in tensors.items():
         if tensor.is_floating_point() and not torch.isfinite(tensor).all():
             raise ValueError(f"refusing to write {path}: tensor {name!r} holds NaN or inf")
@@ -335,6 +342,8 @@ def load_tensors(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], dict
     Raises :class:`ArtifactError` (a ValueError) for a file that is damaged, whose tensors do
     not match the digest written with them, or that holds NaN or inf.
     """
+    import torch
+
     path = Path(path)
     if not path.is_file():
         raise _missing(path, "tensor file")

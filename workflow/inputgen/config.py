@@ -226,7 +226,7 @@ def fill_defaults(config: dict, schema: Mapping) -> dict:
 
 def reference_errors(config: Mapping) -> list[str]:
     """Checks across keys: names that must refer to configured models, arch/weights fit."""
-    from inputgen.models import arch_of, resolve_spec
+    from inputgen.model_specs import arch_of, resolve_spec
 
     problems = []
     models = config.get("models", {})
@@ -458,7 +458,7 @@ _PHOTO_KEYS = (
 
 
 def _photo_name_errors(config: Mapping) -> list[str]:
-    from inputgen.photos import SAMPLE_PHOTOS
+    from inputgen.photo_sources import SAMPLE_PHOTOS
 
     photos = config.get("photos") or {}
     shipped = photos.get("names") or list(SAMPLE_PHOTOS)
@@ -580,7 +580,7 @@ def _flat(value) -> list:
 
 def _labels(config: Mapping) -> tuple[dict, list[str]]:
     """Each model's class names (what resolves), and the problems of those that do not."""
-    from inputgen.models import arch_of, class_names_of, resolve_spec
+    from inputgen.model_specs import arch_of, class_names_of, resolve_spec
 
     labels, problems = {}, []
     for name, spec in config.get("models", {}).items():
@@ -649,7 +649,7 @@ def _one_label_set(labels: Mapping, names: Sequence[str], why: str) -> list[str]
 
 
 def _label_summary(names: Sequence[str]) -> str:
-    from inputgen.models import imagenet_class_names
+    from inputgen.model_specs import imagenet_class_names
 
     return "ImageNet's" if tuple(names) == imagenet_class_names() else f"{len(names)} classes"
 
@@ -874,7 +874,7 @@ def layer_errors(config: Mapping) -> list[str]:
     """Layer names must be module names of their model's architecture (``named_modules``, or
     ``penultimate`` where a study taps the input of the output layer). Only the architectures
     that some layer names are built, once each, on the meta device."""
-    from inputgen.models import PENULTIMATE, arch_layer_names, arch_of
+    from inputgen.model_specs import PENULTIMATE, arch_layer_names, arch_of
 
     models = config.get("models", {})
     problems = []
@@ -900,15 +900,18 @@ def layer_errors(config: Mapping) -> list[str]:
 def weights_file_errors(config: Mapping) -> list[str]:
     """A ``file:`` checkpoint must exist, be readable and fit its arch under a strict load (its
     keys and shapes, read without its tensors). Skipped under ``weights_override``."""
-    if config.get("weights_override"):
+    files = {
+        name: spec
+        for name, spec in config.get("models", {}).items()
+        if spec["weights"].startswith("file:")
+    }
+    if config.get("weights_override") or not files:
         return []
-    from inputgen.models import WeightsError, arch_of, check_checkpoint
+    from inputgen.models import WeightsError, arch_of, check_checkpoint  # torch: files only
 
     problems = []
-    for name, spec in config.get("models", {}).items():
+    for name, spec in files.items():
         weights = spec["weights"]
-        if not weights.startswith("file:"):
-            continue
         path = Path(weights.removeprefix("file:")).expanduser()
         try:
             check_checkpoint(arch_of(spec["arch"], spec.get("options")), path)
@@ -963,7 +966,7 @@ def _image_folder_errors(key: str, folder: str | None) -> tuple[list[str], list[
 def _folder_photo_errors(classes: list[str], specs: list[str] | None) -> list[str]:
     """Each folder photo's class must be a class folder or the ImageNet class of one (its
     image is found, or refused by rank or file name, by the photos job)."""
-    from inputgen.photos import folder_class
+    from inputgen.photo_sources import folder_class
 
     return [
         f"config key photos.from_folder: {spec!r} names no class folder (the folder's "

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import torch
 
+from inputgen.generation_settings import CLASS_OBJECTIVES
+
 
 @dataclass
 class Context:
@@ -167,9 +169,6 @@ class CrossEntropy(_ClassLogit):
         return torch.nn.functional.cross_entropy(
             logits, self.classes.to(logits.device), reduction="none"
         )
-
-
-CLASS_OBJECTIVES = ("constant", "logit", "margin")
 
 
 def class_objective(form: str, model: str, classes, constant: float, head=None) -> Term:

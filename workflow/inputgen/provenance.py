@@ -22,8 +22,6 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-import torch
-
 from inputgen.artifacts import ArtifactError, read_provenance
 
 # Packages whose versions can change a number in an artifact.
@@ -177,6 +175,8 @@ def is_sealed(record: dict) -> bool | None:
 
 
 def determinism_flags() -> dict:
+    import torch  # here, not at the top: the Snakefile digests code with this module, no torch
+
     return {
         "deterministic_algorithms": torch.are_deterministic_algorithms_enabled(),
         "cudnn_deterministic": torch.backends.cudnn.deterministic,

@@ -11,111 +11,26 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any
 
 import networkx as nx
 import pandas as pd
 import torch
 
 from inputgen.config import schema_defaults
+from inputgen.generation_settings import (  # noqa: F401 - re-exported for callers
+    CLASS_OBJECTIVES,
+    GenerationSettings,
+    check_classes,
+)
 from inputgen.models import ZooModel, activations
 from inputgen.objectives import (
-    CLASS_OBJECTIVES,
     FeatureMean,
     InputL1,
     LogitMinimum,
     LogitTarget,
     Term,
-    class_objective,
 )
-from inputgen.optimize import Descent, Result, optimize, scaled_random_init
-from inputgen.parameterisations import Parameterisation
-
-_DEFAULTS = schema_defaults("generation")
-
-
-@dataclass(frozen=True)
-class GenerationSettings:
-    """The knobs of one generation run (every one is a Snakemake param): the config's flat
-    ``generation`` dict. Its descent (steps, lr, lr_end, rule, priors, octaves) is ``descent``;
-    the rest says what is optimised and toward what."""
-
-    # Defaults: the config schema's (generation), read once, never retyped here.
-    steps: int = _DEFAULTS["steps"]
-    lr: float = _DEFAULTS["lr"]
-    lr_end: float | None = _DEFAULTS["lr_end"]
-    rule: str = _DEFAULTS["rule"]
-    constant: float = float(_DEFAULTS["constant"])
-    l1: float = _DEFAULTS["l1"]
-    priors: Mapping[str, Mapping | None] = field(default_factory=lambda: dict(_DEFAULTS["priors"]))
-    octaves: Sequence[float] = tuple(_DEFAULTS["octaves"])
-    init_spread: float = _DEFAULTS["init_spread"]
-    parameterisation: str = _DEFAULTS["parameterisation"]
-    decorrelate: bool = _DEFAULTS["decorrelate"]
-    chroma: float = _DEFAULTS["chroma"]
-    class_objective: str = _DEFAULTS["class_objective"]
-    canvas: float = _DEFAULTS["canvas"]
-    # maco's magnitude spectrum (parameterisations.natural_magnitude): data, not a knob. The
-    # workflow reads it from its spectrum artifact (an input, digested in the record) and adds it
-    # with ``with_magnitude``; it is never part of the settings' JSON.
-    magnitude: Any = field(default=None, compare=False, repr=False, metadata={"data": True})
-
-    @classmethod
-    def from_dict(cls, values: Mapping) -> GenerationSettings:
-        unknown = sorted(set(values) - (set(cls.__dataclass_fields__) - {"magnitude"}))
-        if unknown:
-            raise ValueError(f"unknown generation settings {unknown}")
-        return cls(**values)
-
-    def __post_init__(self):  # refused when the DAG is built, not when a job runs
-        if self.class_objective not in CLASS_OBJECTIVES:
-            raise ValueError(
-                f"class objective {self.class_objective!r}; known: {', '.join(CLASS_OBJECTIVES)}"
-            )
-        if self.parameterisation == "maco" and not self.decorrelate:
-            raise ValueError(
-                "generation.parameterisation maco needs generation.decorrelate: true (its "
-                "magnitude spectrum is estimated in decorrelated colour)"
-            )
-        if self.chroma != 1 and self.parameterisation != "maco":
-            raise ValueError(
-                f"generation.chroma {self.chroma} scales maco's colour magnitude; "
-                f"parameterisation {self.parameterisation} has none"
-            )
-
-    @property
-    def needs_magnitude(self) -> bool:
-        return self.parameterisation == "maco"
-
-    def with_magnitude(self, magnitude) -> GenerationSettings:
-        return replace(self, magnitude=magnitude)
-
-    def parameterisation_of(self) -> Parameterisation:
-        """What is optimised. maco without a magnitude attached (a notebook, a stage run by
-        hand) takes the shipped photos' spectrum, the one the default run's artifact holds."""
-        magnitude = self.magnitude
-        if self.needs_magnitude and magnitude is None:
-            magnitude = shipped_magnitude()
-        return Parameterisation(
-            self.parameterisation, self.decorrelate, magnitude=magnitude, chroma=self.chroma
-        )
-
-    def class_term(self, model: str, classes, head=None) -> Term:
-        """The objective that makes each element an image of its class (``class_objective``)."""
-        return class_objective(self.class_objective, model, classes, self.constant, head=head)
-
-    @property
-    def descent(self) -> Descent:
-        """The descent these settings describe (generation uses no momentum)."""
-        return Descent(
-            steps=self.steps,
-            lr=self.lr,
-            lr_end=self.lr_end,
-            rule=self.rule,
-            priors=self.priors,
-            octaves=tuple(self.octaves),
-        )
+from inputgen.optimize import Result, optimize, scaled_random_init
 
 
 @functools.cache
@@ -398,16 +313,6 @@ def pair_table(
 
 
 # ------------------------------------------------------------------- classes and other models
-def check_classes(classes: Sequence[int], outputs: int | Mapping = 1000) -> None:
-    """Class indices among a model's ``outputs`` (a count, or the model's spec)."""
-    from inputgen.models import output_count
-
-    outputs = output_count(outputs) if isinstance(outputs, Mapping) else outputs
-    bad = [c for c in classes if not 0 <= c < outputs]
-    if bad:
-        raise ValueError(f"class indices must be in 0..{outputs - 1}, got {bad}")
-
-
 def batches(values: Sequence[int], size: int) -> list[list[int]]:
     """``values`` in consecutive runs of ``size`` (every element is seeded by its id, so how
     they are batched changes nothing)."""

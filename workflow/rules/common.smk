@@ -8,7 +8,7 @@ from snakemake.exceptions import WorkflowError
 
 import inputgen.stages  # registers every stage
 from inputgen.config import study_models
-from inputgen.models import class_names_of, resolve_spec
+from inputgen.model_specs import class_names_of, resolve_spec
 from inputgen.provenance import code_digest
 from inputgen.stage import STAGES, command_line, pick, settings_json
 

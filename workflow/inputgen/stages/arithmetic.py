@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inputgen.representations import GenerationSettings, check_classes
+from inputgen.generation_settings import GenerationSettings, addition_pairs, check_classes
 from inputgen.stage import SPECTRUM, File, Job, knob, stage
 
 EVALUATORS = "the other models that rate the images: name -> spec (the generator rates itself)"
@@ -193,8 +193,6 @@ class Add:
     seed: int = knob("master seed", schema="seed")
 
     def __post_init__(self):
-        from inputgen.arithmetic import addition_pairs
-
         firsts, seconds = addition_pairs(self.pairs)
         check_classes(firsts + seconds, self.model)
 
@@ -220,7 +218,7 @@ def add(job: Job) -> None:
     from inputgen.representations import recognition, seen_by_others
 
     s = job.settings
-    firsts, seconds = arithmetic.addition_pairs(s.pairs)
+    firsts, seconds = addition_pairs(s.pairs)
     zoo = job.load_model(s.model)
     result = arithmetic.add(zoo, firsts, seconds, job.generation(s.settings), s.seed)
     logits = zoo.batched_logits(result.images, job.batch_size)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inputgen.representations import GenerationSettings, check_classes
+from inputgen.generation_settings import GenerationSettings, check_classes
 from inputgen.stage import SPECTRUM, File, Job, knob, stage
 
 OBJECTIVES = ("target", "minimum")
