@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run report test lint lock clean
+.PHONY: install run report test test-fast lint lock clean
 
 install: $(STAMP)
 
@@ -27,6 +27,10 @@ report: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest
+
+# For development only: the tests that run no workflow (tests/conftest.py, SLOW_*).
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

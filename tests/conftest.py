@@ -143,3 +143,24 @@ def split_comment(line: str) -> tuple[str, str | None]:
         elif char == "#" and (i == 0 or line[i - 1].isspace()):
             return line[:i], line[i + 1 :]
     return line, None
+
+
+# The fast tier (`make test-fast`, for development; `make test` runs everything): the tests
+# that run Snakemake workflows, build many DAGs, install the wheel or start SLURM are "slow".
+SLOW_FIXTURES = {
+    "tiny_run",  # the tiny DAG, minutes
+    "own_run",  # your own models' run
+    "smoke_run",  # the paper config's smoke run
+    "second_run",  # the nightly determinism run
+    "installed",  # the wheel in a fresh venv
+    "dry_runs",  # the README's snakemake commands
+    "tiny_artifacts",
+}
+SLOW_MODULES = {"test_slurm", "test_fuzz_config", "test_rerun", "test_report", "test_paper"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = item.module.__name__ if item.module else ""
+        if module in SLOW_MODULES or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

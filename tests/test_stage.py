@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 
 import pytest
-from conftest import run_stage
+from conftest import REPO, run_stage
 from inputgen import artifacts, cli
 from inputgen.config import schema_default, schema_defaults
 from inputgen.optimize import Descent
@@ -146,6 +146,43 @@ def test_no_knob_default_disagrees_with_the_schema():
             assert json.loads(json.dumps(default)) == expected, (stage.name, spec.name)
             checked += 1
     assert checked >= 40, checked
+
+
+def test_no_library_default_retypes_the_schemas():
+    """A library function's keyword default named as a schema key must not spell that key's
+    default again (read it with ``schema_default``): a literal that equals the schema's is a
+    second copy that drifts the day the schema changes."""
+    import ast
+
+    import yaml
+
+    schema = yaml.safe_load((REPO / "workflow/inputgen/config.schema.yaml").read_text())
+    defaults: dict[str, list] = {}
+    for section, node in schema["properties"].items():
+        if "properties" in node or "$ref" in node:
+            for key, value in schema_defaults(section).items():
+                defaults.setdefault(key, []).append((section, value))
+    retyped = []
+    library = REPO / "workflow/inputgen"
+    for path in library.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            args = node.args
+            positional = args.args[len(args.args) - len(args.defaults) :]
+            named = list(zip(positional, args.defaults, strict=True))
+            keywords = zip(args.kwonlyargs, args.kw_defaults, strict=True)
+            named += [(a, d) for a, d in keywords if d is not None]
+            for arg, default in named:
+                try:
+                    value = ast.literal_eval(default)
+                except ValueError:
+                    continue  # computed, e.g. schema_default("graphs.permutations")
+                for section, expected in defaults.get(arg.arg, []):
+                    if value == expected and value not in (None, 0, False, True, 1, [], {}):
+                        where = f"{path.relative_to(library)}:{node.lineno} {node.name}"
+                        retyped.append(f"{where}({arg.arg}={value!r}): {section}.{arg.arg}")
+    assert not retyped, "\n".join(retyped)
 
 
 def test_a_knob_takes_its_default_from_the_schema():

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial.distance import cdist
 
+from inputgen.config import schema_default
 from inputgen.imagenet_groups import ANIMALS, groups_of
 
 METRICS = ("euclidean", "cosine")
@@ -83,7 +84,7 @@ def nearest_graph(
 def metric_graph(
     outputs: np.ndarray,
     classes: Sequence[int],
-    metric: str = "euclidean",
+    metric: str = schema_default("graphs.metric"),
     names: Sequence[str] | None = None,
     imagenet: bool = True,
 ) -> nx.DiGraph:
@@ -157,7 +158,10 @@ def _fractions(codes: np.ndarray, edges: np.ndarray) -> np.ndarray:
 
 
 def coherence(
-    graph: nx.DiGraph, permutations: int = 10_000, seed: int = 0, level: float = 0.95
+    graph: nx.DiGraph,
+    permutations: int = schema_default("graphs.permutations"),
+    seed: int = 0,
+    level: float = 0.95,
 ) -> dict[str, float]:
     """Observed same-group fraction against a permutation baseline.
 
@@ -208,7 +212,7 @@ def relation_graphs(
     outputs: np.ndarray,
     classes: Sequence[int],
     names: Sequence[str] | None = None,
-    metric: str = "euclidean",
+    metric: str = schema_default("graphs.metric"),
     imagenet: bool = True,
 ) -> dict[str, nx.DiGraph]:
     """Both relations' graphs of one output matrix, by relation (in :data:`RELATIONS` order);

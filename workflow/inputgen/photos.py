@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torchvision.transforms.v2 import functional as TF
 
+from inputgen.config import schema_default
 from inputgen.photo_sources import (  # noqa: F401 - re-exported: the photos' catalogue
     SAMPLE_PHOTOS,
     folder_class,
@@ -54,7 +55,7 @@ BAD_IMAGE = ("fail", "skip")
 
 
 def image_folder(
-    root: str | Path, on_bad: str = "fail"
+    root: str | Path, on_bad: str = schema_default("photos.on_bad_image")
 ) -> tuple[list[str], list[torch.Tensor], list[int], list[str], list[str]]:
     """An ImageFolder tree: (relative names, images, labels, class names, skipped). An image
     that cannot be read, or is smaller than ``MIN_SIDE``, fails naming its path and why
@@ -180,7 +181,7 @@ def photo_sets(
     seed: int,
     names: Sequence[str] | None = None,
     folder: str | None = None,
-    on_bad_image: str = "fail",
+    on_bad_image: str = schema_default("photos.on_bad_image"),
     from_folder: Sequence[str] = (),
 ) -> PhotoSets:
     """The shipped photos ``names`` (all when None) fit to ``size``, and ``crops`` seeded

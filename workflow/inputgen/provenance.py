@@ -174,8 +174,13 @@ def is_sealed(record: dict) -> bool | None:
     return seal(record)[SEAL_KEY] == record[SEAL_KEY]
 
 
-def determinism_flags() -> dict:
-    import torch  # here, not at the top: the Snakefile digests code with this module, no torch
+def determinism_flags() -> dict | None:
+    """torch's determinism switches; None for a job that never imported torch (a stage that
+    only reads and writes tables: no torch switch applied, and importing torch to read them
+    would cost the job seconds). The Snakefile digests code with this module, without torch."""
+    if "torch" not in sys.modules:
+        return None
+    import torch
 
     return {
         "deterministic_algorithms": torch.are_deterministic_algorithms_enabled(),

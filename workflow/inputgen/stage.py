@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from inputgen import artifacts, provenance
+from inputgen.config import schema_default
 
 
 @dataclass(frozen=True)
@@ -245,7 +246,14 @@ class Job:
     """One run of a stage: its settings, its files, where it runs, and the provenance record
     every artifact it writes carries (made once, at the first write)."""
 
-    def __init__(self, stage: Stage, settings, files: Mapping, device="cpu", batch_size=32):
+    def __init__(
+        self,
+        stage: Stage,
+        settings,
+        files: Mapping,
+        device="cpu",
+        batch_size: int = schema_default("runtime.batch_size"),
+    ):
         self.stage = stage
         self.settings = settings
         self.device = device
@@ -328,7 +336,12 @@ def add_runtime_args(parser: argparse.ArgumentParser) -> None:
     """Resources: they decide where and how fast, never what comes out."""
     group = parser.add_argument_group("runtime (does not change results)")
     group.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default auto)")
-    group.add_argument("--batch-size", type=int, default=32, help="images per forward pass")
+    group.add_argument(
+        "--batch-size",
+        type=int,
+        default=schema_default("runtime.batch_size"),
+        help="images per forward pass",
+    )
     group.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's)")
 
 
@@ -389,7 +402,8 @@ def execute(stage: Stage, args: argparse.Namespace) -> None:
         device = start_runtime(args.device, args.batch_size, args.threads)
     arguments = {"command": stage.name, **settings_dict(settings), "files": files, **runtime}
     provenance.set_invocation(arguments, stage.module)
-    job = Job(stage, settings, files, device, runtime.get("batch_size", 32))
+    batch_size = runtime.get("batch_size", schema_default("runtime.batch_size"))
+    job = Job(stage, settings, files, device, batch_size)
     stage.function(job)
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 import torch
 
 from inputgen.autoencoding import start_images as normal_start
+from inputgen.config import schema_default
 from inputgen.models import ZooModel
 from inputgen.objectives import VectorTarget
 from inputgen.optimize import Result, scaled_random_init
@@ -40,8 +41,8 @@ def vectorise(
     ids: Sequence[int],
     settings: GenerationSettings,
     seed: int,
-    loss_scale: float = 1.0,
-    start: str = "uniform",
+    loss_scale: float = schema_default("vectorisation.loss_scale"),
+    start: str = schema_default("vectorisation.start"),
 ) -> tuple[Result, torch.Tensor]:
     """Images whose theta1 outputs approach ``targets`` (N, 1000); each element seeded by its
     id. The loss is ``loss_scale * sum_n |y_n - O_n(a)|`` (source article 3: 0.05), from the
@@ -98,8 +99,8 @@ def vectorise_toward(
     settings: GenerationSettings,
     seed: int,
     batch_size: int,
-    loss_scale: float = 1.0,
-    start: str = "uniform",
+    loss_scale: float = schema_default("vectorisation.loss_scale"),
+    start: str = schema_default("vectorisation.start"),
 ) -> Vectorised:
     """theta1 (``zoo``) draws theta2's (``toward``) pictures of ``classes`` (``theirs``) and the
     ``photos``: its targets are its own outputs on them (resized to its input size). Then

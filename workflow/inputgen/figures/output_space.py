@@ -13,6 +13,7 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.transforms import offset_copy
 
+from inputgen.config import schema_default
 from inputgen.figures.images import legend_label
 from inputgen.imagenet_groups import ANIMALS, GROUPS
 
@@ -283,7 +284,12 @@ def _legends(ax, graph: nx.DiGraph, drawn: set) -> None:
     )
 
 
-def component_drawing(graph: nx.DiGraph, *, title: str, max_components: int = 40) -> plt.Figure:
+def component_drawing(
+    graph: nx.DiGraph,
+    *,
+    title: str,
+    max_components: int = schema_default("graphs.max_components"),
+) -> plt.Figure:
     """The graph split into ImageNet's animal half (edges from generated classes 0-397) and the
     rest, as source article 2 draws it; per half its largest components with class names
     (at most ``max_components``, so that a 1000-class graph stays readable; all of them are in
@@ -478,7 +484,7 @@ def relation_drawing(
     generator: str,
     evaluator: str,
     metric: str,
-    max_components: int = 40,
+    max_components: int = schema_default("graphs.max_components"),
 ) -> plt.Figure:
     """:func:`component_drawing` of one relation's graph of ``evaluator``'s outputs on
     ``generator``'s images, titled with what its edges mean."""
