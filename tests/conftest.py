@@ -156,7 +156,16 @@ SLOW_FIXTURES = {
     "dry_runs",  # the README's snakemake commands
     "tiny_artifacts",
 }
-SLOW_MODULES = {"test_slurm", "test_fuzz_config", "test_rerun", "test_report", "test_paper"}
+# and the modules whose every test runs snakemake or the README's commands; a single test
+# of more than a few seconds is marked where it is defined (@pytest.mark.slow).
+SLOW_MODULES = {
+    "test_slurm",
+    "test_fuzz_config",
+    "test_rerun",
+    "test_report",
+    "test_paper",
+    "test_readme",
+}
 
 
 def pytest_collection_modifyitems(config, items):

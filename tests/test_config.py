@@ -786,6 +786,7 @@ def test_snakemake_refuses_a_key_given_twice_before_any_job(tmp_path):
     assert not (tmp_path / "results").exists()
 
 
+@pytest.mark.slow
 def test_a_local_run_refuses_a_missing_gpu_before_its_first_job(tmp_path):
     """The dry run shows the DAG (the GPU may be where the jobs will run); the real run stops
     before its first job. CUDA is hidden from Snakemake, so this holds on a GPU machine too."""

@@ -78,6 +78,7 @@ def generation_process(snakemake: subprocess.Popen, log: Path, deadline: float) 
     raise AssertionError("the generation job did not start in time")
 
 
+@pytest.mark.slow
 def test_a_killed_generation_job_leaves_no_output_and_reruns_whole(tmp_path):
     deadline = time.monotonic() + TIMEOUT_S
     config = tmp_path / "slow.yaml"

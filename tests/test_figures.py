@@ -767,6 +767,7 @@ def test_graph_drawing_explains_its_markers_and_names_every_node_of_40_classes()
     plt.close(figure)
 
 
+@pytest.mark.slow
 def test_graph_drawing_of_1000_classes_keeps_names_apart():
     graph = graphs.metric_graph(
         clustered_outputs(list(range(1000))), list(range(1000)), names=imagenet_class_names()

@@ -280,6 +280,7 @@ def test_the_other_models_exclude_self_and_the_generator(tmp_path, name):
 # --- the rules, on the tiny config with a second pretrained model ----------------------------
 
 
+@pytest.mark.slow
 def test_the_rules_rate_by_every_other_pretrained_model(tmp_path):
     """tiny.yaml has one pretrained model: the overlay adds MobileNetV2, so lite0's studies have
     one other model (the untrained controls never rate)."""
