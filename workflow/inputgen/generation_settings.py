@@ -1,7 +1,8 @@
 """What a generation study is told, without torch: ``GenerationSettings`` (the config's
-``generation`` section as one value) and the check of class indices. The Snakefile builds and
-checks every generation job's settings with this module alone when it builds the DAG; what the
-settings make (the parameterisation, the objective, the descent) is imported when a job asks."""
+``generation`` section as one value) and the checks of class indices and of vector addition's
+pairs. The Snakefile builds and checks every generation job's settings with this module alone
+when it builds the DAG; what the settings make (the parameterisation, the objective, the
+descent) is imported when a job asks."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Model specs without torch: the architectures' names, sizes and normalisation, spec
 resolution and checks, class names and layer names. The Snakefile validates the config and
-builds the DAG with this module alone (no torch, no torchvision: a second saved at every
+builds the DAG with this module alone (no torch, no torchvision: 3.5 s saved at every
 ``snakemake`` call); ``inputgen.models`` builds and loads the networks.
 
 What would otherwise need torchvision (ImageNet's class names, the module names of the studies'

@@ -9,7 +9,9 @@ builder's keyword arguments (``num_classes: 10``). Labels: ImageNet's for 1000 o
 output indices otherwise, or ``file:PATH`` (one class name a line).
 
 Everything outside this module works in [0, 1] image space: ``ZooModel.logits(images)``
-applies the model's own preprocessing (resize to its input size, normalise) first.
+applies the model's own preprocessing (resize to its input size, normalise) first. What needs
+no network built (the architectures, spec resolution, class and layer names) is
+``inputgen.model_specs``, without torch; this module re-exports it.
 
 Weight sources:
   ``torchvision[:NAME]``  official ImageNet weights from the torch hub cache
