@@ -22,6 +22,7 @@ from inputgen.parameterisations import (
 from inputgen.representations import (
     GenerationSettings,
     class_representations,
+    parameterisation_of,
     shipped_magnitude,
 )
 
@@ -86,7 +87,7 @@ def test_maco_needs_a_magnitude_in_decorrelated_colour(magnitude):
     with pytest.raises(ValueError, match="decorrelated colour"):
         Parameterisation("maco", magnitude=magnitude)
     # Outside the workflow (no spectrum artifact attached): the shipped photos' spectrum.
-    shipped = GenerationSettings(parameterisation="maco").parameterisation_of().magnitude
+    shipped = parameterisation_of(GenerationSettings(parameterisation="maco")).magnitude
     assert shipped is shipped_magnitude() and shipped.shape == (3, 224, 113)
     assert shipped[:, 0, 0].eq(0).all() and shipped[:, 1:4, 1:4].gt(0).all()
 
@@ -123,7 +124,7 @@ def test_chroma_scales_the_colour_channels_magnitude_and_keeps_the_luminance(mac
     with pytest.raises(ValueError, match=r"chroma must be in \[0, 1\]"):
         Parameterisation("maco", decorrelate=True, magnitude=magnitude, chroma=1.5)
     settings = GenerationSettings.from_dict({"chroma": 0.25}).with_magnitude(magnitude)
-    assert settings.parameterisation_of().chroma == 0.25
+    assert parameterisation_of(settings).chroma == 0.25
     # without maco's magnitude there is no colour magnitude to scale: refused, not ignored
     with pytest.raises(ValueError, match="chroma scales maco's colour magnitude; fourier"):
         Parameterisation("fourier", decorrelate=True, chroma=0.5)

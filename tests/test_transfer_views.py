@@ -10,7 +10,6 @@ from conftest import PIXEL_RECIPE, make_photos, run_stage
 from inputgen import artifacts
 from inputgen.arithmetic import (
     addition_columns,
-    agreement_columns,
     interpolation_columns,
     passage_table,
     recognised,
@@ -20,6 +19,7 @@ from inputgen.arithmetic import (
 )
 from inputgen.figures.arithmetic import interpolation_figure
 from inputgen.models import imagenet_class_names, load_model
+from inputgen.representations import agreement_columns
 from test_figures import check_figure
 from test_workflow import TINY, snakemake
 

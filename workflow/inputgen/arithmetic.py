@@ -21,7 +21,7 @@ from inputgen.models import ZooModel
 from inputgen.objectives import LogitInterpolation, LogitRecord
 from inputgen.optimize import Result
 from inputgen.photos import resize
-from inputgen.representations import GenerationSettings, run
+from inputgen.representations import GenerationSettings, class_term, run
 
 
 def pair_ids(first: Sequence[int], second: Sequence[int]) -> list[int]:
@@ -43,7 +43,7 @@ def transfigure(
     ``start_classes`` (one per element, e.g. the photo's top-1) are tracked: their logit per
     step is ``history["logit:start"]``, next to the target's ``history["logit:model"]``."""
     start = fit_to_model(zoo, photos)
-    objective = settings.class_term("model", targets)
+    objective = class_term(settings, "model", targets)
     if start_classes is not None:
         objective = objective + LogitRecord("model", start_classes, "logit:start")
     # No octaves: shrinking the photo to a fraction of its size would erase what it shows.
@@ -101,7 +101,7 @@ def add(
 ) -> Result:
     """Both class targets at once: ``|C - O_a(a)| + |C - O_b(a)|`` (merging; or the sum of
     another class objective)."""
-    objective = settings.class_term("model", firsts) + settings.class_term("model", seconds)
+    objective = class_term(settings, "model", firsts) + class_term(settings, "model", seconds)
     return run(
         {"model": zoo},
         objective,
@@ -402,19 +402,5 @@ def addition_columns(
         columns[f"{model}_top5_first"] = recognised(view)["top5"].to_numpy()
         columns[f"{model}_top5_second"] = [
             int(c in row) for c, row in zip(seconds, view["top5"], strict=True)
-        ]
-    return pd.DataFrame(columns)
-
-
-def agreement_columns(
-    opposites: Sequence[int], seen: Mapping[str, pd.DataFrame], names: Sequence[str]
-) -> pd.DataFrame:
-    """Per opposite image and other model: its top-1 name and whether that is the generator's
-    opposite (``{model}_agrees``, 0/1)."""
-    columns = {}
-    for model, view in seen.items():
-        columns[f"{model}_top1_name"] = [names[int(c)] for c in view["top1"]]
-        columns[f"{model}_agrees"] = [
-            int(int(c) == int(o)) for c, o in zip(view["top1"], opposites, strict=True)
         ]
     return pd.DataFrame(columns)

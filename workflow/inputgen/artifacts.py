@@ -56,6 +56,25 @@ class ArtifactError(ValueError):
         self.path = Path(path)
 
 
+# A record carries the digest of its own canonical JSON, so a later edit of it shows.
+SEAL_KEY = "record_sha256"
+
+
+def seal(record: dict) -> dict:
+    """The record with a digest of its own canonical JSON: a later edit of it shows, also of a
+    sidecar's digest of its file (sealed with the record when the file is written)."""
+    body = {key: value for key, value in record.items() if key != SEAL_KEY}
+    text = json.dumps(body, sort_keys=True, default=str, separators=(",", ":"))
+    return {**body, SEAL_KEY: hashlib.sha256(text.encode()).hexdigest()}
+
+
+def is_sealed(record: dict) -> bool | None:
+    """True when the record matches its seal, False when not, None for an unsealed record."""
+    if SEAL_KEY not in record:
+        return None
+    return seal(record)[SEAL_KEY] == record[SEAL_KEY]
+
+
 def _way_out(path: str | os.PathLike, stage: str | None) -> str:
     stage = stage or _maker_from_snakemake(path)
     who = f"the rule that makes it (stage {stage!r})" if stage else "the stage that wrote it"
@@ -196,7 +215,6 @@ def _write_with_sidecar(
         if not path.exists():  # a failed (re)run: no record of a file that is not there
             sidecar.unlink(missing_ok=True)
         raise
-    from inputgen.provenance import seal  # provenance reads artifacts: imported here
 
     # The file's digest inside the seal: a changed file with a rewritten digest shows.
     write_sidecar(path, seal({**provenance, ARTIFACT_DIGEST_KEY: digest}))
@@ -360,7 +378,6 @@ def load_tensors(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], dict
         ) from None
     record = metadata.get(PROVENANCE_KEY)
     stage = record.get("stage") if isinstance(record, dict) else None
-    from inputgen.provenance import is_sealed  # provenance reads artifacts: imported here
 
     if isinstance(record, dict) and is_sealed(record) is False:
         raise ArtifactError(
@@ -390,8 +407,6 @@ def read_table(path: str | os.PathLike):
     :func:`load_tensors` checks tensors: a table edited by hand fails its reader, naming the
     file and the stage that made it, instead of flowing into later tables."""
     import pandas as pd
-
-    from inputgen.provenance import is_sealed
 
     path = Path(path)
     if not path.is_file():

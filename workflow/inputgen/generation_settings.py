@@ -2,20 +2,16 @@
 ``generation`` section as one value) and the checks of class indices and of vector addition's
 pairs. The Snakefile builds and checks every generation job's settings with this module alone
 when it builds the DAG; what the settings make (the parameterisation, the objective, the
-descent) is imported when a job asks."""
+descent) is built by ``inputgen.representations``, which imports this module (never the
+other way round)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from inputgen.config import schema_defaults
-
-if TYPE_CHECKING:
-    from inputgen.objectives import Term
-    from inputgen.optimize import Descent
-    from inputgen.parameterisations import Parameterisation
 
 _DEFAULTS = schema_defaults("generation")
 CLASS_OBJECTIVES = ("constant", "logit", "margin")
@@ -76,39 +72,6 @@ class GenerationSettings:
 
     def with_magnitude(self, magnitude) -> GenerationSettings:
         return replace(self, magnitude=magnitude)
-
-    def parameterisation_of(self) -> Parameterisation:
-        """What is optimised. maco without a magnitude attached (a notebook, a stage run by
-        hand) takes the shipped photos' spectrum, the one the default run's artifact holds."""
-        from inputgen.parameterisations import Parameterisation
-        from inputgen.representations import shipped_magnitude
-
-        magnitude = self.magnitude
-        if self.needs_magnitude and magnitude is None:
-            magnitude = shipped_magnitude()
-        return Parameterisation(
-            self.parameterisation, self.decorrelate, magnitude=magnitude, chroma=self.chroma
-        )
-
-    def class_term(self, model: str, classes, head=None) -> Term:
-        """The objective that makes each element an image of its class (``class_objective``)."""
-        from inputgen.objectives import class_objective
-
-        return class_objective(self.class_objective, model, classes, self.constant, head=head)
-
-    @property
-    def descent(self) -> Descent:
-        """The descent these settings describe (generation uses no momentum)."""
-        from inputgen.optimize import Descent
-
-        return Descent(
-            steps=self.steps,
-            lr=self.lr,
-            lr_end=self.lr_end,
-            rule=self.rule,
-            priors=self.priors,
-            octaves=tuple(self.octaves),
-        )
 
 
 def check_classes(classes: Sequence[int], outputs: int | Mapping = 1000) -> None:

@@ -22,7 +22,13 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from inputgen.artifacts import ArtifactError, read_provenance
+from inputgen.artifacts import (  # noqa: F401 - the seal is re-exported
+    SEAL_KEY,
+    ArtifactError,
+    is_sealed,
+    read_provenance,
+    seal,
+)
 
 # Packages whose versions can change a number in an artifact.
 TRACKED_PACKAGES = (
@@ -43,7 +49,6 @@ TRACKED_PACKAGES = (
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_DIR = Path(__file__).resolve().parent
-SEAL_KEY = "record_sha256"
 
 
 @functools.lru_cache(maxsize=256)
@@ -179,21 +184,6 @@ def set_invocation(arguments: dict, module: str | None) -> None:
     _invocation.clear()
     _invocation["arguments"] = json.loads(json.dumps(arguments, default=str))
     _invocation["code"] = {"module": module, "sha256": code_digest(module)} if module else None
-
-
-def seal(record: dict) -> dict:
-    """The record with a digest of its own canonical JSON: a later edit of it shows, also of a
-    sidecar's digest of its file (sealed with the record when the file is written)."""
-    body = {key: value for key, value in record.items() if key != SEAL_KEY}
-    text = json.dumps(body, sort_keys=True, default=str, separators=(",", ":"))
-    return {**body, SEAL_KEY: hashlib.sha256(text.encode()).hexdigest()}
-
-
-def is_sealed(record: dict) -> bool | None:
-    """True when the record matches its seal, False when not, None for an unsealed record."""
-    if SEAL_KEY not in record:
-        return None
-    return seal(record)[SEAL_KEY] == record[SEAL_KEY]
 
 
 def determinism_flags() -> dict | None:

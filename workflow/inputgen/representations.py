@@ -29,8 +29,38 @@ from inputgen.objectives import (
     LogitMinimum,
     LogitTarget,
     Term,
+    class_objective,
 )
-from inputgen.optimize import Result, optimize, scaled_random_init
+from inputgen.optimize import Descent, Result, optimize, scaled_random_init
+from inputgen.parameterisations import Parameterisation
+
+
+def parameterisation_of(settings: GenerationSettings) -> Parameterisation:
+    """What is optimised. maco without a magnitude attached (a notebook, a stage run by hand)
+    takes the shipped photos' spectrum, the one the default run's artifact holds."""
+    magnitude = settings.magnitude
+    if settings.needs_magnitude and magnitude is None:
+        magnitude = shipped_magnitude()
+    return Parameterisation(
+        settings.parameterisation, settings.decorrelate, magnitude=magnitude, chroma=settings.chroma
+    )
+
+
+def class_term(settings: GenerationSettings, model: str, classes, head=None) -> Term:
+    """The objective that makes each element an image of its class (``class_objective``)."""
+    return class_objective(settings.class_objective, model, classes, settings.constant, head=head)
+
+
+def descent_of(settings: GenerationSettings) -> Descent:
+    """The descent the settings describe (generation uses no momentum)."""
+    return Descent(
+        steps=settings.steps,
+        lr=settings.lr,
+        lr_end=settings.lr_end,
+        rule=settings.rule,
+        priors=settings.priors,
+        octaves=tuple(settings.octaves),
+    )
 
 
 @functools.cache
@@ -74,19 +104,19 @@ def run(
         models,
         objective,
         init.to(device),
-        settings.descent,
+        descent_of(settings),
         ids=ids,
         seed=seed,
         frames=frames,
         progress=progress,
-        parameterisation=settings.parameterisation_of(),
+        parameterisation=parameterisation_of(settings),
     )
 
 
 def class_representations(
     zoo: ZooModel, classes: Sequence[int], settings: GenerationSettings, seed: int
 ) -> Result:
-    objective = settings.class_term("model", classes)
+    objective = class_term(settings, "model", classes)
     return run({"model": zoo}, objective, classes, settings, seed, progress="representations")
 
 
@@ -111,7 +141,7 @@ def random_starts(
         raise ValueError(f"starts must be >= 1, got {starts}")
     elements = [(c, k) for c in classes for k in range(starts)]
     ids = [c + START_STRIDE * k for c, k in elements]
-    objective = settings.class_term("model", [c for c, _ in elements])
+    objective = class_term(settings, "model", [c for c, _ in elements])
     result = run({"model": zoo}, objective, ids, settings, seed, progress="random starts")
     return result, elements
 
@@ -126,7 +156,7 @@ def auxiliary_representations(
 ) -> Result:
     """Class representations from an auxiliary head (source article 1: InceptionV3's
     ``AuxLogits`` on ``Mixed_6e``), which eval mode skips: the head runs on the tapped layer."""
-    objective = settings.class_term("model", classes, head=(layer, head))
+    objective = class_term(settings, "model", classes, head=(layer, head))
     return run({"model": zoo}, objective, classes, settings, seed, progress="auxiliary head")
 
 
@@ -504,12 +534,24 @@ def opposites_study(
     return table, commutes
 
 
+def agreement_columns(
+    opposites: Sequence[int], seen: Mapping[str, pd.DataFrame], names: Sequence[str]
+) -> pd.DataFrame:
+    """Per opposite image and other model: its top-1 name and whether that is the generator's
+    opposite (``{model}_agrees``, 0/1)."""
+    columns = {}
+    for model, view in seen.items():
+        columns[f"{model}_top1_name"] = [names[int(c)] for c in view["top1"]]
+        columns[f"{model}_agrees"] = [
+            int(int(c) == int(o)) for c, o in zip(view["top1"], opposites, strict=True)
+        ]
+    return pd.DataFrame(columns)
+
+
 def rated_opposites(
     table: pd.DataFrame, others: Mapping[str, pd.DataFrame], names: Sequence[str]
 ) -> pd.DataFrame:
     """The opposites table with how every other model sees each opposite image, and whether
     it agrees with the generator's opposite."""
-    from inputgen.arithmetic import agreement_columns  # arithmetic imports this module
-
     agreement = agreement_columns(table["opposite"].tolist(), others, names)
     return pd.concat([table, agreement], axis=1)
