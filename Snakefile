@@ -68,7 +68,11 @@ rule all:
         study_outputs("addition", "results/addition/{model}/grid.png"),
         study_outputs("embedding", "results/embedding/{model}/embedding.png"),
         study_outputs("ablation", "results/ablation/{model}/ablation.tsv"),
-        study_outputs("starts", "results/starts/{model}/grid.png"),
+        study_outputs(
+            "starts",
+            "results/starts/{model}/grid.png",
+            "results/starts/{model}/drift.tsv",
+        ),
         study_outputs("auxiliary", "results/auxiliary/{model}/grid.png"),
         study_outputs("features", "results/features/{model}/grid.png"),
         expand(

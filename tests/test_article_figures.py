@@ -18,8 +18,6 @@ def stage(tmp_path, name, model=SPEC, **settings):
     common = {"name": "m", "model": model, "settings": json.loads(SETTINGS), "seed": 2}
     files = {key: tmp_path / f"{name}.{ext}" for key, ext in
              (("out", "safetensors"), ("table", "tsv"), ("figure", "png"))}  # fmt: skip
-    if name == "starts":
-        files["drift"] = tmp_path / "drift.tsv"
     assert run_stage(name, {**common, **settings}, **files) == 0
     tensors, _ = artifacts.load_tensors(tmp_path / f"{name}.safetensors")
     return tensors, pd.read_csv(tmp_path / f"{name}.tsv", sep="\t")
@@ -33,9 +31,20 @@ def test_start_zero_is_the_class_representation_and_the_others_differ(tmp_path):
     images = tensors["images"]
     assert torch.equal(images[0], reference[0]) and torch.equal(images[3], reference[1])
     assert (images[1] - images[0]).abs().mean() > 1e-3  # another start, another image
+
+
+def test_the_drift_stage_measures_the_starts_resize_at_their_image_size(tmp_path):
+    from inputgen.image_stats import drift_table
+
+    settings = json.loads(SETTINGS)
+    job = {"model": SPEC, "settings": settings, "seed": 2}
+    assert run_stage("drift", job, table=tmp_path / "drift.tsv") == 0
     drift = pd.read_csv(tmp_path / "drift.tsv", sep="\t")  # the settings' resize prior, then
     assert set(drift["resize"]) == {"configured", "article_cycle", "random_factor"}  # the refs
     assert set(drift["mode"]) == {"nearest", "bilinear"}
+    size = SPEC["input_size"]  # canvas 1
+    expected = drift_table(settings["priors"]["resize"], size, settings["steps"], 2)
+    pd.testing.assert_frame_equal(drift, expected, check_dtype=False)
 
 
 def test_auxiliary_head_images_raise_the_heads_logit(tmp_path):

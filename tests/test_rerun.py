@@ -36,6 +36,7 @@ STUDY_RULES = {
         "add",
         "embed",
         "starts",
+        "drift",  # the starts' steps and resize prior
         "auxiliary",
         "features",
         "ablation_generate",
@@ -47,7 +48,7 @@ STUDY_RULES = {
     "interpolation": {"interpolate"},
     "addition": {"add"},
     "embedding": {"embed"},
-    "starts": {"starts"},
+    "starts": {"starts", "drift"},
     "auxiliary": {"auxiliary"},
     "features": {"features"},
     "ablation": {"ablation_generate", "ablation"},

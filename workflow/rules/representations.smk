@@ -243,12 +243,6 @@ use rule model_stage as starts with:
             "Class representations",
             "random starts",
         ),
-        drift=reported(
-            "results/starts/{model}/drift.tsv",
-            "starts_drift",
-            "Class representations",
-            "translation drift of resizing",
-        ),
     log:
         "results/logs/starts/{model}.log",
     benchmark:
@@ -262,6 +256,29 @@ use rule model_stage as starts with:
                 "starts",
                 STARTS,
                 name=wildcards.model,
+                model=job_spec(wildcards.model),
+                settings=recipe("starts"),
+                seed=config["seed"],
+            ),
+        ),
+
+
+# The translation drift of the starts' resize prior: no model runs, only resizing.
+use rule stage as drift with:
+    output:
+        table=reported(
+            "results/starts/{model}/drift.tsv",
+            "starts_drift",
+            "Class representations",
+            "translation drift of resizing",
+        ),
+    log:
+        "results/logs/starts/{model}_drift.log",
+    params:
+        **stage_params(
+            "drift",
+            lambda wildcards: pick(
+                "drift",
                 model=job_spec(wildcards.model),
                 settings=recipe("starts"),
                 seed=config["seed"],

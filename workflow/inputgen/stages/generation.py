@@ -188,21 +188,13 @@ GENERATED = {
 }
 
 
-STARTS_OUTPUTS = {
-    **GENERATED,
-    "drift": File("translation drift of resizing, nearest against bilinear .tsv"),
-}
-
-
-@stage("starts", Starts, schema="starts", inputs=SPECTRUM, outputs=STARTS_OUTPUTS, models=True)
+@stage("starts", Starts, schema="starts", inputs=SPECTRUM, outputs=GENERATED, models=True)
 def starts(job: Job) -> None:
-    """Several random starts per class, side by side (one class has many images), and how far
-    the resize prior moves a picture (source article 1's translation artefact)."""
+    """Several random starts per class, side by side (one class has many images)."""
     import torch
 
     from inputgen import representations as study
     from inputgen.figures import generation as figures
-    from inputgen.image_stats import drift_table
 
     s = job.settings
     zoo = job.load_model(s.model)
@@ -221,9 +213,25 @@ def starts(job: Job) -> None:
     job.write_table("table", table)
     grid = figures.starts_grid(result.images, table, name=s.name, starts=s.starts)
     job.write_figure("figure", grid)
+
+
+@dataclass(frozen=True)
+class Drift:
+    model: dict = knob("the spec of the model whose input size the pictures have")
+    settings: GenerationSettings = knob("the random starts' generation settings (their resize)")
+    seed: int = knob("master seed", schema="seed")
+
+
+@stage("drift", Drift, outputs={"table": File("drift of each resize, nearest/bilinear .tsv")})
+def drift(job: Job) -> None:
+    """How far the resize prior moves a picture over a run's steps, nearest-neighbour against
+    bilinear (source article 1's translation artefact), at the random starts' image size."""
+    from inputgen.image_stats import drift_table
+
+    s = job.settings
+    size = round(s.settings.canvas * s.model["input_size"])  # the size representations.run draws
     resize = s.settings.priors.get("resize")
-    size = result.images.shape[-1]
-    job.write_table("drift", drift_table(resize, size, s.settings.steps, s.seed))
+    job.write_table("table", drift_table(resize, size, s.settings.steps, s.seed))
 
 
 @dataclass(frozen=True)
