@@ -73,6 +73,11 @@ class GenerationSettings:
     def with_magnitude(self, magnitude) -> GenerationSettings:
         return replace(self, magnitude=magnitude)
 
+    def image_size(self, input_size: int) -> int:
+        """The side of the images a run draws for models of this input size (the largest of
+        them): ``canvas`` times it."""
+        return round(self.canvas * input_size)
+
 
 def check_classes(classes: Sequence[int], outputs: int | Mapping = 1000) -> None:
     """Class indices among a model's ``outputs`` (a count, or the model's spec)."""

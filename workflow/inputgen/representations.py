@@ -96,7 +96,7 @@ def run(
     from the scaled random start at the models' largest input size unless ``init`` is given."""
     device = next(iter(models.values())).preprocess.mean.device
     if init is None:
-        size = round(settings.canvas * max(zoo.spec["input_size"] for zoo in models.values()))
+        size = settings.image_size(max(zoo.spec["input_size"] for zoo in models.values()))
         init = scaled_random_init(ids, size, seed, spread=settings.init_spread)
     if settings.l1:
         objective = objective + InputL1(settings.l1)

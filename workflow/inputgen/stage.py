@@ -402,8 +402,8 @@ def execute(stage: Stage, args: argparse.Namespace) -> None:
         device = start_runtime(args.device, args.batch_size, args.threads)
     arguments = {"command": stage.name, **settings_dict(settings), "files": files, **runtime}
     provenance.set_invocation(arguments, stage.module)
-    batch_size = runtime.get("batch_size", schema_default("runtime.batch_size"))
-    job = Job(stage, settings, files, device, batch_size)
+    batch_size = {"batch_size": runtime["batch_size"]} if runtime else {}  # else Job's default
+    job = Job(stage, settings, files, device, **batch_size)
     stage.function(job)
 
 

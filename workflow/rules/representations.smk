@@ -279,7 +279,7 @@ use rule stage as drift with:
             "drift",
             lambda wildcards: pick(
                 "drift",
-                model=job_spec(wildcards.model),
+                input_size=job_spec(wildcards.model)["input_size"],
                 settings=recipe("starts"),
                 seed=config["seed"],
             ),

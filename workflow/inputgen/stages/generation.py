@@ -217,7 +217,7 @@ def starts(job: Job) -> None:
 
 @dataclass(frozen=True)
 class Drift:
-    model: dict = knob("the spec of the model whose input size the pictures have")
+    input_size: int = knob("the random starts' model's input size (their pictures' size)")
     settings: GenerationSettings = knob("the random starts' generation settings (their resize)")
     seed: int = knob("master seed", schema="seed")
 
@@ -229,8 +229,8 @@ def drift(job: Job) -> None:
     from inputgen.image_stats import drift_table
 
     s = job.settings
-    size = round(s.settings.canvas * s.model["input_size"])  # the size representations.run draws
     resize = s.settings.priors.get("resize")
+    size = s.settings.image_size(s.input_size)
     job.write_table("table", drift_table(resize, size, s.settings.steps, s.seed))
 
 
