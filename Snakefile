@@ -42,13 +42,31 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/templates.smk"
 include: "workflow/rules/data.smk"
+# The studies, each registering itself (common.smk's study()), in the report's reading order:
+# the source articles' order.
 include: "workflow/rules/classify.smk"
-include: "workflow/rules/representations.smk"
-include: "workflow/rules/arithmetic.smk"
-include: "workflow/rules/output_space.smk"
-include: "workflow/rules/similarity.smk"
-include: "workflow/rules/depth.smk"
 include: "workflow/rules/flowers.smk"
+include: "workflow/rules/representations.smk"
+include: "workflow/rules/starts.smk"
+include: "workflow/rules/auxiliary.smk"
+include: "workflow/rules/features.smk"
+include: "workflow/rules/ablation.smk"
+include: "workflow/rules/opposites.smk"
+include: "workflow/rules/pairs.smk"
+include: "workflow/rules/transfiguration.smk"
+include: "workflow/rules/interpolation.smk"
+include: "workflow/rules/addition.smk"
+include: "workflow/rules/embedding.smk"
+include: "workflow/rules/outputs.smk"
+include: "workflow/rules/vectorisation.smk"
+include: "workflow/rules/merging.smk"
+include: "workflow/rules/inversion.smk"
+include: "workflow/rules/cka.smk"
+include: "workflow/rules/autoencoding.smk"
+include: "workflow/rules/fully_connected.smk"
+include: "workflow/rules/conditioning.smk"
+include: "workflow/rules/invertible.smk"
+include: "workflow/rules/mnist.smk"
 include: "workflow/rules/findings.smk"
 
 
@@ -57,45 +75,6 @@ rule all:
     input:
         rules.run_config.output,
         rules.photos.output,
-        expand(rules.classify.output, model=CLASSIFY_MODELS),
-        expand(rules.represent_gather.output, model=REPRESENT_MODELS),
-        expand(rules.opposites.output, model=OPPOSITE_MODELS),
-        expand("{pair}/{file}", pair=PAIR_DIRS, file=["pairs.tsv", "grid.png"]),
-        study_outputs("transfiguration", "results/transfiguration/{model}/frames.png"),
-        study_outputs(
-            "interpolation", "results/interpolation/{model}/interpolation.gif"
-        ),
-        study_outputs("addition", "results/addition/{model}/grid.png"),
-        study_outputs("embedding", "results/embedding/{model}/embedding.png"),
-        study_outputs("ablation", "results/ablation/{model}/ablation.tsv"),
-        study_outputs(
-            "starts",
-            "results/starts/{model}/grid.png",
-            "results/starts/{model}/drift.tsv",
-        ),
-        study_outputs("auxiliary", "results/auxiliary/{model}/grid.png"),
-        study_outputs("features", "results/features/{model}/grid.png"),
-        expand(
-            rules.graphs.output,
-            generator=GRAPH_GENERATORS,
-            model=OUTPUT_EVALUATORS,
-        ),
-        expand(rules.pca.output, generator=GRAPH_GENERATORS, model=OUTPUT_EVALUATORS),
-        rules.coherence.output if GRAPH_GENERATORS and OUTPUT_EVALUATORS else [],
-        expand(rules.compare.output, generator=OUTPUT_GENERATORS)
-        if len(OUTPUT_EVALUATORS) > 1
-        else [],
-        study_outputs(
-            "vectorisation", "results/vectorisation/{model}/vectorisation.tsv"
-        ),
-        study_outputs("merging", "results/merging/{model}/merging.tsv"),
-        rules.cka.output if CKA_MODELS else [],
-        rules.cka_layers.output if LAYER_PAIR else [],
-        rules.autoencoding_summary.output if AUTOENCODING_MODELS else [],
-        expand(rules.fully_connected.output, study=FC_STUDIES),
-        rules.conditioning.output if CONDITIONING else [],
-        rules.invertible.output if INVERTIBLE else [],
-        rules.mnist_training.output if MNIST else [],
-        rules.flowers.output if FLOWERS else [],
+        study_targets(),
         rules.findings.output,
         rules.run_summary.output,

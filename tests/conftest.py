@@ -1,5 +1,8 @@
+import contextlib
+import functools
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -40,13 +43,12 @@ def snakemake_command(workdir, configs, *args, cores=2) -> list[str]:
     ]
 
 
-def build_dag(configfile: Path, workdir: Path) -> None:
-    """Snakemake's dry run of this repository's workflow on ``configfile``, in this process
-    (Snakemake's API): seconds faster than a subprocess, for tests that build many DAGs."""
+@contextlib.contextmanager
+def workflow_api(configfile: Path, workdir: Path):
+    """This repository's workflow on ``configfile`` through Snakemake's API, in this process."""
     from snakemake.api import SnakemakeApi
     from snakemake.settings.types import (
         ConfigSettings,
-        DAGSettings,
         OutputSettings,
         Quietness,
         ResourceSettings,
@@ -59,18 +61,53 @@ def build_dag(configfile: Path, workdir: Path) -> None:
     environment, path = dict(os.environ), list(sys.path)
     try:
         with SnakemakeApi(OutputSettings(quiet={Quietness.ALL})) as api:
-            workflow = api.workflow(
+            yield api.workflow(
                 resource_settings=ResourceSettings(cores=1),
                 config_settings=ConfigSettings(configfiles=[configfile]),
                 storage_settings=StorageSettings(),
                 snakefile=REPO / "Snakefile",
                 workdir=workdir,
             )
-            workflow.dag(DAGSettings()).execute_workflow(executor="dryrun")
     finally:
         os.environ.clear()
         os.environ.update(environment)
         sys.path[:] = path
+
+
+def build_dag(configfile: Path, workdir: Path) -> None:
+    """Snakemake's dry run of this repository's workflow on ``configfile``, in this process
+    (Snakemake's API): seconds faster than a subprocess, for tests that build many DAGs."""
+    from snakemake.settings.types import DAGSettings
+
+    with workflow_api(configfile, workdir) as workflow:
+        workflow.dag(DAGSettings()).execute_workflow(executor="dryrun")
+
+
+@functools.cache
+def parsed_workflow() -> tuple[dict, frozenset]:
+    """(the studies the rule files register with common.smk's ``study()``: name -> its rules
+    and the other sections they read; every rule's name), from the paper config's workflow."""
+    with (
+        tempfile.TemporaryDirectory() as workdir,
+        workflow_api(REPO / "config/paper.yaml", Path(workdir)) as api,
+    ):
+        workflow = api._workflow  # the parsed workflow (Snakemake's API has no public name)
+        studies = {
+            name: {"rules": set(study["rules"]), "reads": dict(study["reads"])}
+            for name, study in workflow.globals["STUDIES"].items()
+        }
+        return studies, frozenset(rule.name for rule in workflow.rules)
+
+
+def study_rules() -> dict[str, set[str]]:
+    """What a config section's knobs may rerun: the rules of its study and of every study
+    whose rules read it (the generation section: every generation study's)."""
+    found: dict[str, set[str]] = {}
+    for name, study in parsed_workflow()[0].items():
+        found.setdefault(name, set()).update(study["rules"])
+        for section, rules in study["reads"].items():
+            found.setdefault(section, set()).update(rules)
+    return found
 
 
 @pytest.fixture(scope="session")

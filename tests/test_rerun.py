@@ -15,54 +15,17 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, build_dag
+from conftest import REPO, build_dag, study_rules
 from inputgen.config import STUDIES, ConfigError, validate
 from test_workflow import job_counts
 
 SCHEMA = REPO / "workflow/inputgen/config.schema.yaml"
 TINY = REPO / "tests/config/tiny.yaml"
 
-# What a knob may rerun: the rules of its section's study. Sections every study reads (the
+# What a knob may rerun: the rules of its section's study and of the studies that read its section,
+# as the rule files register them (conftest.study_rules). Sections every study reads (the
 # models, photos, classes, seed) may rerun any rule. The run's resolved config (run_config) and
 # everything that reads the jobs' outputs (the findings page) rerun as dependants.
-STUDY_RULES = {
-    "classify": {"classify"},
-    "generation": {
-        "represent_chunk",
-        "opposites_chunk",
-        "pair",
-        "transfigure",
-        "interpolate",
-        "add",
-        "embed",
-        "starts",
-        "drift",  # the starts' steps and resize prior
-        "auxiliary",
-        "features",
-        "ablation_generate",
-    },
-    # The opposites are scattered in chunks of the same size.
-    "representations": {"represent_chunk", "represent_gather", "opposites_chunk", "opposites"},
-    "opposites": {"opposites_chunk", "opposites"},
-    "transfiguration": {"transfigure"},
-    "interpolation": {"interpolate"},
-    "addition": {"add"},
-    "embedding": {"embed"},
-    "starts": {"starts", "drift"},
-    "auxiliary": {"auxiliary"},
-    "features": {"features"},
-    "ablation": {"ablation_generate", "ablation"},
-    "outputs": {"outputs", "graphs", "pca", "compare", "coherence"},
-    "graphs": {"graphs", "coherence"},
-    "inversion": {"invert"},
-    "cka": {"cka", "cka_layers"},
-    "autoencoding": {"autoencode", "autoencoding_summary"},
-    "fully_connected": {"fully_connected", "claims"},  # the width claim reads relu
-    "conditioning": {"conditioning"},
-    "invertible": {"invertible"},
-    "mnist": {"mnist_training"},
-    "flowers": {"flowers"},
-}
 EVERY_STUDY = {"seed", "models", "classes", "photos", "weights_override"}
 # Resources: where and how fast, never what comes out.
 RERUNS_NOTHING = {"runtime"}
@@ -314,6 +277,7 @@ def test_the_tiny_config_written_out_whole_reruns_nothing(knobs):
 def test_every_knob_reruns_its_study_and_its_dependants_only(knobs):
     workdir, path, base, schema = knobs
     failures, unmoved, moved = [], [], 0
+    study_rules_of = study_rules()
     for knob, changed in one_change_per_knob(base, schema):
         if changed is None:
             unmoved.append(knob)
@@ -332,13 +296,13 @@ def test_every_knob_reruns_its_study_and_its_dependants_only(knobs):
             continue
         if section in EVERY_STUDY:
             continue
-        stray = unexplained(jobs, STUDY_RULES[section] | ALWAYS)
+        stray = unexplained(jobs, study_rules_of[section] | ALWAYS)
         if stray:
             failures.append(
                 f"{knob}: reruns {sorted({job['rule'] for job in stray})} outside its study "
-                f"{sorted(STUDY_RULES[section])} and their dependants"
+                f"{sorted(study_rules_of[section])} and their dependants"
             )
-        if not {job["rule"] for job in jobs} & STUDY_RULES[section]:
+        if not {job["rule"] for job in jobs} & study_rules_of[section]:
             failures.append(f"{knob}: reruns {rules} but none of its study's rules")
     assert not failures, "\n".join(failures)
     assert set(unmoved) <= set(NO_VALID_CHANGE), sorted(set(unmoved) - set(NO_VALID_CHANGE))
@@ -365,6 +329,6 @@ def test_editing_a_study_module_reruns_that_studys_rules(tiny_run, tmp_path, mon
         provenance.code_digest.cache_clear()
     rules = {job["rule"] for job in jobs}
     assert rules >= {"invert", "cka"}, rules  # similarity's CLI module imports cka
-    assert not unexplained(jobs, STUDY_RULES["inversion"] | STUDY_RULES["cka"])
+    assert not unexplained(jobs, study_rules()["inversion"] | study_rules()["cka"])
     assert "represent_chunk" not in rules and "classify" not in rules
     assert dry_run(tiny_run, TINY) == []

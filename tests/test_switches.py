@@ -8,9 +8,9 @@ import copy
 
 import pytest
 import yaml
-from conftest import REPO
+from conftest import REPO, study_rules
 from inputgen.config import ConfigError, validate
-from test_rerun import STUDY_RULES, dry_run
+from test_rerun import dry_run
 
 SCHEMA = REPO / "workflow/inputgen/config.schema.yaml"
 TINY = yaml.safe_load((REPO / "tests/config/tiny.yaml").read_text())
@@ -81,13 +81,9 @@ def test_models_and_classes_alone_run_no_study(tmp_path):
 @pytest.mark.parametrize("study", STUDIES)
 def test_each_study_alone_runs_its_rules_and_no_others(study, tmp_path):
     rules = rules_of(with_studies(study), tmp_path, study)
-    allowed = set().union(*(STUDY_RULES.get(s, set()) for s in [study, *NEEDS.get(study, [])]))
-    own = STUDY_RULES.get(study, set())
-    if study == "pairs":
-        allowed, own = {"pair"}, {"pair"}
-    if study in ("vectorisation", "merging"):
-        allowed |= {"vectorise", "merge"} | STUDY_RULES["representations"]
-        own = {"vectorise"} if study == "vectorisation" else {"merge"}
+    registered = study_rules()
+    allowed = set().union(*(registered[s] for s in [study, *NEEDS.get(study, [])]))
+    own = registered[study]
     assert rules & own, (study, rules)
     assert rules <= allowed | ALWAYS, (study, sorted(rules - allowed - ALWAYS))
 
@@ -96,7 +92,7 @@ def test_each_study_alone_runs_its_rules_and_no_others(study, tmp_path):
 def test_models_empty_switches_a_study_off(study, tmp_path):
     config = with_studies(study)
     config[study] = {**config[study], "models": []}
-    assert not rules_of(config, tmp_path, study) & STUDY_RULES[study] - {"opposites"}
+    assert not rules_of(config, tmp_path, study) & study_rules()[study] - {"opposites"}
 
 
 def test_null_is_the_study_with_its_defaults(tmp_path):

@@ -7,7 +7,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
-from conftest import CAT_CLASSES, REPO, SNAKEMAKE, make_photos, run_stage, snakemake_command
+from conftest import (
+    CAT_CLASSES,
+    REPO,
+    SNAKEMAKE,
+    make_photos,
+    parsed_workflow,
+    run_stage,
+    snakemake_command,
+)
 from inputgen import artifacts
 from inputgen.provenance import sha256
 
@@ -241,3 +249,25 @@ def test_the_snakefile_builds_the_dag_without_torch(config, tmp_path):
     }
     assert "inputgen.stages.generation" in imported  # the stages were registered
     assert not {"torch", "torchvision"} & imported
+
+
+# The rules of the run itself, which no study owns: the templates, the data, the pages.
+PLATFORM_RULES = {"all", "stage", "model_stage", "run_config", "photos", "spectrum"}
+PLATFORM_RULES |= {"findings", "run_summary"}
+
+
+def test_every_rule_is_one_studys_or_the_platforms():
+    """Each rule file registers its study (common.smk's study()): every rule belongs to
+    exactly one study or to the run itself, and the registered studies are the config's."""
+    from inputgen.config import STUDIES
+
+    studies, rules = parsed_workflow()
+    owners = {}
+    for name, study in studies.items():
+        for rule in study["rules"]:
+            owners.setdefault(rule, []).append(name)
+        assert set().union(*study["reads"].values()) <= study["rules"], name
+    assert {rule: names for rule, names in owners.items() if len(names) > 1} == {}
+    assert set(owners) | PLATFORM_RULES == rules, sorted(rules - set(owners) - PLATFORM_RULES)
+    assert not set(owners) & PLATFORM_RULES
+    assert set(studies) == set(STUDIES)

@@ -1,3 +1,17 @@
+# Classification of the photos by every pretrained model (top-k per photo).
+
+
+CLASSIFY_MODELS = study_models(config, "classify")
+
+
+study(
+    "classify",
+    "Classification",
+    rules=["classify"],
+    targets=lambda: expand(rules.classify.output, model=CLASSIFY_MODELS),
+)
+
+
 use rule model_stage as classify with:
     input:
         photos="results/data/photos.safetensors",
@@ -6,13 +20,13 @@ use rule model_stage as classify with:
         table=reported(
             "results/classify/{model}.tsv",
             "classify_table",
-            "Classification",
+            "classify",
             "top-k table",
         ),
         figure=reported(
             "results/classify/{model}.png",
             "classify",
-            "Classification",
+            "classify",
             "top-3 per photo",
         ),
     log:

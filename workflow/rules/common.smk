@@ -14,9 +14,6 @@ from inputgen.stage import STAGES, command_line, pick, settings_json
 
 MODELS = config["models"]
 PRETRAINED = [name for name, spec in MODELS.items() if spec["weights"] != "random"]
-# A study's models: none where its section is absent or lists none, every pretrained model
-# where it says null (inputgen.config.study_models).
-CLASSIFY_MODELS = study_models(config, "classify")
 RUNTIME = config["runtime"]
 
 
@@ -86,36 +83,66 @@ def gpu_job(rule):
     )
 
 
-# The report's categories in reading order: the findings first, then the studies as the
-# articles take them. Snakemake sorts categories by name, so each is numbered.
-CATEGORIES = [
-    "Findings",
-    "Configuration and provenance",
-    "Data",
-    "Classification",
-    "Flowers",
-    "Class representations",
-    "Prior ablation",
-    "Opposites",
-    "Two-model objectives",
-    "Transfiguration and arithmetic",
-    "Output space",
-    "Vectorisation and merging",
-    "Model similarity",
-    "Layer autoencoding",
-    "Fully connected nets",
-    "Linear nets",
-    "MNIST training",
-]
+# ------------------------------------------------------------------------------------ studies
+# Each study registers itself at the top of its rule file (workflow/rules/<study>.smk), before
+# its rules. rule all's targets, the findings page's and the claims' inputs, the report's
+# categories and the tests' lists of each study's rules are read from these registrations.
+STUDIES = {}
+# The report's categories in reading order (Snakemake sorts them by name, so each is numbered):
+# the run's own pages, then one per study in the order the Snakefile includes them.
+CATEGORIES = {
+    "findings": "Findings",
+    "provenance": "Configuration and provenance",
+    "data": "Data",
+}
+
+
+def study(name, title, *, rules, reads=(), targets=(), findings=None, claims=None):
+    """Register the study ``name`` (its config section) with the report category ``title``.
+    ``rules``: the rules whose settings its section sets; ``reads``: the other config sections
+    its rules take settings or jobs from (generation, another study's), a list (all its rules
+    read them) or a map section -> its rules that do; ``targets``: what rule all asks of it,
+    none when it is off (a function where they are rules' outputs, defined after this);
+    ``findings``, ``claims``: the named tables the findings page and the claims read."""
+    if name in STUDIES:
+        raise WorkflowError(f"study {name!r} is registered twice")
+    CATEGORIES[name] = title
+    STUDIES[name] = dict(
+        title=title,
+        rules=list(rules),
+        reads=(
+            reads if isinstance(reads, dict) else {section: rules for section in reads}
+        ),
+        targets=targets,
+        findings=dict(findings or {}),
+        claims=dict(claims or {}),
+    )
+
+
+def study_targets():
+    """The inputs of the default target from the studies: every registered study's targets."""
+    targets = []
+    for registered in STUDIES.values():
+        found = registered["targets"]
+        targets += list(found() if callable(found) else found)
+    return targets
+
+
+def study_tables(kind):
+    """The named inputs of the findings page or the claims (``kind``) from the studies."""
+    tables = {}
+    for registered in STUDIES.values():
+        tables.update(registered[kind])
+    return tables
 
 
 def report_category(name):
-    return f"{CATEGORIES.index(name) + 1:02d} {name}"
+    return f"{list(CATEGORIES).index(name) + 1:02d} {CATEGORIES[name]}"
 
 
 def reported(path, caption, category, figure, model="{model}"):
-    """An output shown in the report, under its study (category) and model, with its caption
-    (workflow/report/CAPTION.rst)."""
+    """An output shown in the report, under its study or page (``category``: a name of
+    CATEGORIES) and model, with its caption (workflow/report/CAPTION.rst)."""
     return report(
         path,
         caption=f"../report/{caption}.rst",
@@ -164,11 +191,6 @@ os.environ.update(
     PATH=_prepend("PATH", str(Path(sys.executable).parent)),
     PYTHONPATH=_prepend("PYTHONPATH", str(Path(workflow.basedir) / "workflow")),
 )
-
-
-REPRESENT_MODELS = study_models(config, "representations")
-OPPOSITE_MODELS = study_models(config, "opposites")
-OPPOSITE_CLASSES = (config["opposites"] or {}).get("classes") or config["classes"]
 
 
 def chunks(classes):
@@ -230,92 +252,15 @@ def study_outputs(section, *patterns):
     )
 
 
-STARTS = config["starts"] or {}
-AUXILIARY = config["auxiliary"] or {}
-FEATURES = config["features"] or {}
-
-
-PAIR_DIRS = [
-    f"results/pairs/{first}{op}{second}"
-    for first, second in (config["pairs"] or {}).get("models", [])
-    for op in "+-"
-]
-ABLATION = config["ablation"] or {"configs": {}}
-
-
-# Output space, vectorisation and merging (output_space.smk)
-OUTPUT_GENERATORS = study_models(config, "outputs.generators")
-OUTPUT_EVALUATORS = study_models(config, "outputs.evaluators")
-GRAPHS = config["graphs"] or {}
-GRAPH_GENERATORS = OUTPUT_GENERATORS if GRAPHS else []  # graphs, PCA, coherence
-GRAPH_DIR = "results/graphs/{generator}/{model}"
-# The source article's graphs: a generator's images under itself (the claims read them).
-SELF_GRAPHS = [m for m in GRAPH_GENERATORS if m in OUTPUT_EVALUATORS]
-
-
+# wildcard_constraints of the output-space rules: {generator} is a model too.
 wildcard_constraints:
     generator="|".join(MODELS),
 
 
-# The report's subcategory of a graph's results.
-GRAPH_PAIR = "{generator} images, {model} outputs"
-
-
-VECTORISATION = config["vectorisation"] or {}
-MERGING = config["merging"] or {}
-
-
-def target_images(study):
+def target_images(section):
     """theta2's class images: the targets of vectorisation and merging."""
-    return f"results/representations/{study.get('toward')}/images.safetensors"
+    return f"results/representations/{section.get('toward')}/images.safetensors"
 
 
-def toward_weights(study):
-    return weights_of(study["toward"]) if study else []
-
-
-# Model similarity (similarity.smk)
-INVERSION = config["inversion"] or {}
-INVERSION_MODELS = study_models(config, "inversion")
-CKA = config["cka"] or {}
-CKA_MODELS = study_models(config, "cka")
-LAYER_PAIR = CKA.get("layer_pair") or {}
-
-
-# Depth studies (source article 3): a section that is on has its optional keys filled by the
-# schema's defaults (inputgen.config.validate); an off (null) section is {} here.
-AUTOENCODING = config["autoencoding"] or {}
-AUTOENCODING_MODELS = AUTOENCODING.get("models", [])
-UNTRAINED = [name for name, spec in MODELS.items() if spec["weights"] == "random"]
-
-
-def autoencoding_layers(wildcards):
-    name = wildcards.model
-    return (AUTOENCODING.get("layers") or {}).get(name) or MODELS[name].get(
-        "layers", []
-    )
-
-
-FULLY_CONNECTED = config["fully_connected"] or {}
-FC_STUDIES = FULLY_CONNECTED.get("studies", {})
-CONDITIONING = config["conditioning"]
-INVERTIBLE = config["invertible"] or {}
-
-
-MNIST = config["mnist"] or {}
-FLOWERS = config["flowers"] or {}
-
-
-# The run's provenance page (findings.smk): made from every artifact of rule all but itself.
-RUN_SUMMARY = ["results/provenance.md", "results/provenance.html"]
-
-
-def run_artifacts(wildcards):
-    return list(dict.fromkeys(p for p in rules.all.input if p not in RUN_SUMMARY))
-
-
-def pair_weights(weights, op):
-    """[d, e] of one operation: one pair for both, or one each (combined: +, difference: -)."""
-    if isinstance(weights, dict):
-        return weights["combined" if op == "+" else "difference"]
-    return weights
+def toward_weights(section):
+    return weights_of(section["toward"]) if section else []

@@ -6,7 +6,7 @@ use rule stage as run_config with:
         out=reported(
             "results/config.yaml",
             "run_config",
-            "Configuration and provenance",
+            "provenance",
             "resolved config",
             model="this run",
         ),
@@ -30,7 +30,7 @@ use rule stage as photos with:
         figure=reported(
             "results/data/photos.png",
             "photos",
-            "Data",
+            "data",
             "photos and first crop",
             model="photos",
         ),

@@ -1,6 +1,7 @@
 # The findings page: every study's headline numbers, drawn from its tables (never typed by
-# hand), for README.md's "What the default run finds". Its inputs are the tables of the studies
-# the config enables; a study that is off passes no table and the page says so.
+# hand), for README.md's "What the default run finds". Its inputs, and the claims', are the
+# tables the studies register (common.smk's study()); a study that is off passes none and the
+# page says so.
 
 
 # The config files this run read (--configfile, else the embedded default), relative to the
@@ -14,36 +15,12 @@ CONFIG_FILES = [
 
 use rule stage as claims with:
     input:
-        opposites=expand(
-            "results/opposites/{model}/opposites.tsv", model=OPPOSITE_MODELS
-        ),
-        commutativity=expand(
-            "results/opposites/{model}/commutativity.tsv", model=OPPOSITE_MODELS
-        ),
-        embedding=study_outputs("embedding", "results/embedding/{model}/embedding.tsv"),
-        components=expand(
-            "results/graphs/{model}/{model}/components.tsv", model=SELF_GRAPHS
-        ),
-        drift=study_outputs("starts", "results/starts/{model}/drift.tsv"),
-        transfiguration=study_outputs(
-            "transfiguration", "results/transfiguration/{model}/transfer.tsv"
-        ),
-        interpolation=study_outputs(
-            "interpolation", "results/interpolation/{model}/transfer.tsv"
-        ),
-        vectorisation=study_outputs(
-            "vectorisation", "results/vectorisation/{model}/vectorisation.tsv"
-        ),
-        merging=study_outputs("merging", "results/merging/{model}/merging.tsv"),
-        width="results/fully_connected/width.tsv" if "width" in FC_STUDIES else [],
-        flowers_noise="results/flowers/noise.tsv" if FLOWERS else [],
-        flowers_random="results/flowers/random.tsv" if FLOWERS else [],
-        flowers_transfigured="results/flowers/transfigured.tsv" if FLOWERS else [],
+        **study_tables("claims"),
     output:
         table=reported(
             "results/claims.tsv",
             "claims",
-            "Findings",
+            "findings",
             "the articles' claims",
             model="all studies",
         ),
@@ -57,55 +34,21 @@ use rule stage as claims with:
 
 use rule stage as findings with:
     input:
+        **study_tables("findings"),
         config="results/config.yaml",
         article_claims="results/claims.tsv",
-        quality=expand(
-            "results/representations/{model}/quality.tsv", model=REPRESENT_MODELS
-        ),
-        ablation=study_outputs("ablation", "results/ablation/{model}/ablation.tsv"),
-        commutativity=expand(
-            "results/opposites/{model}/commutativity.tsv", model=OPPOSITE_MODELS
-        ),
-        transfiguration=study_outputs(
-            "transfiguration", "results/transfiguration/{model}/transfiguration.tsv"
-        ),
-        transfiguration_transfer=study_outputs(
-            "transfiguration", "results/transfiguration/{model}/transfer.tsv"
-        ),
-        interpolation=study_outputs(
-            "interpolation", "results/interpolation/{model}/transfer.tsv"
-        ),
-        coherence=(
-            "results/graphs/coherence.tsv"
-            if GRAPH_GENERATORS and OUTPUT_EVALUATORS
-            else []
-        ),
-        vectorisation=study_outputs(
-            "vectorisation", "results/vectorisation/{model}/vectorisation.tsv"
-        ),
-        merging=study_outputs("merging", "results/merging/{model}/merging.tsv"),
-        cka="results/cka/summary.tsv" if CKA_MODELS else [],
-        inversion=expand(
-            "results/inversion/{model}/summary.tsv", model=INVERSION_MODELS
-        ),
-        claims="results/autoencoding/claims.tsv" if AUTOENCODING_MODELS else [],
-        fully_connected=expand("results/fully_connected/{study}.tsv", study=FC_STUDIES),
-        conditioning="results/linear/conditioning.tsv" if CONDITIONING else [],
-        invertible="results/linear/invertible.tsv" if INVERTIBLE else [],
-        neighbours="results/linear/neighbours_summary.tsv" if INVERTIBLE else [],
-        mnist="results/mnist/metrics.tsv" if MNIST else [],
     output:
         out=reported(
             "results/findings.md",
             "findings",
-            "Findings",
+            "findings",
             "findings (Markdown)",
             model="all studies",
         ),
         html=reported(
             "results/findings.html",
             "findings",
-            "Findings",
+            "findings",
             "findings",
             model="all studies",
         ),
@@ -115,18 +58,24 @@ use rule stage as findings with:
         **stage_params("findings", lambda wildcards: dict(config_files=CONFIG_FILES)),
 
 
+# The provenance page's own files: every other target of rule all is its input.
+RUN_SUMMARY = ["results/provenance.md", "results/provenance.html"]
+
+
 # The run's provenance on one page: every artifact the run makes (rule all's targets, taken
 # when the DAG is built, so this job runs last) and what they were made from, each with its
 # stage, code commit, device, host, wall time and weights, read from its record.
 use rule stage as run_summary with:
     input:
-        artifacts=run_artifacts,
+        artifacts=lambda wildcards: list(
+            dict.fromkeys(p for p in rules.all.input if p not in RUN_SUMMARY)
+        ),
     output:
         out=RUN_SUMMARY[0],
         html=reported(
             RUN_SUMMARY[1],
             "provenance",
-            "Configuration and provenance",
+            "provenance",
             "provenance of every artifact",
             model="this run",
         ),

@@ -3,34 +3,49 @@
 # transfigure its test photos.
 
 
+FLOWERS = config["flowers"] or {}
+
+
+study(
+    "flowers",
+    "Flowers",
+    rules=["flowers"],
+    targets=lambda: rules.flowers.output if FLOWERS else [],
+    claims={
+        f"flowers_{table}": f"results/flowers/{table}.tsv" if FLOWERS else []
+        for table in ("noise", "random", "transfigured")
+    },
+)
+
+
 use rule model_stage as flowers with:
     output:
         training="results/flowers/training.tsv",
         noise=reported(
             "results/flowers/noise.tsv",
             "flowers_tables",
-            "Flowers",
+            "flowers",
             "from noise: table",
             model="small CNN",
         ),
         random=reported(
             "results/flowers/random.tsv",
             "flowers_tables",
-            "Flowers",
+            "flowers",
             "random directions: table",
             model="small CNN",
         ),
         transfigured=reported(
             "results/flowers/transfigured.tsv",
             "flowers_tables",
-            "Flowers",
+            "flowers",
             "transfiguration: table",
             model="small CNN",
         ),
         figure=reported(
             "results/flowers/grid.png",
             "flowers",
-            "Flowers",
+            "flowers",
             "images",
             model="small CNN",
         ),

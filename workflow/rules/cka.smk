@@ -1,42 +1,22 @@
-# Model similarity (source article 4): representation-inversion datasets and linear CKA between
-# models on natural and on inverted images; a layer x layer CKA of two models.
+# Model similarity (source article 4): linear CKA between models on natural and on inverted
+# images; a layer x layer CKA of two models.
 
 
-use rule model_stage as invert with:
-    input:
-        natural="results/data/natural.safetensors",
-        weights=weights_file,
-    output:
-        images="results/inversion/{model}/inverted.safetensors",
-        summary=reported(
-            "results/inversion/{model}/summary.tsv",
-            "inversion_table",
-            "Model similarity",
-            "inversion summary",
-        ),
-        figure=reported(
-            "results/inversion/{model}/grid.png",
-            "inversion",
-            "Model similarity",
-            "inverted pairs",
-        ),
-    log:
-        "results/logs/inversion/{model}.log",
-    benchmark:
-        "results/benchmarks/invert/{model}.tsv"
-    resources:
-        **gpu_job("invert"),
-    params:
-        **stage_params(
-            "invert",
-            lambda wildcards: pick(
-                "invert",
-                INVERSION,
-                name=wildcards.model,
-                model=job_spec(wildcards.model),
-                seed=config["seed"],
-            ),
-        ),
+CKA = config["cka"] or {}
+CKA_MODELS = study_models(config, "cka")
+LAYER_PAIR = CKA.get("layer_pair") or {}
+
+
+study(
+    "cka",
+    "Model similarity",
+    rules=["cka", "cka_layers"],
+    targets=lambda: [
+        *(rules.cka.output if CKA_MODELS else []),
+        *(rules.cka_layers.output if LAYER_PAIR else []),
+    ],
+    findings=dict(cka="results/cka/summary.tsv" if CKA_MODELS else []),
+)
 
 
 use rule model_stage as cka with:
@@ -50,28 +30,28 @@ use rule model_stage as cka with:
         natural_table=reported(
             "results/cka/natural.tsv",
             "cka_table",
-            "Model similarity",
+            "cka",
             "CKA table, natural images",
             model=", ".join(CKA_MODELS),
         ),
         inverted_table=reported(
             "results/cka/inverted.tsv",
             "cka_table",
-            "Model similarity",
+            "cka",
             "CKA table, inverted images",
             model=", ".join(CKA_MODELS),
         ),
         summary=reported(
             "results/cka/summary.tsv",
             "cka_summary",
-            "Model similarity",
+            "cka",
             "CKA summary",
             model=", ".join(CKA_MODELS),
         ),
         figure=reported(
             "results/cka/heatmaps.png",
             "cka_heatmaps",
-            "Model similarity",
+            "cka",
             "CKA heatmaps",
             model=", ".join(CKA_MODELS),
         ),
@@ -104,7 +84,7 @@ use rule model_stage as cka_layers with:
         figure=reported(
             "results/cka/layers.png",
             "cka_layers",
-            "Model similarity",
+            "cka",
             "layer x layer CKA",
             model=" vs ".join(LAYER_PAIR.get("models", [])),
         ),

@@ -1,0 +1,50 @@
+# Vector addition (source article 2): the pictures of two classes' summed objectives.
+
+
+study(
+    "addition",
+    "Vector addition",
+    rules=["add"],
+    reads=["generation"],
+    targets=study_outputs("addition", "results/addition/{model}/grid.png"),
+)
+
+
+use rule model_stage as add with:
+    input:
+        spectrum=spectrum_for(config["generation"]),
+        weights=weights_file,
+        evaluator_weights=evaluator_weights,
+    output:
+        out="results/addition/{model}/addition.safetensors",
+        table=reported(
+            "results/addition/{model}/addition.tsv",
+            "addition",
+            "addition",
+            "addition: table",
+        ),
+        figure=reported(
+            "results/addition/{model}/grid.png",
+            "addition",
+            "addition",
+            "addition: images",
+        ),
+    log:
+        "results/logs/addition/{model}.log",
+    benchmark:
+        "results/benchmarks/add/{model}.tsv"
+    resources:
+        **gpu_job("add"),
+    params:
+        **stage_params(
+            "add",
+            lambda wildcards: pick(
+                "add",
+                config["addition"],
+                name=wildcards.model,
+                model=job_spec(wildcards.model),
+                settings=config["generation"],
+                evaluators=evaluator_specs(wildcards.model),
+                seed=config["seed"],
+            ),
+        ),

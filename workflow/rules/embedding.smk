@@ -1,0 +1,38 @@
+# Feature embedding (source article 2): the class pictures placed by two features.
+
+
+study(
+    "embedding",
+    "Feature embedding",
+    rules=["embed"],
+    targets=study_outputs("embedding", "results/embedding/{model}/embedding.png"),
+    claims=dict(
+        embedding=study_outputs("embedding", "results/embedding/{model}/embedding.tsv")
+    ),
+)
+
+
+use rule model_stage as embed with:
+    input:
+        representations="results/representations/{model}/images.safetensors",
+        weights=weights_file,
+    output:
+        table="results/embedding/{model}/embedding.tsv",
+        figure=reported(
+            "results/embedding/{model}/embedding.png",
+            "embedding",
+            "embedding",
+            "two-feature embedding",
+        ),
+    log:
+        "results/logs/embedding/{model}.log",
+    params:
+        **stage_params(
+            "embed",
+            lambda wildcards: pick(
+                "embed",
+                config["embedding"],
+                name=wildcards.model,
+                model=job_spec(wildcards.model),
+            ),
+        ),

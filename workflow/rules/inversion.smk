@@ -1,0 +1,55 @@
+# Representation-inversion datasets (source article 4): natural images passed through a model's
+# penultimate representation and back.
+
+
+INVERSION = config["inversion"] or {}
+INVERSION_MODELS = study_models(config, "inversion")
+
+
+study(
+    "inversion",
+    "Representation inversion",
+    rules=["invert"],
+    findings=dict(
+        inversion=expand(
+            "results/inversion/{model}/summary.tsv", model=INVERSION_MODELS
+        )
+    ),
+)
+
+
+use rule model_stage as invert with:
+    input:
+        natural="results/data/natural.safetensors",
+        weights=weights_file,
+    output:
+        images="results/inversion/{model}/inverted.safetensors",
+        summary=reported(
+            "results/inversion/{model}/summary.tsv",
+            "inversion_table",
+            "inversion",
+            "inversion summary",
+        ),
+        figure=reported(
+            "results/inversion/{model}/grid.png",
+            "inversion",
+            "inversion",
+            "inverted pairs",
+        ),
+    log:
+        "results/logs/inversion/{model}.log",
+    benchmark:
+        "results/benchmarks/invert/{model}.tsv"
+    resources:
+        **gpu_job("invert"),
+    params:
+        **stage_params(
+            "invert",
+            lambda wildcards: pick(
+                "invert",
+                INVERSION,
+                name=wildcards.model,
+                model=job_spec(wildcards.model),
+                seed=config["seed"],
+            ),
+        ),

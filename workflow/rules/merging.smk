@@ -1,0 +1,67 @@
+# Merging by parameters (source article 3): a model's parameters merged toward another's until
+# its class pictures match.
+
+
+MERGING = config["merging"] or {}
+MERGING_TABLE = study_outputs("merging", "results/merging/{model}/merging.tsv")
+
+
+study(
+    "merging",
+    "Merging",
+    rules=["merge"],
+    reads=["generation"],
+    targets=MERGING_TABLE,
+    findings=dict(merging=MERGING_TABLE),
+    claims=dict(merging=MERGING_TABLE),
+)
+
+
+use rule model_stage as merge with:
+    input:
+        spectrum=spectrum_for(config["generation"]),
+        target_images=target_images(MERGING),
+        toward_weights=toward_weights(MERGING),
+        own="results/representations/{model}/images.safetensors",
+        weights=weights_file,
+    output:
+        out="results/merging/{model}/regenerated.safetensors",
+        table=reported(
+            "results/merging/{model}/merging.tsv",
+            "merging_table",
+            "merging",
+            "merging: table",
+        ),
+        figure=reported(
+            "results/merging/{model}/merged.png",
+            "merging",
+            "merging",
+            "merging: class images",
+        ),
+        loss_figure=reported(
+            "results/merging/{model}/loss.png",
+            "merging_loss",
+            "merging",
+            "merging: loss",
+        ),
+    log:
+        "results/logs/merging/{model}.log",
+    benchmark:
+        "results/benchmarks/merge/{model}.tsv"
+    resources:
+        **gpu_job("merge"),
+    params:
+        **stage_params(
+            "merge",
+            lambda wildcards: pick(
+                "merge",
+                MERGING,
+                name=wildcards.model,
+                model=job_spec(wildcards.model),
+                toward_name=MERGING["toward"],
+                toward=job_spec(MERGING["toward"]),
+                classes=MERGING.get("classes") or config["classes"],
+                settings=config["generation"],
+                seed=config["seed"],
+            ),
+        ),
