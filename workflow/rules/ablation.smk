@@ -19,10 +19,12 @@ study(
 
 use rule model_stage as ablation_generate with:
     input:
-        spectrum=lambda wildcards: spectrum_for(
-            {**config["generation"], **ABLATION["configs"][wildcards.config]}
+        **model_inputs(
+            lambda wildcards: {
+                **config["generation"],
+                **ABLATION["configs"][wildcards.config],
+            }
         ),
-        weights=weights_file,
     output:
         out=temp("results/ablation/{model}/{config}.safetensors"),
     log:
@@ -34,30 +36,25 @@ use rule model_stage as ablation_generate with:
     resources:
         **gpu_job("ablation_generate"),
     params:
-        **stage_params(
+        **model_params(
             "represent",
-            lambda wildcards: pick(
-                "represent",
-                name=wildcards.model,
-                model=job_spec(wildcards.model),
-                classes=ABLATION["classes"],
-                objective="target",
-                settings={
-                    **config["generation"],
-                    **ABLATION["configs"][wildcards.config],
-                },
-                seed=config["seed"],
-            ),
+            classes=lambda wildcards: ABLATION["classes"],
+            objective="target",
+            settings=lambda wildcards: {
+                **config["generation"],
+                **ABLATION["configs"][wildcards.config],
+            },
         ),
 
 
 use rule model_stage as ablation with:
     input:
-        runs=expand(
-            "results/ablation/{{model}}/{config}.safetensors",
-            config=ABLATION["configs"],
+        **model_inputs(
+            runs=expand(
+                "results/ablation/{{model}}/{config}.safetensors",
+                config=ABLATION["configs"],
+            ),
         ),
-        weights=weights_file,
     output:
         table=reported(
             "results/ablation/{model}/ablation.tsv",
@@ -74,14 +71,8 @@ use rule model_stage as ablation with:
     log:
         "results/logs/ablation/{model}/ablation.log",
     params:
-        **stage_params(
+        **model_params(
             "ablation",
-            lambda wildcards: pick(
-                "ablation",
-                name=wildcards.model,
-                model=job_spec(wildcards.model),
-                evaluators=evaluator_specs(wildcards.model),
-                configs=list(ABLATION["configs"]),
-                seed=config["seed"],
-            ),
+            configs=list(ABLATION["configs"]),
+            evaluators=True,
         ),

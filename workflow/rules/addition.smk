@@ -12,9 +12,10 @@ study(
 
 use rule model_stage as add with:
     input:
-        spectrum=spectrum_for(config["generation"]),
-        weights=weights_file,
-        evaluator_weights=evaluator_weights,
+        **model_inputs(
+            config["generation"],
+            evaluators=True,
+        ),
     output:
         out="results/addition/{model}/addition.safetensors",
         table=reported(
@@ -36,15 +37,9 @@ use rule model_stage as add with:
     resources:
         **gpu_job("add"),
     params:
-        **stage_params(
+        **model_params(
             "add",
-            lambda wildcards: pick(
-                "add",
-                config["addition"],
-                name=wildcards.model,
-                model=job_spec(wildcards.model),
-                settings=config["generation"],
-                evaluators=evaluator_specs(wildcards.model),
-                seed=config["seed"],
-            ),
+            config["addition"],
+            settings=config["generation"],
+            evaluators=True,
         ),

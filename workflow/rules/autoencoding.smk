@@ -5,6 +5,10 @@
 AUTOENCODING = config["autoencoding"] or {}
 AUTOENCODING_MODELS = AUTOENCODING.get("models", [])
 UNTRAINED = [name for name, spec in MODELS.items() if spec["weights"] == "random"]
+# A model's layers: the study's list for it, else the model's own.
+AUTOENCODING_LAYERS = lambda name: (AUTOENCODING.get("layers") or {}).get(
+    name
+) or MODELS[name].get("layers", [])
 
 
 study(
@@ -20,8 +24,9 @@ study(
 
 use rule model_stage as autoencode with:
     input:
-        photos="results/data/photos.safetensors",
-        weights=weights_file,
+        **model_inputs(
+            photos="results/data/photos.safetensors",
+        ),
     output:
         metrics="results/autoencoding/{model}/metrics.tsv",
         images="results/autoencoding/{model}/images.safetensors",
@@ -38,17 +43,10 @@ use rule model_stage as autoencode with:
     resources:
         **gpu_job("autoencode"),
     params:
-        **stage_params(
+        **model_params(
             "autoencode",
-            lambda wildcards: pick(
-                "autoencode",
-                AUTOENCODING,
-                name=wildcards.model,
-                model=job_spec(wildcards.model),
-                layers=(AUTOENCODING.get("layers") or {}).get(wildcards.model)
-                or MODELS[wildcards.model].get("layers", []),
-                seed=config["seed"],
-            ),
+            AUTOENCODING,
+            layers=lambda wildcards: AUTOENCODING_LAYERS(wildcards.model),
         ),
 
 

@@ -15,8 +15,9 @@ study(
 
 use rule model_stage as auxiliary with:
     input:
-        spectrum=spectrum_for(recipe("auxiliary")),
-        weights=weights_file,
+        **model_inputs(
+            recipe("auxiliary"),
+        ),
     output:
         out="results/auxiliary/{model}/images.safetensors",
         table="results/auxiliary/{model}/summary.tsv",
@@ -33,14 +34,8 @@ use rule model_stage as auxiliary with:
     resources:
         **gpu_job("auxiliary"),
     params:
-        **stage_params(
+        **model_params(
             "auxiliary",
-            lambda wildcards: pick(
-                "auxiliary",
-                AUXILIARY,
-                name=wildcards.model,
-                model=job_spec(wildcards.model),
-                settings=recipe("auxiliary"),
-                seed=config["seed"],
-            ),
+            AUXILIARY,
+            settings=recipe("auxiliary"),
         ),

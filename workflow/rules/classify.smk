@@ -14,8 +14,9 @@ study(
 
 use rule model_stage as classify with:
     input:
-        photos="results/data/photos.safetensors",
-        weights=weights_file,
+        **model_inputs(
+            photos="results/data/photos.safetensors",
+        ),
     output:
         table=reported(
             "results/classify/{model}.tsv",
@@ -32,12 +33,7 @@ use rule model_stage as classify with:
     log:
         "results/logs/classify/{model}.log",
     params:
-        **stage_params(
+        **model_params(
             "classify",
-            lambda wildcards: pick(
-                "classify",
-                config["classify"],
-                name=wildcards.model,
-                model=job_spec(wildcards.model),
-            ),
+            config["classify"],
         ),

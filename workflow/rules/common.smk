@@ -73,6 +73,48 @@ def stage_params(name, settings):
     }
 
 
+def model_params(stage, *sections, evaluators=False, **values):
+    """``stage_params`` of a stage run on one model, the job's {model}: the shared wiring of
+    every such rule. Its settings are the model's name and resolved spec, the run's seed (where
+    the stage takes one), with ``evaluators`` the specs of the other models that rate its
+    images, then the keys of the config ``sections`` the stage has and ``values`` (a function
+    is called with the job's wildcards)."""
+
+    def settings(wildcards):
+        own = {
+            key: value(wildcards) if callable(value) else value
+            for key, value in values.items()
+        }
+        if evaluators:
+            own["evaluators"] = evaluator_specs(wildcards.model)
+        return pick(
+            stage,
+            {"seed": config["seed"]},
+            *sections,
+            name=wildcards.model,
+            model=job_spec(wildcards.model),
+            **own,
+        )
+
+    return stage_params(stage, settings)
+
+
+def model_inputs(generation=None, *, evaluators=False, **files):
+    """The inputs of a stage run on {model}: ``files``, maco's spectrum where the
+    ``generation`` settings use it (a function of the wildcards, or settings), the model's own weight and label files, and with
+    ``evaluators`` those of the models that rate its images (replacing one reruns the job).
+    """
+    found = dict(files)
+    if callable(generation):  # settings that depend on the job's wildcards
+        found["spectrum"] = lambda wildcards: spectrum_for(generation(wildcards))
+    elif generation is not None:
+        found["spectrum"] = spectrum_for(generation)
+    found["weights"] = weights_file
+    if evaluators:
+        found["evaluator_weights"] = evaluator_weights
+    return found
+
+
 def gpu_job(rule):
     """The resources of a rule that runs on a GPU where there is one."""
     return dict(

@@ -14,8 +14,9 @@ study(
 
 use rule model_stage as embed with:
     input:
-        representations="results/representations/{model}/images.safetensors",
-        weights=weights_file,
+        **model_inputs(
+            representations="results/representations/{model}/images.safetensors",
+        ),
     output:
         table="results/embedding/{model}/embedding.tsv",
         figure=reported(
@@ -27,12 +28,7 @@ use rule model_stage as embed with:
     log:
         "results/logs/embedding/{model}.log",
     params:
-        **stage_params(
+        **model_params(
             "embed",
-            lambda wildcards: pick(
-                "embed",
-                config["embedding"],
-                name=wildcards.model,
-                model=job_spec(wildcards.model),
-            ),
+            config["embedding"],
         ),

@@ -15,8 +15,9 @@ study(
 
 use rule model_stage as features with:
     input:
-        spectrum=spectrum_for(config["generation"]),
-        weights=weights_file,
+        **model_inputs(
+            config["generation"],
+        ),
     output:
         out="results/features/{model}/images.safetensors",
         table="results/features/{model}/features.tsv",
@@ -33,14 +34,8 @@ use rule model_stage as features with:
     resources:
         **gpu_job("features"),
     params:
-        **stage_params(
+        **model_params(
             "features",
-            lambda wildcards: pick(
-                "features",
-                FEATURES,
-                name=wildcards.model,
-                model=job_spec(wildcards.model),
-                settings=config["generation"],
-                seed=config["seed"],
-            ),
+            FEATURES,
+            settings=config["generation"],
         ),

@@ -23,14 +23,15 @@ study(
 # setting (a param that is a function of the input would rerun nothing when it changes).
 use rule model_stage as interpolate with:
     input:
-        spectrum=spectrum_for(recipe("interpolation")),
-        photos=(
-            "results/data/photos.safetensors"
-            if (config["interpolation"] or {}).get("photo")
-            else []
+        **model_inputs(
+            recipe("interpolation"),
+            photos=(
+                "results/data/photos.safetensors"
+                if (config["interpolation"] or {}).get("photo")
+                else []
+            ),
+            evaluators=True,
         ),
-        weights=weights_file,
-        evaluator_weights=evaluator_weights,
     output:
         out="results/interpolation/{model}/frames.safetensors",
         table=reported(
@@ -70,15 +71,9 @@ use rule model_stage as interpolate with:
     resources:
         **gpu_job("interpolate"),
     params:
-        **stage_params(
+        **model_params(
             "interpolate",
-            lambda wildcards: pick(
-                "interpolate",
-                config["interpolation"],
-                name=wildcards.model,
-                model=job_spec(wildcards.model),
-                settings=recipe("interpolation"),
-                evaluators=evaluator_specs(wildcards.model),
-                seed=config["seed"],
-            ),
+            config["interpolation"],
+            settings=recipe("interpolation"),
+            evaluators=True,
         ),

@@ -20,8 +20,9 @@ study(
 
 use rule model_stage as invert with:
     input:
-        natural="results/data/natural.safetensors",
-        weights=weights_file,
+        **model_inputs(
+            natural="results/data/natural.safetensors",
+        ),
     output:
         images="results/inversion/{model}/inverted.safetensors",
         summary=reported(
@@ -43,13 +44,7 @@ use rule model_stage as invert with:
     resources:
         **gpu_job("invert"),
     params:
-        **stage_params(
+        **model_params(
             "invert",
-            lambda wildcards: pick(
-                "invert",
-                INVERSION,
-                name=wildcards.model,
-                model=job_spec(wildcards.model),
-                seed=config["seed"],
-            ),
+            INVERSION,
         ),

@@ -19,11 +19,12 @@ study(
 
 use rule model_stage as merge with:
     input:
-        spectrum=spectrum_for(config["generation"]),
-        target_images=target_images(MERGING),
-        toward_weights=toward_weights(MERGING),
-        own="results/representations/{model}/images.safetensors",
-        weights=weights_file,
+        **model_inputs(
+            config["generation"],
+            target_images=target_images(MERGING),
+            toward_weights=toward_weights(MERGING),
+            own="results/representations/{model}/images.safetensors",
+        ),
     output:
         out="results/merging/{model}/regenerated.safetensors",
         table=reported(
@@ -51,17 +52,11 @@ use rule model_stage as merge with:
     resources:
         **gpu_job("merge"),
     params:
-        **stage_params(
+        **model_params(
             "merge",
-            lambda wildcards: pick(
-                "merge",
-                MERGING,
-                name=wildcards.model,
-                model=job_spec(wildcards.model),
-                toward_name=MERGING["toward"],
-                toward=job_spec(MERGING["toward"]),
-                classes=MERGING.get("classes") or config["classes"],
-                settings=config["generation"],
-                seed=config["seed"],
-            ),
+            MERGING,
+            toward_name=lambda wildcards: MERGING["toward"],
+            toward=lambda wildcards: job_spec(MERGING["toward"]),
+            classes=MERGING.get("classes") or config["classes"],
+            settings=config["generation"],
         ),

@@ -30,8 +30,9 @@ study(
 
 use rule model_stage as opposites_chunk with:
     input:
-        spectrum=spectrum_for(config["generation"]),
-        weights=weights_file,
+        **model_inputs(
+            config["generation"],
+        ),
     output:
         out=temp("results/opposites/{model}/chunks/{chunk}.safetensors"),
     log:
@@ -43,29 +44,25 @@ use rule model_stage as opposites_chunk with:
     resources:
         **gpu_job("opposites_chunk"),
     params:
-        **stage_params(
+        **model_params(
             "represent",
-            lambda wildcards: pick(
-                "represent",
-                name=wildcards.model,
-                model=job_spec(wildcards.model),
-                classes=chunks(OPPOSITE_CLASSES)[int(wildcards.chunk)],
-                objective="minimum",
-                settings=config["generation"],
-                seed=config["seed"],
-            ),
+            classes=lambda wildcards: chunks(OPPOSITE_CLASSES)[int(wildcards.chunk)],
+            objective="minimum",
+            settings=config["generation"],
         ),
 
 
 use rule model_stage as opposites with:
     input:
-        spectrum=spectrum_for(config["generation"]),
-        chunks=chunk_files(
-            "results/opposites/{model}/chunks/{chunk}.safetensors", OPPOSITE_CLASSES
+        **model_inputs(
+            config["generation"],
+            chunks=chunk_files(
+                "results/opposites/{model}/chunks/{chunk}.safetensors",
+                OPPOSITE_CLASSES,
+            ),
+            representations="results/representations/{model}/images.safetensors",
+            evaluators=True,
         ),
-        representations="results/representations/{model}/images.safetensors",
-        weights=weights_file,
-        evaluator_weights=evaluator_weights,
     output:
         images="results/opposites/{model}/images.safetensors",
         table=reported(
@@ -100,14 +97,8 @@ use rule model_stage as opposites with:
     resources:
         **gpu_job("opposites"),
     params:
-        **stage_params(
+        **model_params(
             "opposites",
-            lambda wildcards: pick(
-                "opposites",
-                name=wildcards.model,
-                model=job_spec(wildcards.model),
-                settings=config["generation"],
-                seed=config["seed"],
-                evaluators=evaluator_specs(wildcards.model),
-            ),
+            settings=config["generation"],
+            evaluators=True,
         ),

@@ -49,22 +49,18 @@ study(
 
 use rule model_stage as outputs with:
     input:
-        images="results/representations/{generator}/images.safetensors",
-        weights=weights_file,
+        **model_inputs(
+            images="results/representations/{generator}/images.safetensors",
+        ),
     output:
         out="results/outputs/{generator}/{model}.safetensors",
     log:
         "results/logs/outputs/{generator}/{model}.log",
     threads: 2
     params:
-        **stage_params(
+        **model_params(
             "outputs",
-            lambda wildcards: pick(
-                "outputs",
-                generator=wildcards.generator,
-                name=wildcards.model,
-                model=job_spec(wildcards.model),
-            ),
+            generator=lambda wildcards: wildcards.generator,
         ),
 
 

@@ -20,8 +20,9 @@ study(
 
 use rule model_stage as represent_chunk with:
     input:
-        spectrum=spectrum_for(config["generation"]),
-        weights=weights_file,
+        **model_inputs(
+            config["generation"],
+        ),
     output:
         out=temp("results/representations/{model}/chunks/{chunk}.safetensors"),
     log:
@@ -33,27 +34,22 @@ use rule model_stage as represent_chunk with:
     resources:
         **gpu_job("represent_chunk"),
     params:
-        **stage_params(
+        **model_params(
             "represent",
-            lambda wildcards: pick(
-                "represent",
-                name=wildcards.model,
-                model=job_spec(wildcards.model),
-                classes=chunks(config["classes"])[int(wildcards.chunk)],
-                objective="target",
-                settings=config["generation"],
-                seed=config["seed"],
-            ),
+            classes=lambda wildcards: chunks(config["classes"])[int(wildcards.chunk)],
+            objective="target",
+            settings=config["generation"],
         ),
 
 
 use rule model_stage as represent_gather with:
     input:
-        chunks=chunk_files(
-            "results/representations/{model}/chunks/{chunk}.safetensors",
-            config["classes"],
+        **model_inputs(
+            chunks=chunk_files(
+                "results/representations/{model}/chunks/{chunk}.safetensors",
+                config["classes"],
+            ),
         ),
-        weights=weights_file,
     output:
         images="results/representations/{model}/images.safetensors",
         summary=reported(
@@ -77,12 +73,7 @@ use rule model_stage as represent_gather with:
     log:
         "results/logs/representations/{model}/summarise.log",
     params:
-        **stage_params(
+        **model_params(
             "summarise",
-            lambda wildcards: pick(
-                "summarise",
-                name=wildcards.model,
-                model=job_spec(wildcards.model),
-                evaluators=evaluator_specs(wildcards.model),
-            ),
+            evaluators=True,
         ),

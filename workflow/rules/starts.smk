@@ -19,8 +19,9 @@ study(
 
 use rule model_stage as starts with:
     input:
-        spectrum=spectrum_for(recipe("starts")),
-        weights=weights_file,
+        **model_inputs(
+            recipe("starts"),
+        ),
     output:
         out="results/starts/{model}/images.safetensors",
         table="results/starts/{model}/starts.tsv",
@@ -37,16 +38,10 @@ use rule model_stage as starts with:
     resources:
         **gpu_job("starts"),
     params:
-        **stage_params(
+        **model_params(
             "starts",
-            lambda wildcards: pick(
-                "starts",
-                STARTS,
-                name=wildcards.model,
-                model=job_spec(wildcards.model),
-                settings=recipe("starts"),
-                seed=config["seed"],
-            ),
+            STARTS,
+            settings=recipe("starts"),
         ),
 
 

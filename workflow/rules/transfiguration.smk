@@ -27,10 +27,11 @@ study(
 
 use rule model_stage as transfigure with:
     input:
-        spectrum=spectrum_for(recipe("transfiguration")),
-        photos="results/data/photos.safetensors",
-        weights=weights_file,
-        evaluator_weights=evaluator_weights,
+        **model_inputs(
+            recipe("transfiguration"),
+            photos="results/data/photos.safetensors",
+            evaluators=True,
+        ),
     output:
         out="results/transfiguration/{model}/transfiguration.safetensors",
         table=reported(
@@ -65,16 +66,10 @@ use rule model_stage as transfigure with:
     resources:
         **gpu_job("transfigure"),
     params:
-        **stage_params(
+        **model_params(
             "transfigure",
-            lambda wildcards: pick(
-                "transfigure",
-                config["transfiguration"],
-                name=wildcards.model,
-                model=job_spec(wildcards.model),
-                settings=recipe("transfiguration"),
-                photo_names=config["transfiguration"]["photos"],
-                evaluators=evaluator_specs(wildcards.model),
-                seed=config["seed"],
-            ),
+            config["transfiguration"],
+            settings=recipe("transfiguration"),
+            photo_names=lambda wildcards: config["transfiguration"]["photos"],
+            evaluators=True,
         ),

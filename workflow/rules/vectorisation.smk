@@ -22,12 +22,13 @@ study(
 # theta1 ({model}) and theta2 (the study's `toward`): both models' pictures of the classes.
 use rule model_stage as vectorise with:
     input:
-        spectrum=spectrum_for(recipe("vectorisation")),
-        target_images=target_images(VECTORISATION),
-        toward_weights=toward_weights(VECTORISATION),
-        own="results/representations/{model}/images.safetensors",
-        photos="results/data/photos.safetensors",
-        weights=weights_file,
+        **model_inputs(
+            recipe("vectorisation"),
+            target_images=target_images(VECTORISATION),
+            toward_weights=toward_weights(VECTORISATION),
+            own="results/representations/{model}/images.safetensors",
+            photos="results/data/photos.safetensors",
+        ),
     output:
         out="results/vectorisation/{model}/vectorised.safetensors",
         table=reported(
@@ -55,16 +56,10 @@ use rule model_stage as vectorise with:
     resources:
         **gpu_job("vectorise"),
     params:
-        **stage_params(
+        **model_params(
             "vectorise",
-            lambda wildcards: pick(
-                "vectorise",
-                VECTORISATION,
-                name=wildcards.model,
-                model=job_spec(wildcards.model),
-                toward_name=VECTORISATION["toward"],
-                toward=job_spec(VECTORISATION["toward"]),
-                settings=recipe("vectorisation"),
-                seed=config["seed"],
-            ),
+            VECTORISATION,
+            toward_name=lambda wildcards: VECTORISATION["toward"],
+            toward=lambda wildcards: job_spec(VECTORISATION["toward"]),
+            settings=recipe("vectorisation"),
         ),
