@@ -149,13 +149,14 @@ def validate(
     return config
 
 
-# The sections that switch a study on: absent, it is off; null, it is on with its defaults.
-STUDIES = (
-    "classify", "representations", "opposites", "pairs", "transfiguration", "interpolation",
-    "addition", "embedding", "ablation", "starts", "auxiliary", "features", "outputs", "graphs",
-    "vectorisation", "merging", "inversion", "cka", "autoencoding", "fully_connected",
-    "conditioning", "invertible", "mnist", "flowers",
-)  # fmt: skip
+# The sections that switch a study on, as the schema declares them (an object or null, off by
+# default): absent, it is off; null, it is on with its defaults. Each registers its rules in
+# workflow/rules/<study>.smk (a test checks the two agree).
+STUDIES = tuple(
+    name
+    for name, node in _package_schema()["properties"].items()
+    if node.get("type") == ["object", "null"] and node.get("default", 0) is None
+)
 
 
 def switch_studies(config: dict) -> dict:
@@ -504,9 +505,11 @@ def _model_list_errors(config: Mapping, section: str) -> list[str]:
     ]
 
 
-# The studies whose figures the articles made with their own settings: a ``recipe`` in their
-# section overrides generation keys for them alone.
-RECIPE_STUDIES = ("transfiguration", "interpolation", "starts", "auxiliary", "vectorisation")
+# The studies whose figures the articles made with their own settings (the schema gives their
+# sections a ``recipe``): a recipe overrides generation keys for that study alone.
+RECIPE_STUDIES = tuple(
+    name for name in STUDIES if "recipe" in _package_schema()["properties"][name]["properties"]
+)
 
 
 def generation_recipes(config: Mapping) -> dict[str, Mapping]:
