@@ -10,7 +10,7 @@ from snakemake.utils import min_version
 # and the code digests that rules pass as params must be of the same files.
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
-from inputgen.config import check_start, validate as validate_config
+from inputgen.config import STUDIES, check_start, validate as validate_config
 
 min_version("9.0")
 
@@ -42,31 +42,15 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/templates.smk"
 include: "workflow/rules/data.smk"
-# The studies, each registering itself (common.smk's study()), in the report's reading order:
-# the source articles' order.
-include: "workflow/rules/classify.smk"
-include: "workflow/rules/flowers.smk"
-include: "workflow/rules/representations.smk"
-include: "workflow/rules/starts.smk"
-include: "workflow/rules/auxiliary.smk"
-include: "workflow/rules/features.smk"
-include: "workflow/rules/ablation.smk"
-include: "workflow/rules/opposites.smk"
-include: "workflow/rules/pairs.smk"
-include: "workflow/rules/transfiguration.smk"
-include: "workflow/rules/interpolation.smk"
-include: "workflow/rules/addition.smk"
-include: "workflow/rules/embedding.smk"
-include: "workflow/rules/outputs.smk"
-include: "workflow/rules/vectorisation.smk"
-include: "workflow/rules/merging.smk"
-include: "workflow/rules/inversion.smk"
-include: "workflow/rules/cka.smk"
-include: "workflow/rules/autoencoding.smk"
-include: "workflow/rules/fully_connected.smk"
-include: "workflow/rules/conditioning.smk"
-include: "workflow/rules/invertible.smk"
-include: "workflow/rules/mnist.smk"
+
+
+# The studies: workflow/rules/<section>.smk for each study section of the config schema, in its
+# order (the report's reading order); each registers itself (common.smk's study()).
+for section in STUDIES:
+
+    include: f"workflow/rules/{section}.smk"
+
+
 include: "workflow/rules/findings.smk"
 
 

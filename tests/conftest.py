@@ -94,7 +94,7 @@ def parsed_workflow() -> tuple[dict, frozenset]:
         workflow = api._workflow  # the parsed workflow (Snakemake's API has no public name)
         studies = {
             name: {"rules": set(study["rules"]), "reads": dict(study["reads"])}
-            for name, study in workflow.globals["STUDIES"].items()
+            for name, study in workflow.globals["STUDY_REGISTRATIONS"].items()
         }
         return studies, frozenset(rule.name for rule in workflow.rules)
 

@@ -129,7 +129,7 @@ def gpu_job(rule):
 # Each study registers itself at the top of its rule file (workflow/rules/<study>.smk), before
 # its rules. rule all's targets, the findings page's and the claims' inputs, the report's
 # categories and the tests' lists of each study's rules are read from these registrations.
-STUDIES = {}
+STUDY_REGISTRATIONS = {}
 # The report's categories in reading order (Snakemake sorts them by name, so each is numbered):
 # the run's own pages, then one per study in the order the Snakefile includes them.
 CATEGORIES = {
@@ -146,10 +146,10 @@ def study(name, title, *, rules, reads=(), targets=(), findings=None, claims=Non
     read them) or a map section -> its rules that do; ``targets``: what rule all asks of it,
     none when it is off (a function where they are rules' outputs, defined after this);
     ``findings``, ``claims``: the named tables the findings page and the claims read."""
-    if name in STUDIES:
+    if name in STUDY_REGISTRATIONS:
         raise WorkflowError(f"study {name!r} is registered twice")
     CATEGORIES[name] = title
-    STUDIES[name] = dict(
+    STUDY_REGISTRATIONS[name] = dict(
         title=title,
         rules=list(rules),
         reads=(
@@ -164,7 +164,7 @@ def study(name, title, *, rules, reads=(), targets=(), findings=None, claims=Non
 def study_targets():
     """The inputs of the default target from the studies: every registered study's targets."""
     targets = []
-    for registered in STUDIES.values():
+    for registered in STUDY_REGISTRATIONS.values():
         found = registered["targets"]
         targets += list(found() if callable(found) else found)
     return targets
@@ -173,7 +173,7 @@ def study_targets():
 def study_tables(kind):
     """The named inputs of the findings page or the claims (``kind``) from the studies."""
     tables = {}
-    for registered in STUDIES.values():
+    for registered in STUDY_REGISTRATIONS.values():
         tables.update(registered[kind])
     return tables
 
