@@ -5,7 +5,9 @@ with "_" are silently dropped), and every labelled line or collection is in a le
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import pkgutil
 import re
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 import yaml  # noqa: E402
-from inputgen import autoencoding, graphs  # noqa: E402
+from inputgen import autoencoding, graphs, studies  # noqa: E402
 from inputgen.figures import (  # noqa: E402
     arithmetic,
     depth,
@@ -26,11 +28,16 @@ from inputgen.figures import (  # noqa: E402
 )
 from inputgen.imagenet_groups import groups_of  # noqa: E402
 from inputgen.models import imagenet_class_names  # noqa: E402
+from inputgen.studies import conditioning  # noqa: E402
 from matplotlib.legend import Legend  # noqa: E402
 from matplotlib.text import Annotation  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-MODULES = (images, generation, arithmetic, depth, output_space, similarity, graphs)
+# The figure modules, and every study module (a whole study, its figures included).
+MODULES = (images, generation, arithmetic, depth, output_space, similarity, graphs) + tuple(
+    importlib.import_module(f"inputgen.studies.{module.name}")
+    for module in pkgutil.iter_modules(studies.__path__)
+)
 LITE0_LAYERS = ["_blocks.1", "_blocks.4", "_blocks.10", "_blocks.15"]  # config/config.yaml
 RNG = np.random.default_rng(0)
 
@@ -427,7 +434,9 @@ FIGURES = {
     "figures.depth.fully_connected_figure": lambda: depth.fully_connected_figure(
         fully_connected_table(), title="Fully connected (linear)", reference=3.0
     ),
-    "figures.depth.conditioning_figure": lambda: depth.conditioning_figure(*conditioning_tables()),
+    "studies.conditioning.conditioning_figure": lambda: conditioning.conditioning_figure(
+        *conditioning_tables()
+    ),
     "figures.depth.neighbours_figure": lambda: depth.neighbours_figure(
         RNG.uniform(10, 100, size=200),
         shifted=5.0,

@@ -53,4 +53,4 @@ def test_records_carry_the_parsed_arguments(tiny_run):
     assert arguments["command"] == "conditioning"
     assert arguments["width"] == 8 and arguments["depth"] == 3  # tests/config/tiny.yaml
     assert arguments["schemes"] == ["default", "orthogonal"]
-    assert record["code"]["module"] == "inputgen.stages.depth"
+    assert record["code"]["module"] == "inputgen.studies.conditioning"

@@ -101,7 +101,7 @@ def test_the_record_holds_the_settings_and_every_argument(tmp_path):
     assert record["config"] == settings
     assert record["arguments"]["files"] == {k: str(v) for k, v in files.items()}
     assert {k: record["arguments"][k] for k in settings} == settings
-    assert record["code"]["module"] == "inputgen.stages.depth"
+    assert record["code"]["module"] == "inputgen.studies.conditioning"
 
 
 def test_a_bad_setting_exits_2_naming_it(tmp_path, capsys):

@@ -96,36 +96,6 @@ def condition_number(singular_values: torch.Tensor) -> float:
     return math.inf if smallest == 0 else float(singular_values.max()) / smallest
 
 
-def conditioning_tables(
-    width: int, depth: int, schemes: Sequence[str], seed: int
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per init scheme and depth 1..``depth`` of composed random square layers: the condition
-    number with the largest and smallest singular value, and every singular value (spectra)."""
-    rows, spectra = [], []
-    for scheme in schemes:
-        for d, values in enumerate(composed_spectra(width, depth, scheme, seed), start=1):
-            rows.append(
-                {
-                    "scheme": scheme,
-                    "depth": d,
-                    "condition_number": condition_number(values),
-                    "sigma_max": float(values.max()),
-                    "sigma_min": float(values.min()),
-                }
-            )
-            spectra.append(
-                pd.DataFrame(
-                    {
-                        "scheme": scheme,
-                        "depth": d,
-                        "index": range(len(values)),
-                        "singular_value": values.numpy(),
-                    }
-                )
-            )
-    return pd.DataFrame(rows), pd.concat(spectra, ignore_index=True)
-
-
 # ------------------------------------------------------------------------- invertible network
 @dataclass
 class LinearStack:

@@ -1,5 +1,5 @@
 """Figures of the depth studies: autoencoding curves and grids, fully connected nets,
-conditioning, exact inversion and random neighbours, MNIST training."""
+exact inversion and random neighbours, MNIST training."""
 
 from __future__ import annotations
 
@@ -94,50 +94,6 @@ def fully_connected_figure(table: pd.DataFrame, *, title: str, reference: float)
     right.axvline(reference, color="grey", linestyle="--", linewidth=1)
     right.set_xlabel(f"m_i after {int(mean['iteration'].max())} iterations")
     figure.suptitle(title, fontsize=11)
-    figure.tight_layout()
-    return figure
-
-
-def conditioning_figure(conditioning: pd.DataFrame, spectra: pd.DataFrame) -> plt.Figure:
-    """Condition number against depth per init scheme, and each scheme's singular spectra
-    (normalised by the largest) per depth: the "spiky ball"."""
-    schemes = list(dict.fromkeys(conditioning["scheme"]))
-    columns = -(-len(schemes) // 2)
-    cells = [f"s{i}" if i < len(schemes) else "." for i in range(2 * columns)]
-    mosaic = [["cond", *cells[:columns]], ["cond", *cells[columns:]]]
-    figure, axes = plt.subplot_mosaic(
-        mosaic, figsize=(5 + 4 * columns, 7), empty_sentinel=".",
-        gridspec_kw={"width_ratios": [1.4] + [1] * columns},
-    )  # fmt: skip
-    first = axes["cond"]
-    styles = ["-o", "--s", ":^", "-.D", "-v", "--x"]
-    for scheme, style in zip(schemes, styles * len(schemes), strict=False):
-        rows = conditioning[conditioning["scheme"] == scheme]
-        first.plot(
-            rows["depth"], rows["condition_number"], style, label=legend_label(scheme), alpha=0.8
-        )
-    first.set_yscale("log")
-    first.set_xlabel("composed layers")
-    first.set_ylabel("condition number (float64 SVD)")
-    first.legend(fontsize=8, title="init (Xavier = Kaiming up to scale)", title_fontsize=7)
-    depths = sorted(spectra["depth"].unique())
-    shared = None
-    for index, scheme in enumerate(schemes):
-        ax = axes[f"s{index}"]
-        if shared is None:
-            shared = ax
-        else:
-            ax.sharey(shared)
-        for depth, colour in zip(depths, _colours(len(depths)), strict=True):
-            values = spectra[(spectra["scheme"] == scheme) & (spectra["depth"] == depth)]
-            values = values.sort_values("index")["singular_value"].to_numpy()
-            ax.plot(values / values[0], color=colour, label=f"depth {depth}")
-        ax.set_yscale("log")
-        ax.set_title(scheme, fontsize=10)
-        ax.set_xlabel("singular value index", fontsize=8)
-        ax.set_ylabel("sigma_i / sigma_max", fontsize=8)
-    axes["s0"].legend(fontsize=7, ncol=2)
-    figure.suptitle("Composed random layers: condition number and singular spectra", fontsize=11)
     figure.tight_layout()
     return figure
 

@@ -1,9 +1,11 @@
-"""Every stage of the workflow, one module per study (importing this registers them all in
-:data:`inputgen.stage.STAGES`). A stage module reads the stage's input artifacts, calls its
-study module with plain values, and writes what comes back; tables, loops and claims belong in
-the study modules, figures in :mod:`inputgen.figures`. Two stages still hold study logic
+"""Every stage of the workflow (importing this registers them all in
+:data:`inputgen.stage.STAGES`): these modules, one per group of studies, and each module of
+:mod:`inputgen.studies`, a whole study. A stage module reads the stage's input artifacts, calls
+its study module with plain values, and writes what comes back; tables, loops and claims belong
+in the study modules, figures in :mod:`inputgen.figures`. Two stages still hold study logic
 that belongs there: transfigure's element bookkeeping and rating, invert's pair labelling."""
 
+from inputgen import studies
 from inputgen.stages import (  # noqa: F401
     arithmetic,
     data,
@@ -15,3 +17,5 @@ from inputgen.stages import (  # noqa: F401
     similarity,
     vectorisation,
 )
+
+studies.register_all()
