@@ -101,9 +101,9 @@ def model_params(stage, *sections, evaluators=False, **values):
 
 def model_inputs(generation=None, *, evaluators=False, **files):
     """The inputs of a stage run on {model}: ``files``, maco's spectrum where the
-    ``generation`` settings use it (a function of the wildcards, or settings), the model's own weight and label files, and with
-    ``evaluators`` those of the models that rate its images (replacing one reruns the job).
-    """
+    ``generation`` settings use it (settings, or a function of the wildcards that returns
+    them), the model's own weight and label files, and with ``evaluators`` those of the models
+    that rate its images (replacing one reruns the job)."""
     found = dict(files)
     if callable(generation):  # settings that depend on the job's wildcards
         found["spectrum"] = lambda wildcards: spectrum_for(generation(wildcards))
@@ -173,8 +173,13 @@ def study_targets():
 def study_tables(kind):
     """The named inputs of the findings page or the claims (``kind``) from the studies."""
     tables = {}
-    for registered in STUDY_REGISTRATIONS.values():
-        tables.update(registered[kind])
+    for name, registered in STUDY_REGISTRATIONS.items():
+        for table, paths in registered[kind].items():
+            if table in tables:
+                raise WorkflowError(
+                    f"study {name!r}: {kind} table {table!r} is registered twice"
+                )
+            tables[table] = paths
     return tables
 
 
