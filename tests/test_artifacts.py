@@ -20,8 +20,31 @@ def test_tensors_round_trip_with_metadata_and_provenance(tmp_path):
     assert torch.equal(loaded["images"], tensors["images"])
     assert torch.equal(loaded["classes"], tensors["classes"])
     assert metadata["names"] == ["a", "b"]
-    assert metadata["provenance"] == record()
-    assert artifacts.read_provenance(path) == record()
+    written = metadata["provenance"]
+    assert artifacts.is_sealed(written) and artifacts.METADATA_DIGEST_KEY in written
+    added = {artifacts.SEAL_KEY, artifacts.METADATA_DIGEST_KEY}
+    assert {key: value for key, value in written.items() if key not in added} == record()
+    assert artifacts.read_provenance(path) == written
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        (b"lite0", b"lite1"),
+        (b'"evaluator"', b'" valuator"'),
+        (b"tensors_sha256", b"tensors_sha25 "),
+    ],
+)
+def test_a_changed_header_entry_is_refused(tmp_path, old, new):
+    """Every header byte is covered: the extra metadata and the tensor digest by the record's
+    digest of them, the record by its seal (a renamed key no longer reads as the one written)."""
+    path = tmp_path / "x.safetensors"
+    artifacts.save_tensors(path, {"x": torch.zeros(2)}, record(), {"evaluator": "lite0"})
+    data = path.read_bytes()
+    assert data.count(old) == 1
+    path.write_bytes(data.replace(old, new))
+    with pytest.raises(artifacts.ArtifactError, match="header metadata does not match"):
+        artifacts.load_tensors(path)
 
 
 def test_nan_tensors_are_never_written(tmp_path):

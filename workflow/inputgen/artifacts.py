@@ -37,6 +37,10 @@ PROVENANCE_KEY = "provenance"
 DIGEST_KEY = "tensors_sha256"
 # A sidecar's digest of the file it describes (tensor files carry DIGEST_KEY instead).
 ARTIFACT_DIGEST_KEY = "artifact_sha256"
+# A tensor file's record holds the digest of the rest of its header (the extra metadata and
+# DIGEST_KEY), so that the record's seal covers every header byte: a changed metadata value,
+# or a renamed key, no longer reads as the file that was written.
+METADATA_DIGEST_KEY = "metadata_sha256"
 SIDECAR_SUFFIX = ".prov.json"
 
 # safetensors' header length bound (its loader refuses larger headers as garbage).
@@ -228,6 +232,12 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _header_digest(entries: Mapping[str, str]) -> str:
+    """sha256 over a tensor file's header entries (key -> JSON text) but its record."""
+    kept = {key: value for key, value in entries.items() if key != PROVENANCE_KEY}
+    return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()
+
+
 def tensors_digest(tensors: Mapping[str, torch.Tensor]) -> str:
     """sha256 over each tensor's name, dtype, shape and bytes, in name order."""
     import torch  # here, not at the top: the Snakefile imports this module without torch
@@ -249,7 +259,8 @@ def save_tensors(
     metadata: Mapping[str, object] | None = None,
 ) -> None:
     """Save tensors with the provenance record (and JSON-encoded extra metadata) in the header,
-    and the digest of the tensors that :func:`load_tensors` checks."""
+    and the digest of the tensors that :func:`load_tensors` checks; the record, sealed, holds
+    the digest of the rest of the header."""
     import torch
     from safetensors.torch import save as serialise
 
@@ -258,8 +269,9 @@ def save_tensors(
             raise ValueError(f"refusing to write {path}: tensor {name!r} holds NaN or inf")
     contiguous = {name: t.detach().cpu().contiguous() for name, t in tensors.items()}
     header = {key: json.dumps(value) for key, value in (metadata or {}).items()}
-    header[PROVENANCE_KEY] = json.dumps(provenance, sort_keys=True, default=str)
     header[DIGEST_KEY] = json.dumps(tensors_digest(contiguous))
+    record = seal({**provenance, METADATA_DIGEST_KEY: _header_digest(header)})
+    header[PROVENANCE_KEY] = json.dumps(record, sort_keys=True, default=str)
     # Serialise here and write through atomic_path: one temporary scheme, the usual mode
     # (safetensors' save_file renames its own 0600 temporary over the target).
     payload = serialise(contiguous, metadata=header)
@@ -384,6 +396,13 @@ def load_tensors(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], dict
             path,
             f"{path}: its provenance record does not match its seal: the record was edited "
             f"after it was made; {_way_out(path, stage)}",
+        )
+    expected = record.get(METADATA_DIGEST_KEY) if isinstance(record, dict) else None
+    if expected is not None and expected != _header_digest(header):
+        raise ArtifactError(
+            path,
+            f"{path}: its header metadata does not match the digest in its record: the file "
+            f"was changed after it was made; {_way_out(path, stage)}",
         )
     recorded = metadata.pop(DIGEST_KEY, None)
     if recorded is not None and recorded != tensors_digest(tensors):
