@@ -6,120 +6,34 @@ names its TSV: either a row of the TSV (the columns keep the TSV's names) or, wh
 reads ``fn(column)``, that aggregate over the TSV's rows that match the row's other cells. So
 anyone can trace a number, and ``tests/test_findings.py`` checks each against its TSV. The
 prose holds no numbers. A study the config switched off (no tables) gets a line saying so.
+A study that is one module of :mod:`inputgen.studies` writes its own section, with the helpers
+of :mod:`inputgen.findings_tables`; the page adds it after these.
 """
 
 from __future__ import annotations
 
 import html
-import numbers
 import re
 from collections.abc import Mapping, Sequence
 
-import numpy as np
-import pandas as pd
+from inputgen import studies
+from inputgen.findings_tables import (  # noqa: F401 (the page's helpers, also findings.X)
+    AGGREGATES,
+    ROWS,
+    SIGNIFICANT,
+    Tables,
+    aggregate_table,
+    fmt,
+    numeric,
+    off_line,
+    rows_table,
+    section,
+)
 
-Tables = Mapping[str, pd.DataFrame]
-
-SIGNIFICANT = 4  # digits shown of a float: enough to compare runs, short enough to read
-ROWS = 12  # rows shown of a per-class table (paper.yaml's merging has 1000)
-AGGREGATES = {
-    "count": lambda values: len(values),
-    "sum": lambda values: values.sum(),
-    "mean": lambda values: values.mean(),
-    "median": lambda values: values.median(),
-    "min": lambda values: values.min(),
-    "max": lambda values: values.max(),
-}
 VARIATION_NOTE = (
     "Numbers can differ in the last digits between machines (floating-point operations run in "
     "another order on other CPUs)."
 )
-
-
-def fmt(value) -> str:
-    """One cell: booleans and strings as they are, integers whole, floats to SIGNIFICANT
-    digits, a missing value empty."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    if isinstance(value, bool | np.bool_):
-        return str(bool(value))
-    if isinstance(value, numbers.Integral):
-        return str(int(value))
-    if isinstance(value, numbers.Real):
-        value = float(value)
-        whole = value.is_integer() and abs(value) < 1e6
-        return str(int(value)) if whole else f"{value:.{SIGNIFICANT}g}"
-    return str(value).replace("|", "\\|")
-
-
-def numeric(series: pd.Series) -> pd.Series:
-    """A column as numbers: a flag column read back from TSV (True/False, empty where it does
-    not apply) counts as 1/0."""
-    if series.dtype == bool:
-        return series.astype(float)
-    flags = {"True": 1.0, "False": 0.0}
-    return pd.to_numeric(
-        series.map(lambda v: float(v) if isinstance(v, bool) else flags.get(v, v)),
-        errors="coerce",
-    )
-
-
-def _grid(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def _source_line(paths: Sequence[str]) -> str:
-    return f"Source: `{paths[0]}`" if len(paths) == 1 else ""
-
-
-def rows_table(tables: Tables, columns: Sequence[str], limit: int | None = None) -> str:
-    """The tables' rows (the columns of ``columns`` they have) under the TSV they come from: a
-    ``Source:`` line for one TSV, a ``source`` column for several."""
-    paths = list(tables)
-    present = [c for c in columns if any(c in frame.columns for frame in tables.values())]
-    header = present if len(paths) == 1 else ["source", *present]
-    rows, more = [], False
-    for path, frame in tables.items():
-        shown = frame if limit is None else frame.head(limit)
-        more |= len(shown) < len(frame)
-        for i in range(len(shown)):  # by column, not iterrows: a row Series would upcast ints
-            cells = [fmt(shown[c].iloc[i]) if c in frame.columns else "" for c in present]
-            rows.append(cells if len(paths) == 1 else [f"`{path}`", *cells])
-    note = "\n\nFirst rows only: the aggregates above count them all." if more else ""
-    return "\n\n".join(filter(None, [_source_line(paths), _grid(header, rows)])) + note
-
-
-def aggregate_table(tables: Tables, by: Sequence[str], aggregates: Sequence[str]) -> str:
-    """One row per TSV and group of ``by``: each ``fn(column)`` of ``aggregates`` (``count(*)``
-    counts rows) over the group's rows."""
-    paths = list(tables)
-    header = [*by, *aggregates] if len(paths) == 1 else ["source", *by, *aggregates]
-    rows = []
-    for path, frame in tables.items():
-        groups = frame.groupby(list(by), sort=False, dropna=False) if by else [((), frame)]
-        for key, group in groups:
-            key = key if isinstance(key, tuple) else (key,)
-            cells = [fmt(k) for k in key]
-            for spec in aggregates:
-                fn, column = re.fullmatch(r"(\w+)\((.+)\)", spec).groups()
-                values = group.index if column == "*" else numeric(group[column]).dropna()
-                cells.append(fmt(AGGREGATES[fn](values)))
-            rows.append(cells if len(paths) == 1 else [f"`{path}`", *cells])
-    return "\n\n".join(filter(None, [_source_line(paths), _grid(header, rows)]))
-
-
-def section(title: str, reading: str, *bodies: str, off: str | None = None) -> str:
-    """A study's section: what its table says in words, then the tables; or, with no tables,
-    the line that says the config switched it off."""
-    if off is not None:
-        return f"## {title}\n\nNot in this run: {off}"
-    return "\n\n".join([f"## {title}", reading, *filter(None, bodies)])
-
-
-def _off(section_name: str) -> str:
-    return f"the config's `{section_name}` section is off, so it made no table."
 
 
 # ---------------------------------------------------------------------------------- studies
@@ -160,7 +74,7 @@ def representations(quality: Tables) -> str:
         "`transfer` by each other pretrained model (`top1`, `top5`: fractions of the classes). "
         "An adversarial pattern scores high on self and near zero on transfer.",
         rows_table(quality, ["generator", "evaluator", "relation", "top1", "top5"]),
-        off=None if quality else _off("representations"),
+        off=None if quality else off_line("representations"),
     )
 
 
@@ -185,7 +99,7 @@ def ablation(tables: Tables) -> str:
         "in `_low` and `_high` are the confidence limits of the column they extend (bootstrap "
         "over classes), where the table has them.",
         rows_table(tables, list(dict.fromkeys(columns))),
-        off=None if tables else _off("ablation"),
+        off=None if tables else off_line("ablation"),
     )
 
 
@@ -195,7 +109,7 @@ def opposites(commutativity: Tables) -> str:
         "`rate`: the fraction of the `classes` whose opposite's opposite is the class itself "
         "(the source found the relation close to, but not quite, commutative).",
         rows_table(commutativity, ["rate", "classes"]),
-        off=None if commutativity else _off("opposites"),
+        off=None if commutativity else off_line("opposites"),
     )
 
 
@@ -211,7 +125,7 @@ def transfiguration(tables: Tables, transfer: Tables | None = None) -> str:
         "model (transfer) calls the target: the generator alone is the adversarial case.",
         rows_table(tables, [*columns, "self_top1"]),
         *([rows_table(transfer, summary)] if transfer else []),
-        off=None if tables else _off("transfiguration"),
+        off=None if tables else off_line("transfiguration"),
     )
 
 
@@ -222,7 +136,7 @@ def interpolation(tables: Tables) -> str:
         "Per model: on how many frames its top class is the start class and the end class, and "
         "whether the frames pass through both (passes).",
         rows_table(tables, [*columns, "peak_prob_start", "peak_prob_end"]),
-        off=None if tables else _off("interpolation"),
+        off=None if tables else off_line("interpolation"),
     )
 
 
@@ -256,7 +170,7 @@ def vectorisation(tables: Tables) -> str:
             ["count(*)", "mean(reduction)", "sum(toward_recognises)", "sum(moved_toward)"],
         ),
         rows_table(tables, [*columns, "toward_top1", "toward_recognises", "moved_toward"]),
-        off=None if tables else _off("vectorisation"),
+        off=None if tables else off_line("vectorisation"),
     )
 
 
@@ -281,7 +195,7 @@ def merging(tables: Tables) -> str:
             ],
         ),
         rows_table(tables, [*columns, "toward_top1_after", "moved_toward"], limit=ROWS),
-        off=None if tables else _off("merging"),
+        off=None if tables else off_line("merging"),
     )
 
 
@@ -304,7 +218,6 @@ def similarity(cka: Tables, inversion: Tables) -> str:
 def depth(
     claims: Tables,
     fully_connected: Tables,
-    conditioning: Tables,
     invertible: Tables,
     neighbours: Tables,
     mnist: Tables,
@@ -318,7 +231,7 @@ def depth(
             "says whether the claim holds in this run.\n\n"
             + rows_table(claims, ["model", "trained", "claim", "value", "measure", "holds"])
             if claims
-            else "Not in this run: " + _off("autoencoding")
+            else "Not in this run: " + off_line("autoencoding")
         ),
     ]
     if fully_connected:
@@ -337,21 +250,8 @@ def depth(
             )
         )
     else:
-        body = "Not in this run: " + _off("fully_connected")
+        body = "Not in this run: " + off_line("fully_connected")
     parts.append("### Fully connected nets\n\n" + body)
-    if conditioning:
-        ends = {
-            path: frame[frame["depth"].isin([frame["depth"].min(), frame["depth"].max()])]
-            for path, frame in conditioning.items()
-        }
-        body = (
-            "Condition number of products of random square layers, one layer against the "
-            "most, per init scheme.\n\n"
-            + rows_table(ends, ["scheme", "depth", "condition_number", "sigma_max", "sigma_min"])
-        )
-    else:
-        body = "Not in this run: " + _off("conditioning")
-    parts.append("### Conditioning\n\n" + body)
     if invertible:
         body = (
             "Exact layer-by-layer inversion of a square linear net (relative error per photo "
@@ -374,7 +274,7 @@ def depth(
             )
         )
     else:
-        body = "Not in this run: " + _off("invertible")
+        body = "Not in this run: " + off_line("invertible")
     parts.append("### Invertible linear net\n\n" + body)
     if mnist:
         body = (
@@ -387,7 +287,7 @@ def depth(
             )
         )
     else:
-        body = "Not in this run: " + _off("mnist")
+        body = "Not in this run: " + off_line("mnist")
     parts.append("### Training\n\n" + body)
     return "\n\n".join(parts)
 
@@ -446,10 +346,15 @@ def document(
         depth(
             get("claims"),
             get("fully_connected"),
-            get("conditioning"),
             get("invertible"),
             get("neighbours"),
             get("mnist"),
+        ),
+        # The studies that are one module each write their own sections.
+        *(
+            module.findings_section(tables)
+            for module in studies.modules()
+            if hasattr(module, "findings_section")
         ),
     ]
     return "\n\n".join(sections) + "\n"

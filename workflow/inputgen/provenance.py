@@ -106,10 +106,18 @@ def _module_file(module: str) -> Path | None:
     return None
 
 
+# Packages whose __init__ imports every module of its folder (pkgutil), so that a module that
+# imports the package depends on each of them.
+LOADS_ITS_FOLDER = ("inputgen.studies",)
+
+
 def _imports_of(module: str, source: Path) -> set[str]:
     """The inputgen modules a module imports anywhere (also inside functions)."""
     found = _imported_names(source.read_text())
-    return {name for name in found if name != module and _module_file(name) is not None}
+    names = {name for name in found if name != module and _module_file(name) is not None}
+    if module in LOADS_ITS_FOLDER:
+        names |= {f"{module}.{path.stem}" for path in source.parent.glob("[!_]*.py")}
+    return names
 
 
 # An import statement at the start of a line (also inside a function): `import a.b`, or

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from inputgen import studies
 from inputgen.stage import File, Job, knob, stage
 
-# The findings page's tables: kind (inputgen.findings' key, and the file argument) -> what.
+# The findings page's tables: kind (inputgen.findings' key, and the file argument) -> what; the
+# study modules' own (inputgen.studies) are added below.
 FINDINGS_TABLES = {
     "article_claims": "results/claims.tsv (the articles' claims as numbers)",
     "quality": "class representations' quality.tsv, one per generator",
@@ -23,10 +25,10 @@ FINDINGS_TABLES = {
     "inversion": "inversion summary.tsv, one per model",
     "claims": "results/autoencoding/claims.tsv",
     "fully_connected": "fully connected nets' {study}.tsv, one per study",
-    "conditioning": "results/linear/conditioning.tsv",
     "invertible": "results/linear/invertible.tsv",
     "neighbours": "results/linear/neighbours_summary.tsv",
     "mnist": "results/mnist/metrics.tsv",
+    **studies.findings_tables(),
 }
 
 

@@ -8,7 +8,7 @@ inside the functions that use them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -101,6 +101,29 @@ def conditioning_figure(conditioning: pd.DataFrame, spectra: pd.DataFrame) -> pl
     figure.suptitle("Composed random layers: condition number and singular spectra", fontsize=11)
     figure.tight_layout()
     return figure
+
+
+# The findings page's table of this study: kind (the findings stage's file argument) -> what.
+FINDINGS_TABLES = {"conditioning": "results/linear/conditioning.tsv"}
+
+
+def findings_section(tables: Mapping[str, Mapping[str, pd.DataFrame]]) -> str:
+    """The study's section of the findings page: the condition numbers of one layer and of the
+    deepest product, per init scheme, or the line that the study is off."""
+    from inputgen.findings_tables import off_line, rows_table, section
+
+    conditioning = tables.get("conditioning") or {}
+    ends = {
+        path: frame[frame["depth"].isin([frame["depth"].min(), frame["depth"].max()])]
+        for path, frame in conditioning.items()
+    }
+    return section(
+        "Conditioning",
+        "Condition number of products of random square layers, one layer against the most, "
+        "per init scheme.",
+        rows_table(ends, ["scheme", "depth", "condition_number", "sigma_max", "sigma_min"]),
+        off=None if conditioning else off_line("conditioning"),
+    )
 
 
 @dataclass(frozen=True)
