@@ -214,9 +214,11 @@ def test_the_digests_import_reading_agrees_with_pythons_parser():
     forms = (
         "import inputgen.a\nfrom inputgen import b, c as d  # e\n"
         "def f():\n    from inputgen.g import (  # why\n        h,\n        i as j,\n    )\n"
+        "from inputgen.k import (  # a comment (with parentheses)\n    l,\n    m,\n)\n"
     )
     assert parsed(forms) == {"inputgen.a", "inputgen", "inputgen.b", "inputgen.c",
-                             "inputgen.g", "inputgen.g.h", "inputgen.g.i"}  # fmt: skip
+                             "inputgen.g", "inputgen.g.h", "inputgen.g.i",
+                             "inputgen.k", "inputgen.k.l", "inputgen.k.m"}  # fmt: skip
     sources = [forms, *(path.read_text() for path in provenance.PACKAGE_DIR.rglob("*.py"))]
     for text in sources:
         found = {name for name in provenance._imported_names(text) if name.startswith("inputgen")}

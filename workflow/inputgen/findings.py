@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from inputgen import studies
-from inputgen.findings_tables import (  # noqa: F401 (the page's helpers, also findings.X)
+from inputgen.findings_tables import (  # noqa: F401 - also read as findings.X
     AGGREGATES,
     ROWS,
     SIGNIFICANT,

@@ -121,9 +121,11 @@ def _imports_of(module: str, source: Path) -> set[str]:
 
 
 # An import statement at the start of a line (also inside a function): `import a.b`, or
-# `from a.b import c, d` with the names in parentheses over several lines or not.
+# `from a.b import c, d` with the names in parentheses over several lines or not (a comment
+# inside the parentheses may hold parentheses of its own).
 _IMPORT = re.compile(
-    r"^[ \t]*(?:import[ \t]+([\w.]+)|from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n]*))",
+    r"^[ \t]*(?:import[ \t]+([\w.]+)|from[ \t]+([\w.]+)[ \t]+import[ \t]+"
+    r"(\((?:[^)#]|#[^\n]*)*\)|[^\n]*))",
     re.MULTILINE,
 )
 
