@@ -1,6 +1,7 @@
 # inputgen: input-space interpretability studies of image classifiers.
 # Thin rules: each declares its files and passes its settings as one value to an `inputgen`
-# stage (workflow/inputgen/stages); the science is in the library. See README.md.
+# stage (workflow/inputgen/stages, workflow/inputgen/studies); the science is in the library. See
+# README.md.
 import sys
 from pathlib import Path
 
