@@ -5,9 +5,7 @@ with "_" are silently dropped), and every labelled line or collection is in a le
 
 from __future__ import annotations
 
-import importlib
 import inspect
-import pkgutil
 import re
 from pathlib import Path
 
@@ -35,9 +33,9 @@ from matplotlib.text import Annotation  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 # The figure modules, and every study module (a whole study, its figures included).
 MODULES = (images, generation, arithmetic, depth, output_space, similarity, graphs) + tuple(
-    importlib.import_module(f"inputgen.studies.{module.name}")
-    for module in pkgutil.iter_modules(studies.__path__)
+    studies.modules()
 )
+
 LITE0_LAYERS = ["_blocks.1", "_blocks.4", "_blocks.10", "_blocks.15"]  # config/config.yaml
 RNG = np.random.default_rng(0)
 

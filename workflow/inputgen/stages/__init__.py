@@ -18,4 +18,4 @@ from inputgen.stages import (  # noqa: F401
     vectorisation,
 )
 
-studies.register_all()
+studies.modules()  # importing each study module registers its stage

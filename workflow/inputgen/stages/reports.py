@@ -28,8 +28,10 @@ FINDINGS_TABLES = {
     "invertible": "results/linear/invertible.tsv",
     "neighbours": "results/linear/neighbours_summary.tsv",
     "mnist": "results/mnist/metrics.tsv",
-    **studies.findings_tables(),
 }
+if clash := FINDINGS_TABLES.keys() & studies.findings_tables().keys():
+    raise ValueError(f"findings tables {sorted(clash)} are declared by a study module and here")
+FINDINGS_TABLES.update(studies.findings_tables())
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,6 @@ def modules() -> list[ModuleType]:
     ]
 
 
-def register_all() -> None:
-    """Import every study module here, which registers its stage (inputgen.stage.STAGES)."""
-    modules()
-
-
 def findings_tables() -> dict[str, str]:
     """The findings page's tables of the study modules: kind (the findings stage's file
     argument) -> what, from each module's ``FINDINGS_TABLES``."""
