@@ -11,7 +11,7 @@ from snakemake.utils import min_version
 # and the code digests that rules pass as params must be of the same files.
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
-from inputgen.config import STUDIES, check_start, validate as validate_config
+from inputgen.platform.config import STUDIES, check_start, validate as validate_config
 
 min_version("9.0")
 
@@ -26,7 +26,7 @@ if not workflow.overwrite_configfiles:
 
 validate_config(
     config,
-    Path(workflow.basedir) / "workflow/inputgen/config.schema.yaml",
+    Path(workflow.basedir) / "workflow/inputgen/platform/config.schema.yaml",
     configfiles=workflow.configfiles,  # re-read for the duplicate keys YAML drops
 )
 

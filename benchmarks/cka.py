@@ -1,6 +1,6 @@
-"""Linear CKA benchmark: inputgen.cka against straightforward numpy float64 references, side by
-side in one run. Every measurement runs in its own process, so its peak memory (max RSS) is its
-own.
+"""Linear CKA benchmark: inputgen.engine.cka against straightforward numpy float64 references,
+side by side in one run. Every measurement runs in its own process, so its peak memory (max
+RSS) is its own.
 
 1. n = 5000, d = 2048 (d < n): ``linear_cka`` (float64 feature-space form, picked because it is
    cheaper here) against two Gram-formula references in numpy float64: Kornblith's (centre the
@@ -74,13 +74,13 @@ def textbook_reference(x, y) -> float:
 
 
 def ours(x, y) -> float:
-    from inputgen.cka import linear_cka
+    from inputgen.engine.cka import linear_cka
 
     return linear_cka(x, y)
 
 
 def streaming(n: int, d: int) -> float:
-    from inputgen.cka import StreamingCKA
+    from inputgen.engine.cka import StreamingCKA
 
     stream = StreamingCKA()
     for x, y in blocks(n, d):
@@ -89,7 +89,7 @@ def streaming(n: int, d: int) -> float:
 
 
 def measure(name: str, n: int, d: int, queue) -> None:
-    import inputgen.cka  # noqa: F401  (torch's import is not part of any timing)
+    import inputgen.engine.cka  # noqa: F401  (torch's import is not part of any timing)
 
     if name == "baseline":  # the imports alone: the floor of every peak below
         start, value = time.perf_counter(), 0.0
@@ -138,7 +138,7 @@ def main() -> None:
     base = results["ours"]
     print(f"{'what':42s} {'seconds':>8s} {'peak MiB':>9s} {'ratio':>7s} {'max |diff|':>11s}")
     labels = {
-        "ours": "inputgen.cka.linear_cka (feature form)",
+        "ours": "inputgen.engine.cka.linear_cka (feature form)",
         "gram": "numpy Gram, mean-centred (Kornblith)",
         "textbook": "numpy Gram, tr(K H L H)",
     }

@@ -54,13 +54,14 @@ import numpy as np
 import pandas as pd
 import torch
 import yaml
+from inputgen.engine.generation import class_representations, recognition
+from inputgen.engine.generation_settings import GenerationSettings
+from inputgen.engine.image_stats import image_statistics
+from inputgen.engine.models import ZooModel, load_model
+from inputgen.engine.parameterisations import natural_magnitude
+from inputgen.engine.photos import fit_square, photo_sets, resize, sample_photos
 from inputgen.figures import images as plots
-from inputgen.image_stats import image_statistics
-from inputgen.models import ZooModel, load_model
-from inputgen.parameterisations import natural_magnitude
-from inputgen.photos import fit_square, photo_sets, resize, sample_photos
-from inputgen.representations import GenerationSettings, class_representations, recognition
-from inputgen.runtime import resolve_device
+from inputgen.platform.runtime import resolve_device
 
 MODELS = {
     "lite0": {"arch": "efficientnet_lite0", "weights": "package"},

@@ -17,7 +17,7 @@ import time
 
 import torch
 from inputgen import autoencoding, dense
-from inputgen.optimize import Descent
+from inputgen.engine.optimize import Descent
 
 
 def timed(function, repeats: int) -> float:

@@ -15,10 +15,10 @@ import time
 from dataclasses import replace
 
 import torch
-from inputgen.models import load_model
-from inputgen.objectives import LogitTarget
-from inputgen.optimize import Descent, optimize, scaled_random_init
-from inputgen.runtime import resolve_device
+from inputgen.engine.models import load_model
+from inputgen.engine.objectives import LogitTarget
+from inputgen.engine.optimize import Descent, optimize, scaled_random_init
+from inputgen.platform.runtime import resolve_device
 
 PRIORS = {"blur": {}, "resize": {}, "affine": {}, "colour": {}}
 

@@ -54,7 +54,8 @@ def main() -> None:
             [
                 sys.executable,
                 "-c",
-                "import snakemake.api, inputgen.stages, inputgen.config, inputgen.model_specs",
+                "import snakemake.api, inputgen.stages, inputgen.platform.config, "
+                "inputgen.engine.model_specs",
             ],
             None,
         ),

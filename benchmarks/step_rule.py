@@ -20,11 +20,12 @@ import platform
 
 import pandas as pd
 import torch
-from inputgen import autoencoding, models
-from inputgen.models import capture
-from inputgen.objectives import Context, VectorTarget
-from inputgen.optimize import Descent
-from inputgen.photos import fit_square, sample_photos
+from inputgen import autoencoding
+from inputgen.engine import models
+from inputgen.engine.models import capture
+from inputgen.engine.objectives import Context, VectorTarget
+from inputgen.engine.optimize import Descent
+from inputgen.engine.photos import fit_square, sample_photos
 
 MODEL = {"arch": "efficientnet_lite0", "weights": "package"}  # offline, pretrained
 LAYERS = ["_blocks.1", "_blocks.4", "_blocks.10", "_blocks.15"]  # config/config.yaml's

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 import torch
-from inputgen import cli
-from inputgen.photos import fit_square, sample_photos
+from inputgen.engine.photos import fit_square, sample_photos
+from inputgen.platform import cli
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))  # the one beside this Python

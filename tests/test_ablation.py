@@ -11,7 +11,7 @@ from inputgen.ablation import (
     class_scores,
     configuration_scores,
 )
-from inputgen.models import imagenet_class_names
+from inputgen.engine.models import imagenet_class_names
 
 
 def summary(flags_a, flags_b, own):

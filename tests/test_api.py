@@ -6,7 +6,7 @@ import inputgen
 import pytest
 import torch
 import torchvision
-from inputgen import cka as cka_study
+from inputgen.engine import cka as cka_study
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def ten_classes():
 def test_class_images_of_a_plain_module_by_name_are_its_classes_in_eight_steps():
     """EfficientNet-Lite0's bare module, wrapped with its own normalisation: the default recipe
     draws a goldfinch and a lion that the model takes for them, from classes by name."""
-    from inputgen.models import LITE_MEAN, LITE_STD
+    from inputgen.engine.models import LITE_MEAN, LITE_STD
 
     module = inputgen.load("efficientnet_lite0").model
     images = inputgen.class_images(module, ["Goldfinch", 291], steps=8, mean=LITE_MEAN,
@@ -68,7 +68,7 @@ def test_compare_is_the_minibatch_or_exact_cka_of_the_layers(ten_classes):
     assert table.loc["layer3", "layer3"] == pytest.approx(1.0)
     assert table.loc["layer3", "penultimate"] == pytest.approx(table.loc["penultimate", "layer3"])
     exact = inputgen.compare(ten_classes, ten_classes, images, ["penultimate"], exact=True)
-    from inputgen.models import activations
+    from inputgen.engine.models import activations
 
     (features,) = activations(ten_classes, images, ["penultimate"], 24)
     with torch.random.fork_rng():

@@ -5,11 +5,12 @@ import pandas as pd
 import pytest
 import torch
 from conftest import PIXEL_RECIPE, make_photos, run_stage
-from inputgen import arithmetic, artifacts, cli
+from inputgen import arithmetic
 from inputgen.arithmetic import pair_ids
 from inputgen.embedding import embedding_table
-from inputgen.models import imagenet_class_names
-from inputgen.stage import STAGES, settings_from
+from inputgen.engine.models import imagenet_class_names
+from inputgen.platform import artifacts, cli
+from inputgen.platform.stage import STAGES, settings_from
 from PIL import Image
 
 A = {"arch": "resnet18", "weights": "random", "seed": 0, "input_size": 64}
@@ -272,7 +273,7 @@ def test_addition_and_embedding(tmp_path):
     files = {"representations": tmp_path / "r.safetensors"}
     run("embed", settings, **files, table=tmp_path / "e.tsv", figure=tmp_path / "e.png")
     embedded = pd.read_csv(tmp_path / "e.tsv", sep="\t")
-    from inputgen.models import capture, load_model
+    from inputgen.engine.models import capture, load_model
 
     zoo = load_model(A)
     with torch.no_grad(), capture(zoo.model, ["layer3"]) as taps:
@@ -290,9 +291,10 @@ def test_addition_and_embedding(tmp_path):
 def test_difference_objective_raises_the_first_logit_and_lowers_the_second(constant):
     """g'' = d(C - O1) - e(C - O2) (source article 3): whatever C is, descent raises model 1's
     logit and lowers model 2's. With |C - O| terms a C below the logits does the reverse."""
-    from inputgen.models import load_model
-    from inputgen.optimize import scaled_random_init
-    from inputgen.representations import GenerationSettings, pair
+    from inputgen.engine.generation_settings import GenerationSettings
+    from inputgen.engine.models import load_model
+    from inputgen.engine.optimize import scaled_random_init
+    from inputgen.representations import pair
 
     first, second = (
         load_model({"arch": "resnet18", "weights": "random", "seed": seed, "input_size": 64})

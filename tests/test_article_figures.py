@@ -6,9 +6,9 @@ import json
 import pandas as pd
 import torch
 from conftest import run_stage
-from inputgen import artifacts
-from inputgen.models import load_model
-from inputgen.optimize import scaled_random_init
+from inputgen.engine.models import load_model
+from inputgen.engine.optimize import scaled_random_init
+from inputgen.platform import artifacts
 from test_representations import SETTINGS, TINY, represent
 
 SPEC = json.loads(TINY)
@@ -34,7 +34,7 @@ def test_start_zero_is_the_class_representation_and_the_others_differ(tmp_path):
 
 
 def test_the_drift_stage_measures_the_starts_resize_at_their_image_size(tmp_path):
-    from inputgen.image_stats import drift_table
+    from inputgen.engine.image_stats import drift_table
 
     settings = json.loads(SETTINGS)
     job = {"input_size": SPEC["input_size"], "settings": settings, "seed": 2}

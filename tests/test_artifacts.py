@@ -5,7 +5,7 @@ from importlib import metadata
 import pandas as pd
 import pytest
 import torch
-from inputgen import artifacts, provenance
+from inputgen.platform import artifacts, provenance
 
 
 def record(**extra):

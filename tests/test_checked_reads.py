@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import torch
 from conftest import make_photos, run_stage
-from inputgen import artifacts, cli, provenance
+from inputgen.platform import artifacts, cli, provenance
 from safetensors.torch import save_file
 
 MODEL = json.dumps({"arch": "resnet18", "weights": "random", "seed": 0, "input_size": 64})
@@ -274,7 +274,7 @@ KILLED_WRITER = """
 import os, signal, sys
 from pathlib import Path
 import torch
-from inputgen import artifacts
+from inputgen.platform import artifacts
 
 def half_then_die(self, data):
     with open(self, "wb") as f:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import torch
-from inputgen.cka import MinibatchCKA, StreamingCKA, feature_cka, gram_cka, linear_cka
+from inputgen.engine.cka import MinibatchCKA, StreamingCKA, feature_cka, gram_cka, linear_cka
 from scipy.stats import ortho_group
 
 FORMS = [feature_cka, gram_cka]
@@ -115,7 +115,7 @@ def test_errors_name_the_problem(data):
 
 # ---------------------------------------------------------------- CKA between zoo models
 def _zoos(*seeds):
-    from inputgen import models
+    from inputgen.engine import models
 
     spec = {"arch": "resnet18", "weights": "random", "input_size": 32}
     return {f"m{seed}": models.load_model({**spec, "seed": seed}) for seed in seeds}
@@ -128,7 +128,7 @@ def _penultimate(zoo, images):
 
 
 def test_first_images_are_a_prefix_or_refused():
-    from inputgen.cka import first_images
+    from inputgen.engine.cka import first_images
 
     images = torch.arange(10).view(10, 1)
     assert torch.equal(first_images(images, None), images)
@@ -139,7 +139,7 @@ def test_first_images_are_a_prefix_or_refused():
 
 def test_off_diagonal_mean_leaves_out_each_model_with_itself():
     import pandas as pd
-    from inputgen.cka import off_diagonal_mean
+    from inputgen.engine.cka import off_diagonal_mean
 
     table = pd.DataFrame(
         {
@@ -153,7 +153,7 @@ def test_off_diagonal_mean_leaves_out_each_model_with_itself():
 
 @pytest.mark.parametrize("debiased", [False, True])
 def test_model_tables_are_the_cka_of_the_models_activations(debiased):
-    from inputgen.cka import model_tables
+    from inputgen.engine.cka import model_tables
 
     zoos = _zoos(0, 1)
     generator = torch.Generator().manual_seed(0)
@@ -187,8 +187,8 @@ def test_model_tables_are_the_cka_of_the_models_activations(debiased):
 
 
 def test_layer_table_is_the_debiased_cka_for_one_batch_and_drops_a_short_tail():
-    from inputgen.cka import layer_table
-    from inputgen.models import capture
+    from inputgen.engine.cka import layer_table
+    from inputgen.engine.models import capture
 
     zoos = _zoos(0, 1)
     images = torch.rand(10, 3, 32, 32, generator=torch.Generator().manual_seed(1))

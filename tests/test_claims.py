@@ -6,7 +6,7 @@ import math
 import pandas as pd
 import pytest
 from inputgen import claims
-from inputgen.image_stats import drift_table
+from inputgen.engine.image_stats import drift_table
 
 SUPPORTS, CONTRADICTS, TOO_SMALL = claims.SUPPORTS, claims.CONTRADICTS, claims.TOO_SMALL
 

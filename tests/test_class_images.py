@@ -8,22 +8,18 @@ from pathlib import Path
 
 import pytest
 import torch
-from inputgen.image_stats import spectrum_slope
-from inputgen.models import load_model
-from inputgen.objectives import Context, LogitMargin, LogitMaximum, class_objective
-from inputgen.optimize import Crops, Descent, element_generators, optimize
-from inputgen.parameterisations import (
+from inputgen.engine.generation import class_representations, parameterisation_of, shipped_magnitude
+from inputgen.engine.generation_settings import GenerationSettings
+from inputgen.engine.image_stats import spectrum_slope
+from inputgen.engine.models import load_model
+from inputgen.engine.objectives import Context, LogitMargin, LogitMaximum, class_objective
+from inputgen.engine.optimize import Crops, Descent, element_generators, optimize
+from inputgen.engine.parameterisations import (
     COLOUR_UNMIX,
     EPSILON,
     Parameterisation,
     magnitude_at,
     natural_magnitude,
-)
-from inputgen.representations import (
-    GenerationSettings,
-    class_representations,
-    parameterisation_of,
-    shipped_magnitude,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -347,7 +343,7 @@ def test_the_benchmark_interval_brackets_the_mean():
 
 
 def test_the_magnitude_never_reaches_a_command_or_a_record(magnitude):
-    from inputgen.stage import settings_dict, settings_json
+    from inputgen.platform.stage import settings_dict, settings_json
 
     values = {"parameterisation": "maco", "decorrelate": True}
     settings = GenerationSettings.from_dict(values).with_magnitude(magnitude)
@@ -360,7 +356,7 @@ def test_the_magnitude_never_reaches_a_command_or_a_record(magnitude):
 
 
 def test_maco_without_decorrelated_colour_is_refused_when_the_dag_is_built():
-    from inputgen.stage import settings_json
+    from inputgen.platform.stage import settings_json
 
     job = {"name": "m", "model": {"arch": "resnet18"}, "classes": [1]}
     with pytest.raises(ValueError, match="maco needs generation.decorrelate: true"):
@@ -379,12 +375,12 @@ def test_maco_without_decorrelated_colour_is_a_config_error_in_every_ablation_ro
     """Refused by ``validate`` (before any DAG), also where a row inherits the base's colour."""
     import yaml
     from conftest import REPO
-    from inputgen.config import ConfigError, validate
+    from inputgen.platform.config import ConfigError, validate
 
     config = yaml.safe_load((REPO / "tests/config/tiny.yaml").read_text())
     del config["ablation"]["configs"]["maco"]["decorrelate"]  # the base's default: false
     with pytest.raises(ConfigError) as refused:
-        validate(config, REPO / "workflow/inputgen/config.schema.yaml")
+        validate(config, REPO / "workflow/inputgen/platform/config.schema.yaml")
     assert "config key ablation.configs.maco: parameterisation maco needs decorrelate: true" in (
         str(refused.value)
     )

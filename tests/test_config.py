@@ -17,10 +17,10 @@ import pytest
 import torch
 import yaml
 from conftest import REPO, SNAKEMAKE
-from inputgen import models
-from inputgen.config import ConfigError, check_start, validate
+from inputgen.engine import models
+from inputgen.platform.config import ConfigError, check_start, validate
 
-SCHEMA = REPO / "workflow/inputgen/config.schema.yaml"
+SCHEMA = REPO / "workflow/inputgen/platform/config.schema.yaml"
 DEFAULT_TEXT = (REPO / "config/config.yaml").read_text()
 DEFAULT = yaml.safe_load(DEFAULT_TEXT)
 
@@ -60,7 +60,7 @@ def test_the_default_recipe_is_one_thing_in_python_in_the_schema_and_in_config_y
     all mean the recipe the default run draws with."""
     from dataclasses import asdict
 
-    from inputgen.representations import GenerationSettings
+    from inputgen.engine.generation_settings import GenerationSettings
 
     default_run = validate(yaml.safe_load((REPO / "config/config.yaml").read_text()), SCHEMA)
     model = {"m": {"arch": "resnet18", "weights": "random"}}

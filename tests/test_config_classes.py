@@ -12,9 +12,10 @@ The convention (what ``class_comment_errors`` checks):
   (``interpolation: {start: 250, end: 251, frames: 16}``) the names follow the keys' order.
 * In the comment: text after `` -- `` is a free note; an optional prefix ending with ``: `` (e.g.
   ``dogs: ``) is ignored; leading spaces (a block list's continuation indent) are ignored.
-* A name equals its label (``inputgen.models.imagenet_class_names()``) ignoring case and runs of
-  spaces. A trailing parenthetical containing a digit is a note, e.g. ``tench (article 3, class
-  0)``; any other parenthesis is part of the name, so ``flute (transverse)`` fails (label "flute").
+* A name equals its label (``inputgen.engine.models.imagenet_class_names()``) ignoring case and
+  runs of spaces. A trailing parenthetical containing a digit is a note, e.g. ``tench (article
+  3, class 0)``; any other parenthesis is part of the name, so ``flute (transverse)`` fails (label
+  "flute").
 """
 
 import re
@@ -23,7 +24,7 @@ from collections import Counter
 import pytest
 import yaml
 from conftest import REPO, split_comment
-from inputgen.models import imagenet_class_names
+from inputgen.engine.models import imagenet_class_names
 
 CONFIGS = ["config/config.yaml", "config/paper.yaml"]
 SECTION_KEYS = {

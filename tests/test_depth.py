@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 import torch
 from conftest import make_photos, run_stage
-from inputgen import artifacts, autoencoding, dense
-from inputgen.optimize import Descent
-from inputgen.stage import STAGES, settings_from
+from inputgen import autoencoding, dense
+from inputgen.engine.optimize import Descent
+from inputgen.platform import artifacts
+from inputgen.platform.stage import STAGES, settings_from
 from torch import nn
 
 

@@ -4,7 +4,7 @@ import json
 import os
 
 import pytest
-from inputgen import artifacts
+from inputgen.platform import artifacts
 from safetensors import safe_open
 
 

@@ -16,7 +16,8 @@ import pytest
 import torch
 import yaml
 from conftest import PIXEL_RECIPE, run_stage, snakemake_command
-from inputgen import artifacts, models, runtime
+from inputgen.engine import models
+from inputgen.platform import artifacts, runtime
 
 # One generation job that runs for some seconds on a CPU: ResNet18 at 32 px, many steps. The
 # weights are declared pretrained (representations need it) but every job gets seeded random
@@ -227,7 +228,7 @@ def test_a_stage_on_a_missing_gpu_exits_2_before_loading_anything(
 
 ORPHAN = """
 import sys, time
-from inputgen.lifetime import die_with_parent
+from inputgen.platform.lifetime import die_with_parent
 assert die_with_parent()
 print("ready", flush=True)
 time.sleep(60)
@@ -261,7 +262,7 @@ def test_a_job_dies_with_the_shell_that_ran_it(tmp_path):
 
 
 def test_every_stage_command_asks_to_die_with_its_parent(monkeypatch, tmp_path):
-    from inputgen import lifetime
+    from inputgen.platform import lifetime
 
     asked = []
     monkeypatch.setattr(lifetime, "die_with_parent", lambda: asked.append(True) or True)

@@ -16,6 +16,8 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 import yaml  # noqa: E402
 from inputgen import autoencoding, graphs, studies  # noqa: E402
+from inputgen.engine.imagenet_groups import groups_of  # noqa: E402
+from inputgen.engine.models import imagenet_class_names  # noqa: E402
 from inputgen.figures import (  # noqa: E402
     arithmetic,
     depth,
@@ -24,16 +26,19 @@ from inputgen.figures import (  # noqa: E402
     output_space,
     similarity,
 )
-from inputgen.imagenet_groups import groups_of  # noqa: E402
-from inputgen.models import imagenet_class_names  # noqa: E402
 from inputgen.studies import conditioning  # noqa: E402
+from inputgen.studies.merging import figures as merging_figures  # noqa: E402
+from inputgen.studies.vectorisation import figures as vectorisation_figures  # noqa: E402
 from matplotlib.legend import Legend  # noqa: E402
 from matplotlib.text import Annotation  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-# The figure modules, and every study module (a whole study, its figures included).
-MODULES = (images, generation, arithmetic, depth, output_space, similarity, graphs) + tuple(
-    studies.modules()
+# The figure modules, and every study (a whole study, its figures included): a study module, or
+# a study folder's package and its figures module.
+MODULES = (
+    (images, generation, arithmetic, depth, output_space, similarity, graphs)
+    + tuple(studies.modules())
+    + (merging_figures, vectorisation_figures)
 )
 
 LITE0_LAYERS = ["_blocks.1", "_blocks.4", "_blocks.10", "_blocks.15"]  # config/config.yaml
@@ -457,7 +462,7 @@ FIGURES = {
     "figures.output_space.coherence_figure": lambda: output_space.coherence_figure(
         coherence_table(), title="Do nearest-neighbour edges join classes of one coarse group?"
     ),
-    "figures.output_space.loss_curve": lambda: output_space.loss_curve(
+    "studies.merging.figures.loss_curve": lambda: merging_figures.loss_curve(
         list(np.geomspace(100, 1, 30)), title="lite0 -> mobilenet_v2", ylabel="mean RSS"
     ),
     "figures.arithmetic.transfiguration_frames": lambda: arithmetic.transfiguration_frames(
@@ -530,17 +535,19 @@ FIGURES = {
         generator="lite0",
         evaluator="lite0",
     ),  # fmt: skip
-    "figures.output_space.vectorisation_figure": lambda: output_space.vectorisation_figure(
-        torch.rand(2, 3, 16, 16),
-        torch.rand(2, 3, 16, 16),
-        torch.rand(2, 3, 16, 16),
-        vectorisation_rows().iloc[:2],
-        name="mobilenet_v2",
-        toward="lite0",
-        size=16,
+    "studies.vectorisation.figures.vectorisation_figure": lambda: (
+        vectorisation_figures.vectorisation_figure(
+            torch.rand(2, 3, 16, 16),
+            torch.rand(2, 3, 16, 16),
+            torch.rand(2, 3, 16, 16),
+            vectorisation_rows().iloc[:2],
+            name="mobilenet_v2",
+            toward="lite0",
+            size=16,
+        )
     ),  # fmt: skip
-    "figures.output_space.vectorisation_photo_figure": lambda: (
-        output_space.vectorisation_photo_figure(
+    "studies.vectorisation.figures.vectorisation_photo_figure": lambda: (
+        vectorisation_figures.vectorisation_photo_figure(
             torch.rand(1, 3, 16, 16),
             torch.rand(1, 3, 16, 16),
             vectorisation_rows().iloc[2:],
@@ -548,7 +555,7 @@ FIGURES = {
             size=16,
         )
     ),  # fmt: skip
-    "figures.output_space.merging_figure": lambda: output_space.merging_figure(
+    "studies.merging.figures.merging_figure": lambda: merging_figures.merging_figure(
         torch.rand(2, 3, 16, 16),
         torch.rand(2, 3, 16, 16),
         torch.rand(2, 3, 16, 16),
@@ -557,8 +564,14 @@ FIGURES = {
         toward="lite0",
         size=16,
     ),  # fmt: skip
-    "figures.output_space.merging_loss_figure": lambda: output_space.merging_loss_figure(
+    "studies.merging.figures.merging_loss_figure": lambda: merging_figures.merging_loss_figure(
         list(np.geomspace(100, 1, 31)), name="mobilenet_v2", toward="lite0", steps=30, batch=1
+    ),
+    "figures.images.side_by_side": lambda: images.side_by_side(
+        [torch.rand(2, 3, 16, 16), torch.rand(2, 3, 16, 16)],
+        ["photo", "vectorised"] * 2,
+        "two sets side by side",
+        16,
     ),
     "figures.similarity.cka_heatmaps": lambda: similarity.cka_heatmaps(
         cka_table(), cka_table(), note="8 images"

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import run_stage
-from inputgen import artifacts, findings
+from inputgen import findings
+from inputgen.platform import artifacts
 
 AGGREGATE = re.compile(r"(\w+)\((.+)\)")
 MACHINE = {"platform": "Linux-x86_64", "cpus": 2, "torch": "2.14.1", "made_on": "device cpu"}
@@ -339,7 +340,7 @@ def hand_made() -> dict[str, dict[str, pd.DataFrame]]:
 def write(tables, root: Path) -> None:
     """As the stages write them: each table with its sealed record (the findings read them
     checked)."""
-    from inputgen import artifacts, provenance
+    from inputgen.platform import artifacts, provenance
 
     for by_path in tables.values():
         for path, frame in by_path.items():

@@ -1,4 +1,4 @@
-"""Source article 1's opening experiments (inputgen.flowers): the three experiments on small
+"""Source article 1's opening experiments (inputgen.studies.flowers): the three experiments on small
 models with known answers, the data, and the stage on the MNIST stand-in."""
 
 import numpy as np
@@ -6,8 +6,9 @@ import pandas as pd
 import pytest
 import torch
 from conftest import run_stage
-from inputgen import claims, flowers
-from inputgen.stage import STAGES, settings_from
+from inputgen import claims
+from inputgen.platform.stage import STAGES, settings_from
+from inputgen.studies.flowers import science as flowers
 from PIL import Image
 from torch import nn
 from torch.nn import functional as F

@@ -24,7 +24,7 @@ import yaml
 from conftest import REPO, build_dag
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from inputgen.config import ConfigError
+from inputgen.platform.config import ConfigError
 
 DRAWS = int(os.environ.get("INPUTGEN_FUZZ_DRAWS", "200"))
 SECONDS_PER_DRAW = 60  # a DAG build takes about a second; a hang is caught, not waited out

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 import torch
 from inputgen import graphs
-from inputgen.imagenet_groups import GROUPS, group_of
-from inputgen.models import imagenet_class_names
+from inputgen.engine.imagenet_groups import GROUPS, group_of
+from inputgen.engine.models import imagenet_class_names
 from inputgen.output_space import compare, compare_models, correlation_distance, pca, pca_table
 
 
@@ -256,7 +256,7 @@ def test_output_space_stages_end_to_end(tmp_path):
     """outputs -> graphs, pca, compare, coherence, each called as its rule calls it, on
     untrained models."""
     from conftest import run_stage
-    from inputgen import artifacts
+    from inputgen.platform import artifacts
 
     specs = {
         name: {"arch": "resnet18", "weights": "random", "seed": seed, "input_size": 64}

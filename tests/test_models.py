@@ -8,8 +8,8 @@ import torch
 import torchvision
 import yaml
 from conftest import CAT_CLASSES, REPO
-from inputgen import models
-from inputgen.models import WeightsError, capture, load_model, resolve_spec
+from inputgen.engine import models
+from inputgen.engine.models import WeightsError, capture, load_model, resolve_spec
 
 PACKAGE_MODELS = ["efficientnet_lite0", "efficientnet_lite1", "efficientnet_lite2", "mobilenet_v2"]
 
@@ -52,8 +52,8 @@ def test_every_arch_builds_and_maps_its_input_size_to_1000_logits(arch):
 def test_the_spec_layer_reads_what_the_builds_say():
     """model_specs answers class and layer names from architectures.json, without torch; the
     file must say what building each architecture and torchvision's weights say (regenerate it
-    with ``python -m inputgen.models`` after adding an architecture)."""
-    from inputgen import model_specs
+    with ``python -m inputgen.engine.models`` after adding an architecture)."""
+    from inputgen.engine import model_specs
 
     assert model_specs._metadata() == models.architecture_metadata()
     assert model_specs.imagenet_class_names()[:2] == ("tench", "goldfish")
@@ -66,7 +66,7 @@ def test_the_spec_layer_reads_what_the_builds_say():
 def test_the_schema_takes_the_zoo_archs_and_the_three_families_and_nothing_else():
     import re
 
-    schema = yaml.safe_load((REPO / "workflow/inputgen/config.schema.yaml").read_text())
+    schema = yaml.safe_load((REPO / "workflow/inputgen/platform/config.schema.yaml").read_text())
     pattern = re.compile(schema["$defs"]["model"]["properties"]["arch"]["pattern"])
     for arch in [*models.ARCHS, "torchvision:regnet_y_400mf", "timm:vit_tiny_patch16_224.augreg",
                  "python:my_package.nets:build"]:  # fmt: skip

@@ -3,8 +3,8 @@ from dataclasses import asdict
 
 import pytest
 import torch
-from inputgen.models import load_model
-from inputgen.objectives import (
+from inputgen.engine.models import load_model
+from inputgen.engine.objectives import (
     Context,
     FeatureMean,
     InputL1,
@@ -13,7 +13,7 @@ from inputgen.objectives import (
     LogitTarget,
     VectorTarget,
 )
-from inputgen.optimize import (
+from inputgen.engine.optimize import (
     AffineJitter,
     Blur,
     ColourJitter,
@@ -149,7 +149,7 @@ def test_resize_cycle_takes_its_factors_in_turn():
 def test_resize_drift_measures_the_nearest_artefact():
     """Nearest moves a centred square down and right by whole pixels, the same distance both
     ways; bilinear leaves it in place; a prior active for 3 of 10 steps resizes 3 times."""
-    from inputgen.image_stats import resize_drift
+    from inputgen.engine.image_stats import resize_drift
 
     table = resize_drift({"until": 0.3, "cycle": [0.7]}, 32, 10).set_index("mode")
     assert table.loc["nearest", "resizes"] == 3 and table.loc["bilinear", "resizes"] == 3

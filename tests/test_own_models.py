@@ -11,12 +11,12 @@ import safetensors.torch
 import torch
 import yaml
 from conftest import REPO
-from inputgen import models
-from inputgen.config import ConfigError, validate
+from inputgen.engine import models
+from inputgen.platform.config import ConfigError, validate
 
 sys.path.insert(0, str(REPO / "tests/own"))  # the researcher's package: python:shapes_net:build
 
-SCHEMA = REPO / "workflow/inputgen/config.schema.yaml"
+SCHEMA = REPO / "workflow/inputgen/platform/config.schema.yaml"
 OWN = {"arch": "python:shapes_net:build", "options": {"num_classes": 10}, "input_size": 64}
 TIMM = {"arch": "timm:resnet10t", "options": {"num_classes": 5}}
 SQUEEZE = {"arch": "torchvision:squeezenet1_1"}  # a classifier outside the studies' list
@@ -160,7 +160,7 @@ PHOTOS = {"size": 64, "crops": 24, "names": ["chelsea", "coffee"]}
 def _a_classifier_of_shapes(path):
     """The shapes net with a head centred on the natural crops (what the photos rule makes):
     a random net labels every crop alike, which leaves inversion no pairs of two labels."""
-    from inputgen.photos import photo_sets
+    from inputgen.engine.photos import photo_sets
 
     zoo = models.load_model({**OWN, "weights": "random", "seed": 1})
     crops = photo_sets(PHOTOS["size"], PHOTOS["crops"], (0.25, 1.0), 0, PHOTOS["names"], None)
@@ -219,7 +219,7 @@ def own_run(tmp_path_factory):
 
 def test_own_models_run_the_generation_output_space_and_cka_rules(own_run):
     import pandas as pd
-    from inputgen import artifacts
+    from inputgen.platform import artifacts
 
     tensors, _ = artifacts.load_tensors(own_run / "representations/shapes/images.safetensors")
     assert tensors["images"].shape == (3, 3, 64, 64) and tensors["classes"].tolist() == [1, 3, 7]

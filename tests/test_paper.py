@@ -10,13 +10,13 @@ import shlex
 import pytest
 import yaml
 from conftest import REPO
-from inputgen import artifacts
-from inputgen.config import STUDIES, validate
+from inputgen.platform import artifacts
+from inputgen.platform.config import STUDIES, validate
 from test_workflow import job_counts, snakemake
 
 PAPER = REPO / "config/paper.yaml"
 SMOKE = REPO / "tests/config/paper_smoke.yaml"
-SCHEMA = REPO / "workflow/inputgen/config.schema.yaml"
+SCHEMA = REPO / "workflow/inputgen/platform/config.schema.yaml"
 
 
 def paper() -> dict:
@@ -109,7 +109,7 @@ def smoke_run(tmp_path_factory):
 def write_validation_folder(root, per_class=2):
     """A stand-in for the ImageNet validation subset: shipped photos in WordNet-id folders (the
     "dalmatians" are a motorcycle and a camera: random models see no difference)."""
-    from inputgen.photos import fit_square, sample_photos
+    from inputgen.engine.photos import fit_square, sample_photos
     from PIL import Image
 
     _, images = sample_photos(

@@ -4,11 +4,11 @@ import math
 
 import pytest
 import torch
-from inputgen.image_stats import image_statistics, pixel_std, spectrum_slope
-from inputgen.models import load_model
-from inputgen.objectives import LogitTarget
-from inputgen.optimize import Descent, Robustness, element_generators, optimize
-from inputgen.parameterisations import Parameterisation, _irfft
+from inputgen.engine.image_stats import image_statistics, pixel_std, spectrum_slope
+from inputgen.engine.models import load_model
+from inputgen.engine.objectives import LogitTarget
+from inputgen.engine.optimize import Descent, Robustness, element_generators, optimize
+from inputgen.engine.parameterisations import Parameterisation, _irfft
 
 KINDS = [
     Parameterisation("pixels"),

@@ -5,11 +5,9 @@ import numpy as np
 import pytest
 import torch
 from conftest import run_stage
-from inputgen import artifacts
-from inputgen.inversion import sample_pairs
-from inputgen.models import imagenet_class_names
-from inputgen.photo_sources import _WNID_INDEX
-from inputgen.photos import (
+from inputgen.engine.models import imagenet_class_names
+from inputgen.engine.photo_sources import _WNID_INDEX
+from inputgen.engine.photos import (
     SAMPLE_PHOTOS,
     contact_sheet,
     fit_square,
@@ -22,6 +20,8 @@ from inputgen.photos import (
     source_file,
     to_tensor,
 )
+from inputgen.inversion import sample_pairs
+from inputgen.platform import artifacts
 from PIL import Image
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from inputgen.progress import LogLines, progress
+from inputgen.engine.progress import LogLines, progress
 
 
 class _NotATerminal(io.StringIO):

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import REPO, split_comment
-from inputgen import cli
+from inputgen.platform import cli
 from test_workflow import snakemake
 
 DOCS = (

@@ -6,7 +6,7 @@ import base64
 import json
 import shlex
 
-from inputgen import artifacts
+from inputgen.platform import artifacts
 
 
 def job_metadata(workdir):

@@ -5,12 +5,12 @@ import pandas as pd
 import pytest
 import torch
 from conftest import PIXEL_RECIPE, run_stage
-from inputgen import artifacts
-from inputgen.models import imagenet_class_names
+from inputgen.engine.generation import batches, seen_by_others
+from inputgen.engine.generation_settings import check_classes
+from inputgen.engine.models import imagenet_class_names
+from inputgen.platform import artifacts
 from inputgen.representations import (
     auxiliary_table,
-    batches,
-    check_classes,
     commutativity,
     commutativity_table,
     features_table,
@@ -21,7 +21,6 @@ from inputgen.representations import (
     pair_table,
     quality_table,
     representation_summary,
-    seen_by_others,
     starts_table,
     summary_table,
 )

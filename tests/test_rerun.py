@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import REPO, build_dag, study_rules
-from inputgen.config import STUDIES, ConfigError, validate
+from inputgen.platform.config import STUDIES, ConfigError, validate
 from test_workflow import job_counts
 
-SCHEMA = REPO / "workflow/inputgen/config.schema.yaml"
+SCHEMA = REPO / "workflow/inputgen/platform/config.schema.yaml"
 TINY = REPO / "tests/config/tiny.yaml"
 
 # What a knob may rerun: the rules of its section's study and of the studies that read its section,
@@ -310,10 +310,10 @@ def test_every_knob_reruns_its_study_and_its_dependants_only(knobs):
 
 
 def test_editing_a_study_module_reruns_that_studys_rules(tiny_run, tmp_path, monkeypatch):
-    """The study code is a param (its digest): an edit of inputgen/cka.py reruns CKA only."""
+    """The study code is a param (its digest): an edit of inputgen/engine/cka.py reruns CKA only."""
     import shutil
 
-    from inputgen import provenance
+    from inputgen.platform import provenance
 
     edited = tmp_path / "inputgen"
     shutil.copytree(provenance.PACKAGE_DIR, edited, ignore=shutil.ignore_patterns("__pycache__"))

@@ -40,7 +40,7 @@ def test_every_gpu_rule_is_benchmarked_and_takes_its_configured_request():
     for name, body in rules.items():
         assert f'**gpu_job("{name}"),' in body, name  # its own request, by its own name
         assert f'"results/benchmarks/{name}/' in body, name
-    schema = yaml.safe_load((REPO / "workflow/inputgen/config.schema.yaml").read_text())
+    schema = yaml.safe_load((REPO / "workflow/inputgen/platform/config.schema.yaml").read_text())
     named = schema["properties"]["runtime"]["properties"]["resources"]["propertyNames"]["enum"]
     assert set(named) == set(rules)
 

@@ -2,14 +2,14 @@ import pandas as pd
 import pytest
 import torch
 from conftest import run_stage
-from inputgen import artifacts, run_summary
+from inputgen.platform import artifacts, run_summary
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 LITE0 = "57934424" + "ab" * 28  # a weight file's sha256
 
 
 def record(stage, *, device="cpu", host="node1", wall=1.0, dirty=False, inputs=(), **extra):
-    """A provenance record with plain values, as inputgen.provenance.Run writes them."""
+    """A provenance record with plain values, as inputgen.platform.provenance.Run writes them."""
     return {
         "stage": stage,
         "config": {},

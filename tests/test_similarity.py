@@ -5,7 +5,10 @@ import pandas as pd
 import pytest
 import torch
 from conftest import make_photos, run_stage
-from inputgen import artifacts, models
+from inputgen.engine import models
+from inputgen.engine.models import PENULTIMATE, capture, classifier_layer
+from inputgen.engine.objectives import VectorTarget
+from inputgen.engine.optimize import Descent, optimize
 from inputgen.inversion import (
     inversion_dataset,
     invert,
@@ -16,9 +19,7 @@ from inputgen.inversion import (
     sample_pairs,
     summary_table,
 )
-from inputgen.models import PENULTIMATE, capture, classifier_layer
-from inputgen.objectives import VectorTarget
-from inputgen.optimize import Descent, optimize
+from inputgen.platform import artifacts
 from PIL import Image
 
 SPEC = {"arch": "resnet18", "weights": "random", "seed": 0, "input_size": 64}

@@ -22,7 +22,7 @@ import pytest
 import torch
 import yaml
 from conftest import REPO, SNAKEMAKE
-from inputgen import artifacts
+from inputgen.platform import artifacts
 from test_workflow import TINY
 
 SLURM = REPO / "tests/slurm"

@@ -1,5 +1,5 @@
 """A stage declared once: its settings dataclass and files give the command, the record and
-the rule's command line (inputgen.stage)."""
+the rule's command line (inputgen.platform.stage)."""
 
 import dataclasses
 import json
@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import pytest
 from conftest import REPO, run_stage
-from inputgen import artifacts, cli
-from inputgen.config import schema_default, schema_defaults
-from inputgen.optimize import Descent
-from inputgen.stage import (
+from inputgen.engine.optimize import Descent
+from inputgen.platform import artifacts, cli
+from inputgen.platform.config import schema_default, schema_defaults
+from inputgen.platform.stage import (
     STAGES,
     File,
     command_line,
@@ -112,7 +112,7 @@ def test_a_bad_setting_exits_2_naming_it(tmp_path, capsys):
 
 
 def test_a_stage_needs_a_settings_dataclass_and_distinct_files():
-    from inputgen.stage import stage
+    from inputgen.platform.stage import stage
 
     with pytest.raises(TypeError, match="must be a dataclass"):
         stage("bad", dict, outputs={"out": File("x")})(lambda job: None)
@@ -156,7 +156,7 @@ def test_no_library_default_retypes_the_schemas():
 
     import yaml
 
-    schema = yaml.safe_load((REPO / "workflow/inputgen/config.schema.yaml").read_text())
+    schema = yaml.safe_load((REPO / "workflow/inputgen/platform/config.schema.yaml").read_text())
     defaults: dict[str, list] = {}
     for section, node in schema["properties"].items():
         if "properties" in node or "$ref" in node:
@@ -200,7 +200,7 @@ def test_a_knob_takes_its_default_from_the_schema():
 
 def test_two_outputs_on_one_path_are_refused_naming_both(tmp_path, capsys):
     """Issue 25's finding 11: `inputgen photos --photos X --natural X` overwrote one output."""
-    from inputgen import cli
+    from inputgen.platform import cli
 
     same = tmp_path / "x.safetensors"
     code = cli.main(["photos", "--photos", str(same), "--natural", str(same),
@@ -254,9 +254,9 @@ def test_a_stage_called_by_hand_checks_its_settings_as_the_config_does(
 def test_no_import_loop_between_library_modules():
     """No module imports, directly or through others, a module that imports it (also inside
     functions: code_digest follows those too). The one loop left is a fallback: an architecture
-    outside model_specs' list is built (inputgen.models) to learn its outputs and layers."""
+    outside model_specs' list is built (inputgen.engine.models) to learn its outputs and layers."""
     import networkx as nx
-    from inputgen import provenance
+    from inputgen.platform import provenance
 
     library = provenance.PACKAGE_DIR
     modules = {}
@@ -270,4 +270,4 @@ def test_no_import_loop_between_library_modules():
         graph.add_edges_from((name, other) for other in imported if other in modules)
     graph.remove_edges_from(nx.selfloop_edges(graph))
     loops = sorted(sorted(loop) for loop in nx.simple_cycles(graph))
-    assert loops == [["inputgen.model_specs", "inputgen.models"]], loops
+    assert loops == [["inputgen.engine.model_specs", "inputgen.engine.models"]], loops

@@ -9,10 +9,10 @@ import copy
 import pytest
 import yaml
 from conftest import REPO, study_rules
-from inputgen.config import ConfigError, validate
+from inputgen.platform.config import ConfigError, validate
 from test_rerun import dry_run
 
-SCHEMA = REPO / "workflow/inputgen/config.schema.yaml"
+SCHEMA = REPO / "workflow/inputgen/platform/config.schema.yaml"
 TINY = yaml.safe_load((REPO / "tests/config/tiny.yaml").read_text())
 BASE_KEYS = ("seed", "runtime", "models", "classes", "photos", "generation")
 # What every run makes: its config, the claims table, the findings and provenance pages (and

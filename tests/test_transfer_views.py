@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 import torch
 from conftest import PIXEL_RECIPE, make_photos, run_stage
-from inputgen import artifacts
 from inputgen.arithmetic import (
     addition_columns,
     interpolation_columns,
@@ -17,8 +16,9 @@ from inputgen.arithmetic import (
     transfer_columns,
     transfer_summary,
 )
+from inputgen.engine.models import imagenet_class_names, load_model
 from inputgen.figures.arithmetic import interpolation_figure
-from inputgen.models import imagenet_class_names, load_model
+from inputgen.platform import artifacts
 from inputgen.representations import agreement_columns
 from test_figures import check_figure
 from test_workflow import TINY, snakemake

@@ -11,10 +11,10 @@ import time
 import pytest
 import yaml
 from conftest import REPO
-from inputgen import models
-from inputgen.config import ConfigError, validate
+from inputgen.engine import models
+from inputgen.platform.config import ConfigError, validate
 
-SCHEMA = REPO / "workflow/inputgen/config.schema.yaml"
+SCHEMA = REPO / "workflow/inputgen/platform/config.schema.yaml"
 TINY = yaml.safe_load((REPO / "tests/config/tiny.yaml").read_text())
 
 

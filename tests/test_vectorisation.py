@@ -8,10 +8,17 @@ import pandas as pd
 import pytest
 import torch
 from conftest import PIXEL_RECIPE, make_photos, run_stage
-from inputgen import artifacts, models
-from inputgen.merging import match_outputs, merging_table, rss
-from inputgen.representations import GenerationSettings, class_representations
-from inputgen.vectorisation import l1_distance, photo_id, vectorisation_table, vectorise
+from inputgen.engine import models
+from inputgen.engine.generation import class_representations
+from inputgen.engine.generation_settings import GenerationSettings
+from inputgen.platform import artifacts
+from inputgen.studies.merging.science import match_outputs, merging_table, rss
+from inputgen.studies.vectorisation.science import (
+    l1_distance,
+    photo_id,
+    vectorisation_table,
+    vectorise,
+)
 
 A = {"arch": "resnet18", "weights": "random", "seed": 0, "input_size": 64}
 B = {"arch": "resnet18", "weights": "random", "seed": 1, "input_size": 64}

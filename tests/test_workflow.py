@@ -16,8 +16,8 @@ from conftest import (
     run_stage,
     snakemake_command,
 )
-from inputgen import artifacts
-from inputgen.provenance import sha256
+from inputgen.platform import artifacts
+from inputgen.platform.provenance import sha256
 
 TINY = REPO / "tests/config/tiny.yaml"
 
@@ -259,7 +259,7 @@ PLATFORM_RULES |= {"findings", "run_summary"}
 def test_every_rule_is_one_studys_or_the_platforms():
     """Each rule file registers its study (common.smk's study()): every rule belongs to
     exactly one study or to the run itself, and the registered studies are the config's."""
-    from inputgen.config import STUDIES
+    from inputgen.platform.config import STUDIES
 
     studies, rules = parsed_workflow()
     owners = {}

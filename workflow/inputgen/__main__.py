@@ -1,5 +1,5 @@
 import sys
 
-from inputgen.cli import main
+from inputgen.platform.cli import main
 
 sys.exit(main())

@@ -1,9 +1,9 @@
 """The library in a few lines, for a notebook: class images of any classifier, linear CKA
 between two models layer by layer, and any model of the workflow as a plain module.
 
-    import inputgen
-    images = inputgen.class_images(my_model, ["goldfinch", 11])      # (2, 3, 224, 224) in [0, 1]
-    table = inputgen.compare(model_a, model_b, images, ["layer3"], ["features.10"])
+    >>> import inputgen
+    >>> images = inputgen.class_images(my_model, ["goldfinch", 11])  # (2, 3, 224, 224), [0, 1]
+    >>> table = inputgen.compare(model_a, model_b, images, ["layer3"], ["features.10"])
 
 Every function takes a model as an ``nn.Module`` (with its normalisation and input size; the
 ImageNet ones by default), a model spec of the workflow (``"efficientnet_lite0"``, or a mapping
@@ -20,8 +20,10 @@ import pandas as pd
 import torch
 from torch import nn
 
-from inputgen import cka as cka_study
-from inputgen.models import (
+from inputgen.engine import cka as cka_study
+from inputgen.engine.generation import class_representations
+from inputgen.engine.generation_settings import GenerationSettings
+from inputgen.engine.models import (
     _PACKAGE_WEIGHTS,
     IMAGENET_MEAN,
     IMAGENET_STD,
@@ -31,7 +33,6 @@ from inputgen.models import (
     imagenet_class_names,
     load_model,
 )
-from inputgen.representations import GenerationSettings, class_representations
 
 
 def load(spec: str | Mapping) -> ZooModel:

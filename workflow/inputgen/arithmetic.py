@@ -5,7 +5,7 @@ the steps (husky -> dalmatian), and vector addition (merging) of two classes.
 A picture that only the generating model recognises can be adversarial; whether the *other*
 pretrained models see the class too is the measure that the picture shows it (the
 representations' transfer). The tables below put every other model's view next to the
-generator's, from ``representations.recognition`` and the models' probabilities."""
+generator's, from ``generation.recognition`` and the models' probabilities."""
 
 from __future__ import annotations
 
@@ -16,12 +16,15 @@ import pandas as pd
 import torch
 from torch.nn import functional as F
 
-from inputgen.generation_settings import addition_pairs  # noqa: F401 - re-exported
-from inputgen.models import ZooModel
-from inputgen.objectives import LogitInterpolation, LogitRecord
-from inputgen.optimize import Result
-from inputgen.photos import resize
-from inputgen.representations import GenerationSettings, class_term, run
+from inputgen.engine.generation import class_term, run
+from inputgen.engine.generation_settings import (
+    GenerationSettings,
+    addition_pairs,  # noqa: F401 - re-exported
+)
+from inputgen.engine.models import ZooModel
+from inputgen.engine.objectives import LogitInterpolation, LogitRecord
+from inputgen.engine.optimize import Result
+from inputgen.engine.photos import resize
 
 
 def pair_ids(first: Sequence[int], second: Sequence[int]) -> list[int]:
@@ -266,7 +269,7 @@ def addition_table(
 
 
 # --- How other models see the generated images (transfer) -------------------------------------
-# ``seen`` maps a model's name to its ``representations.recognition`` of the images; "self" is
+# ``seen`` maps a model's name to its ``generation.recognition`` of the images; "self" is
 # the generator (its columns are self_*, as in the representations' summary).
 
 

@@ -27,10 +27,10 @@ import pandas as pd
 import torch
 from torch import nn
 
-from inputgen.config import schema_defaults
-from inputgen.models import Preprocess, ZooModel, activations, architecture_of
-from inputgen.objectives import ReconstructionMetrics, VectorTarget
-from inputgen.optimize import Descent, element_generators, optimize
+from inputgen.engine.models import Preprocess, ZooModel, activations, architecture_of
+from inputgen.engine.objectives import ReconstructionMetrics, VectorTarget
+from inputgen.engine.optimize import Descent, element_generators, optimize
+from inputgen.platform.config import schema_defaults
 
 INIT_MEAN, INIT_STD = 0.7, 1 / 20  # the source's a_0
 REFERENCE_STD = schema_defaults("autoencoding")["reference_std"]  # the source's 1/25

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from inputgen.imagenet_groups import ANIMALS, group_of
+from inputgen.engine.imagenet_groups import ANIMALS, group_of
 
 SUPPORTS, CONTRADICTS, TOO_SMALL = "supports", "contradicts", "too small to say"
 COLUMNS = [

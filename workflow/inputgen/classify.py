@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import pandas as pd
 import torch
 
-from inputgen.models import ZooModel
+from inputgen.engine.models import ZooModel
 
 
 def top_k(

@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 if TYPE_CHECKING:
-    from inputgen.optimize import Descent
+    from inputgen.engine.optimize import Descent
 
 INIT_SCHEMES = ("default", "xavier", "kaiming", "orthogonal")
 

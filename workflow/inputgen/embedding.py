@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pandas as pd
 import torch
 
-from inputgen.models import ZooModel, activations
+from inputgen.engine.models import ZooModel, activations
 
 
 @torch.no_grad()

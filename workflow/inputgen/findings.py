@@ -6,8 +6,9 @@ names its TSV: either a row of the TSV (the columns keep the TSV's names) or, wh
 reads ``fn(column)``, that aggregate over the TSV's rows that match the row's other cells. So
 anyone can trace a number, and ``tests/test_findings.py`` checks each against its TSV. The
 prose holds no numbers. A study the config switched off (no tables) gets a line saying so.
-A study that is one module of :mod:`inputgen.studies` writes its own section, with the helpers
-of :mod:`inputgen.findings_tables`; the page adds it after these.
+A study that is one unit of :mod:`inputgen.studies` writes its own section, with the helpers
+of :mod:`inputgen.platform.findings_tables`; the page puts every section in the schema's order
+of the studies.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import re
 from collections.abc import Mapping, Sequence
 
 from inputgen import studies
-from inputgen.findings_tables import (  # noqa: F401 - also read as findings.X
+from inputgen.platform.config import STUDIES
+from inputgen.platform.findings_tables import (  # noqa: F401 - also read as findings.X
     AGGREGATES,
     ROWS,
     SIGNIFICANT,
@@ -153,52 +155,6 @@ def coherence(tables: Tables) -> str:
     )
 
 
-def vectorisation(tables: Tables) -> str:
-    """How far the output distance fell, and whether the other model recognises the images
-    and sees them move toward its own pictures (class targets; photo targets have no such
-    picture)."""
-    classes = {path: frame[frame["kind"] == "class"] for path, frame in tables.items()}
-    columns = ["kind", "target", "name", "start_distance", "end_distance", "reduction"]
-    return section(
-        "Vectorisation",
-        "A model's images driven toward another model's outputs on that model's class images "
-        "(and on photos): the drop of the output distance, whether the other model recognises "
-        "the class, and whether the image moved toward the other model's picture.",
-        aggregate_table(
-            classes,
-            ["kind"],
-            ["count(*)", "mean(reduction)", "sum(toward_recognises)", "sum(moved_toward)"],
-        ),
-        rows_table(tables, [*columns, "toward_top1", "toward_recognises", "moved_toward"]),
-        off=None if tables else off_line("vectorisation"),
-    )
-
-
-def merging(tables: Tables) -> str:
-    columns = ["class", "name", "rss_before", "own_reduction", "rss_after", "rss_reduction"]
-    return section(
-        "Merging by parameters",
-        "A model trained by SGD toward another model's outputs, then made to generate its "
-        "classes again: the drop of the residual sum of squares (right after a class's own "
-        "steps, the article's first case, and after the whole descent), and whether the other "
-        "model recognises the regenerated images or sees them move toward its own pictures.",
-        aggregate_table(
-            tables,
-            [],
-            [
-                "count(*)",
-                "mean(rss_reduction)",
-                "min(rss_reduction)",
-                "max(rss_reduction)",
-                "sum(toward_recognises_after)",
-                "sum(moved_toward)",
-            ],
-        ),
-        rows_table(tables, [*columns, "toward_top1_after", "moved_toward"], limit=ROWS),
-        off=None if tables else off_line("merging"),
-    )
-
-
 def similarity(cka: Tables, inversion: Tables) -> str:
     columns = ["model", "pairs", "steps", "label_source", "median_start_distance"]
     return section(
@@ -331,31 +287,32 @@ def document(
     def get(kind: str) -> Tables:
         return tables.get(kind) or {}
 
-    sections = [
-        header(config, config_files, date, machine),
-        article_claims(get("article_claims")),
-        representations(get("quality")),
-        ablation(get("ablation")),
-        opposites(get("commutativity")),
-        transfiguration(get("transfiguration"), get("transfiguration_transfer")),
-        interpolation(get("interpolation")),
-        coherence(get("coherence")),
-        vectorisation(get("vectorisation")),
-        merging(get("merging")),
-        similarity(get("cka"), get("inversion")),
-        depth(
+    # Each section under the study it belongs to (the depth section covers four), in the
+    # schema's order of the studies, the report's reading order.
+    by_study = {
+        "representations": representations(get("quality")),
+        "ablation": ablation(get("ablation")),
+        "opposites": opposites(get("commutativity")),
+        "transfiguration": transfiguration(get("transfiguration"), get("transfiguration_transfer")),
+        "interpolation": interpolation(get("interpolation")),
+        "graphs": coherence(get("coherence")),
+        "cka": similarity(get("cka"), get("inversion")),
+        "autoencoding": depth(
             get("claims"),
             get("fully_connected"),
             get("invertible"),
             get("neighbours"),
             get("mnist"),
         ),
-        # The studies that are one module each write their own sections.
-        *(
-            module.findings_section(tables)
-            for module in studies.modules()
-            if hasattr(module, "findings_section")
-        ),
+    }
+    # The studies that are one unit of inputgen.studies write their own sections.
+    for module in studies.modules():
+        if hasattr(module, "findings_section"):
+            by_study[module.__name__.rsplit(".", 1)[-1]] = module.findings_section(tables)
+    sections = [
+        header(config, config_files, date, machine),
+        article_claims(get("article_claims")),
+        *(by_study[study] for study in STUDIES if study in by_study),
     ]
     return "\n\n".join(sections) + "\n"
 

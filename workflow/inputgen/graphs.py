@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy.spatial.distance import cdist
 
-from inputgen.config import schema_default
-from inputgen.imagenet_groups import ANIMALS, groups_of
+from inputgen.engine.imagenet_groups import ANIMALS, groups_of
+from inputgen.platform.config import schema_default
 
 METRICS = ("euclidean", "cosine")
 

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 
 import torch
 
-from inputgen.models import PENULTIMATE, ZooModel, activations, imagenet_class_names
-from inputgen.objectives import VectorTarget
-from inputgen.optimize import Descent, Result, optimize
+from inputgen.engine.models import PENULTIMATE, ZooModel, activations, imagenet_class_names
+from inputgen.engine.objectives import VectorTarget
+from inputgen.engine.optimize import Descent, Result, optimize
 
 
 def _counts(keys: torch.Tensor) -> torch.Tensor:

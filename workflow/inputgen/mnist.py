@@ -19,10 +19,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from inputgen.progress import progress as progress_bar
+from inputgen.engine.progress import progress as progress_bar
 
 if TYPE_CHECKING:
-    from inputgen.optimize import Descent
+    from inputgen.engine.optimize import Descent
 
 SPLITS = {"train": 0, "valid": 1, "test": 2}
 

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-if TYPE_CHECKING:  # importing inputgen.models pulls in torchvision: seconds per light job
-    from inputgen.models import ZooModel
+if TYPE_CHECKING:  # importing inputgen.engine.models pulls in torchvision: seconds per light job
+    from inputgen.engine.models import ZooModel
 
 
 def output_vectors(zoo: ZooModel, images: torch.Tensor, batch_size: int) -> torch.Tensor:

@@ -7,10 +7,10 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 
 import inputgen.stages  # registers every stage
-from inputgen.config import study_models
-from inputgen.model_specs import class_names_of, resolve_spec
-from inputgen.provenance import code_digest
-from inputgen.stage import STAGES, command_line, pick, settings_json
+from inputgen.platform.config import study_models
+from inputgen.engine.model_specs import class_names_of, resolve_spec
+from inputgen.platform.provenance import code_digest
+from inputgen.platform.stage import STAGES, command_line, pick, settings_json
 
 MODELS = config["models"]
 PRETRAINED = [name for name, spec in MODELS.items() if spec["weights"] != "random"]

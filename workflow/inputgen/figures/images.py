@@ -89,3 +89,17 @@ def grouped_grid(
         figure.suptitle(title, fontsize=11)
     figure.tight_layout()
     return figure
+
+
+def side_by_side(columns: Sequence, captions: Sequence[str], title: str, size: int) -> plt.Figure:
+    """One row per target, one column per image set (each resized to ``size`` for display)."""
+    from inputgen.engine.photos import resize
+
+    rows = torch.stack([resize(images, size) for images in columns], dim=1)
+    return image_grid(
+        rows.flatten(0, 1),
+        captions,
+        columns=len(columns),
+        title=title,
+        cell_inches=3 if len(columns) == 2 else 2.2,
+    )

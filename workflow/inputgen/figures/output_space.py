@@ -13,9 +13,9 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.transforms import offset_copy
 
-from inputgen.config import schema_default
+from inputgen.engine.imagenet_groups import ANIMALS, GROUPS
 from inputgen.figures.images import legend_label
-from inputgen.imagenet_groups import ANIMALS, GROUPS
+from inputgen.platform.config import schema_default
 
 # tab20 without its two greys, which read as "no group": 18 colours for the 18 groups
 _PALETTE = [c for i, c in enumerate(plt.get_cmap("tab20").colors) if i not in (14, 15)]
@@ -459,17 +459,6 @@ def coherence_figure(table: pd.DataFrame, *, title: str) -> plt.Figure:
     return figure
 
 
-def loss_curve(history: Sequence[float], *, title: str, ylabel: str) -> plt.Figure:
-    figure, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(range(len(history)), history, color="tab:blue")
-    ax.set_yscale("log")
-    ax.set_xlabel("SGD step")
-    ax.set_ylabel(ylabel)
-    ax.set_title(title, fontsize=10)
-    figure.tight_layout()
-    return figure
-
-
 # ------------------------------------------------------------------ the stages' figures
 RELATION_DESCRIPTIONS = {
     "nearest": "class -> its most activated other output",
@@ -508,7 +497,7 @@ def output_pca_figure(
 ) -> plt.Figure:
     """:func:`pca_figure` of ``evaluator``'s outputs on ``generator``'s images of ``classes``
     (points named, and coloured by coarse group where the classes are ImageNet's)."""
-    from inputgen.imagenet_groups import groups_of
+    from inputgen.engine.imagenet_groups import groups_of
 
     groups = groups_of(classes) if imagenet else [None] * len(classes)
     return pca_figure(
@@ -517,102 +506,4 @@ def output_pca_figure(
         [class_names[c] for c in classes],
         [g or "" for g in groups],
         title=f"PCA of the output space: {generator} images, {evaluator} outputs",
-    )
-
-
-def _side_by_side(columns: Sequence, captions: Sequence[str], title: str, size: int) -> plt.Figure:
-    """One row per target, one column per image set (each resized to ``size`` for display)."""
-    import torch
-
-    from inputgen.figures import images as plots
-    from inputgen.photos import resize
-
-    rows = torch.stack([resize(images, size) for images in columns], dim=1)
-    return plots.image_grid(
-        rows.flatten(0, 1),
-        captions,
-        columns=len(columns),
-        title=title,
-        cell_inches=3 if len(columns) == 2 else 2.2,
-    )
-
-
-def vectorisation_figure(
-    own, theirs, vectorised, table: pd.DataFrame, *, name: str, toward: str, size: int
-) -> plt.Figure:
-    """Per class: theta1's (``name``) own picture | theta2's (``toward``) | theta1's vectorised
-    one, captioned with what theta2 sees in it (``table``: the class rows of the
-    vectorisation table, in the images' order)."""
-    captions = [
-        caption
-        for row in table.itertuples()
-        for caption in (
-            f"{name}'s {row.name[:20]}",
-            f"{toward}'s {row.name[:20]}",
-            f"{name} vectorised\n{toward} sees {row.toward_top1[:16]}",
-        )
-    ]
-    return _side_by_side(
-        [own, theirs, vectorised], captions, f"{name} vectorised to be {toward}", size
-    )
-
-
-def vectorisation_photo_figure(
-    photos, vectorised, table: pd.DataFrame, *, name: str, size: int
-) -> plt.Figure:
-    """Per photo: the photo | theta1's vectorised image, each captioned with what theta1 sees
-    (``table``: the photo rows of the vectorisation table, in the images' order)."""
-    captions = [
-        caption
-        for row in table.itertuples()
-        for caption in (
-            f"photo {row.name}: {row.target_top1[:18]}",
-            f"{name} vectorised: {row.vectorised_top1[:18]}",
-        )
-    ]
-    return _side_by_side(
-        [photos, vectorised],
-        captions,
-        f"{name} vectorised to photos\n(caption: what {name} sees)",
-        size,
-    )
-
-
-MERGING_FIGURE_ROWS = 16  # 1000 classes would make an unreadable figure
-
-
-def merging_figure(
-    before, theirs, after, table: pd.DataFrame, *, name: str, toward: str, size: int
-) -> plt.Figure:
-    """The first classes: theta1's picture before | theta2's | theta1's after merging,
-    captioned with what theta2 sees (``table``: the merging table, in the images' order)."""
-    shown = slice(0, MERGING_FIGURE_ROWS)
-    captions = [
-        caption
-        for row in table.iloc[shown].itertuples()
-        for caption in (
-            f"{name} before: {row.toward_top1_before[:16]}",
-            f"{toward}'s {row.name[:20]}",
-            f"{name} merged: {row.toward_top1_after[:16]}",
-        )
-    ]
-    return _side_by_side(
-        [before[shown], theirs[shown], after[shown]],
-        captions,
-        f"{name} trained toward {toward}'s outputs, then generating again"
-        f"\n(caption: what {toward} sees)",
-        size,
-    )
-
-
-def merging_loss_figure(
-    history: Sequence[float], *, name: str, toward: str, steps: int, batch: int | None
-) -> plt.Figure:
-    """The mean RSS per image over the SGD steps of merging ``name`` toward ``toward``."""
-    return loss_curve(
-        list(history),
-        title=f"{name} -> {toward}: RSS fell {history[0] / history[-1]:.1f}x "
-        f"in {len(history) - 1} SGD steps"
-        + (f" ({steps} per group of {batch} images)" if batch else ""),
-        ylabel="mean RSS per image",
     )

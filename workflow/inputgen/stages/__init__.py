@@ -1,6 +1,6 @@
 """Every stage of the workflow (importing this registers them all in
-:data:`inputgen.stage.STAGES`): these modules, one per group of studies, and each module of
-:mod:`inputgen.studies`, a whole study. A stage module reads the stage's input artifacts, calls
+:data:`inputgen.platform.stage.STAGES`): these modules, one per group of studies, and each study
+of :mod:`inputgen.studies`, a whole study. A stage module reads the stage's input artifacts, calls
 its study module with plain values, and writes what comes back; tables, loops and claims belong
 in the study modules, figures in :mod:`inputgen.figures`. Two stages still hold study logic
 that belongs there: transfigure's element bookkeeping and rating, invert's pair labelling."""
@@ -10,12 +10,10 @@ from inputgen.stages import (  # noqa: F401
     arithmetic,
     data,
     depth,
-    flowers,
     generation,
     output_space,
     reports,
     similarity,
-    vectorisation,
 )
 
 studies.modules()  # importing each study module registers its stage

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inputgen.generation_settings import GenerationSettings, addition_pairs, check_classes
-from inputgen.stage import SPECTRUM, File, Job, knob, stage
+from inputgen.engine.generation_settings import GenerationSettings, addition_pairs, check_classes
+from inputgen.platform.stage import SPECTRUM, File, Job, knob, stage
 
 EVALUATORS = "the other models that rate the images: name -> spec (the generator rates itself)"
 
@@ -46,9 +46,9 @@ def transfigure(job: Job) -> None:
     import torch
 
     from inputgen import arithmetic
+    from inputgen.engine.generation import recognition, seen_by_others
+    from inputgen.engine.photos import select_photos
     from inputgen.figures import arithmetic as figures
-    from inputgen.photos import select_photos
-    from inputgen.representations import recognition, seen_by_others
 
     s = job.settings
     zoo = job.load_model(s.model)
@@ -142,10 +142,11 @@ class Interpolate:
 )
 def interpolate(job: Job) -> None:
     """Move the target from one class to another."""
-    from inputgen import arithmetic, artifacts
+    from inputgen import arithmetic
+    from inputgen.engine.generation import recognition, seen_by_others
+    from inputgen.engine.photos import select_photos
     from inputgen.figures import arithmetic as figures
-    from inputgen.photos import select_photos
-    from inputgen.representations import recognition, seen_by_others
+    from inputgen.platform import artifacts
 
     s = job.settings
     if s.photo and not job.path("photos"):
@@ -214,8 +215,8 @@ def add(job: Job) -> None:
     import torch
 
     from inputgen import arithmetic
+    from inputgen.engine.generation import recognition, seen_by_others
     from inputgen.figures import arithmetic as figures
-    from inputgen.representations import recognition, seen_by_others
 
     s = job.settings
     firsts, seconds = addition_pairs(s.pairs)
@@ -264,9 +265,10 @@ class Embed:
 )
 def embed(job: Job) -> None:
     """Two-feature embedding of class representations."""
-    from inputgen import artifacts, models
     from inputgen.embedding import embedding_table, feature_means
+    from inputgen.engine import models
     from inputgen.figures import arithmetic as figures
+    from inputgen.platform import artifacts
 
     s = job.settings
     zoo = job.load_model(s.model)

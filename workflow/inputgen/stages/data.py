@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inputgen import artifacts
-from inputgen.stage import File, Job, knob, stage
+from inputgen.platform import artifacts
+from inputgen.platform.stage import File, Job, knob, stage
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Photos:
 )
 def photos(job: Job) -> None:
     """Shipped (or ImageFolder) photos + seeded random crops."""
-    import inputgen.photos as study
+    import inputgen.engine.photos as study
     from inputgen.figures import images as plots
 
     s = job.settings
@@ -74,7 +74,7 @@ class Spectrum:
 )
 def spectrum(job: Job) -> None:
     """The natural images' magnitude spectrum, for maco's phase-only parameterisation."""
-    from inputgen.parameterisations import natural_magnitude
+    from inputgen.engine.parameterisations import natural_magnitude
 
     tensors, _ = artifacts.load_tensors(job.path("natural"))
     magnitude = natural_magnitude(tensors["images"])
@@ -98,9 +98,9 @@ class Classify:
 )
 def classify(job: Job) -> None:
     """Top-k classes of every photo under one model."""
-    from inputgen import artifacts
     from inputgen import classify as study
     from inputgen.figures import images as plots
+    from inputgen.platform import artifacts
 
     s = job.settings
     zoo = job.load_model(s.model)

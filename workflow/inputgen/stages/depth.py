@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inputgen.stage import File, Job, knob, stage
+from inputgen.platform.stage import File, Job, knob, stage
 
 
 # ---------------------------------------------------------------- their descent
@@ -23,7 +23,7 @@ class DepthDescent:
 
     @property
     def descent(self):
-        from inputgen.optimize import Descent
+        from inputgen.engine.optimize import Descent
 
         return Descent(
             steps=self.steps,
@@ -62,7 +62,8 @@ class Autoencode(DepthDescent):
 )
 def autoencode(job: Job) -> None:
     """Invert one photo from each layer of a model."""
-    from inputgen import autoencoding, photos
+    from inputgen import autoencoding
+    from inputgen.engine import photos
     from inputgen.figures import depth as figures
 
     s = job.settings
@@ -104,8 +105,9 @@ class AutoencodingSummary:
 def autoencoding_summary(job: Job) -> None:
     """All models' layers side by side."""
 
-    from inputgen import artifacts, autoencoding
+    from inputgen import autoencoding
     from inputgen.figures import depth as figures
+    from inputgen.platform import artifacts
 
     s = job.settings
     metrics_paths, images_paths = job.paths("metrics"), job.paths("images")
@@ -155,7 +157,8 @@ class FullyConnected(DepthDescent):
 )
 def fully_connected(job: Job) -> None:
     """Input recovery through fully connected nets."""
-    from inputgen import dense, photos
+    from inputgen import dense
+    from inputgen.engine import photos
     from inputgen.figures import depth as figures
 
     s = job.settings
@@ -203,7 +206,8 @@ class Invertible(DepthDescent):
 )
 def invertible(job: Job) -> None:
     """Exact inversion and random output neighbours."""
-    from inputgen import dense, photos
+    from inputgen import dense
+    from inputgen.engine import photos
     from inputgen.figures import depth as figures
 
     s = job.settings

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inputgen.generation_settings import GenerationSettings, check_classes
-from inputgen.stage import SPECTRUM, File, Job, knob, stage
+from inputgen.engine.generation_settings import GenerationSettings, check_classes
+from inputgen.platform.stage import SPECTRUM, File, Job, knob, stage
 
 OBJECTIVES = ("target", "minimum")
 
@@ -39,12 +39,12 @@ class Represent:
 )
 def represent(job: Job) -> None:
     """Generate one image per class (a chunk of a job)."""
-    from inputgen import representations as study
+    from inputgen.engine import generation
 
     s = job.settings
     zoo = job.load_model(s.model)
-    generate = study.class_representations if s.objective == "target" else study.opposites
-    tensors = study.generate_in_batches(
+    generate = generation.class_representations if s.objective == "target" else generation.opposites
+    tensors = generation.generate_in_batches(
         generate, zoo, s.classes, job.generation(s.settings), s.seed, job.batch_size
     )
     job.save_tensors("out", tensors, {"model": s.name})
@@ -74,18 +74,19 @@ class Summarise:
 def summarise(job: Job) -> None:
     """Gather chunks of class representations; how the generator and every other model see them."""
     from inputgen import representations as study
+    from inputgen.engine import generation
+    from inputgen.engine.imagenet_groups import groups_of
     from inputgen.figures import generation as figures
-    from inputgen.generated import load_generated
-    from inputgen.imagenet_groups import groups_of
+    from inputgen.platform.generated import load_generated
 
     s = job.settings
     images, classes = load_generated(job.paths("chunks"))
     labels = classes.tolist()
     generator = job.load_model(s.model)
-    seen, _ = study.seen_by_others(
+    seen, _ = generation.seen_by_others(
         s.name, s.evaluators, images, labels, job.batch_size, job.load_model
     )
-    own = study.recognition(generator, images, labels, job.batch_size)
+    own = generation.recognition(generator, images, labels, job.batch_size)
     summary = study.representation_summary(own, seen, generator.class_names, images)
     job.save_tensors("images", {"images": images, "classes": classes}, {"model": s.name})
     job.write_table("summary", summary)
@@ -128,10 +129,11 @@ def opposites(job: Job) -> None:
     """Label minimised-class images by the model; their commutativity."""
     import torch
 
-    from inputgen import artifacts
     from inputgen import representations as study
+    from inputgen.engine import generation
     from inputgen.figures import generation as figures
-    from inputgen.generated import load_generated, select_classes
+    from inputgen.platform import artifacts
+    from inputgen.platform.generated import load_generated, select_classes
 
     s = job.settings
     if job.path("naive") and not job.path("representations"):
@@ -150,7 +152,7 @@ def opposites(job: Job) -> None:
         job.batch_size,
         representations,
     )
-    others, _ = study.seen_by_others(
+    others, _ = generation.seen_by_others(
         s.name, s.evaluators, images, classes.tolist(), job.batch_size, job.load_model
     )
     table = study.rated_opposites(table, others, zoo.class_names)
@@ -194,6 +196,7 @@ def starts(job: Job) -> None:
     import torch
 
     from inputgen import representations as study
+    from inputgen.engine import generation
     from inputgen.figures import generation as figures
 
     s = job.settings
@@ -202,7 +205,7 @@ def starts(job: Job) -> None:
         zoo, s.classes, s.starts, job.generation(s.settings), s.seed
     )
     targets = [c for c, _ in elements]
-    seen = study.recognition(zoo, result.images, targets, job.batch_size)
+    seen = generation.recognition(zoo, result.images, targets, job.batch_size)
     table = study.starts_table(elements, seen, zoo.class_names)
     tensors = {
         "images": result.images,
@@ -226,7 +229,7 @@ class Drift:
 def drift(job: Job) -> None:
     """How far the resize prior moves a picture over a run's steps, nearest-neighbour against
     bilinear (source article 1's translation artefact), at the random starts' image size."""
-    from inputgen.image_stats import drift_table
+    from inputgen.engine.image_stats import drift_table
 
     s = job.settings
     resize = s.settings.priors.get("resize")
@@ -254,6 +257,7 @@ def auxiliary(job: Job) -> None:
     import torch
 
     from inputgen import representations as study
+    from inputgen.engine import generation
     from inputgen.figures import generation as figures
 
     s = job.settings
@@ -261,7 +265,7 @@ def auxiliary(job: Job) -> None:
     result = study.auxiliary_representations(
         zoo, s.classes, s.layer, s.head, job.generation(s.settings), s.seed
     )
-    main = study.recognition(zoo, result.images, s.classes, job.batch_size)
+    main = generation.recognition(zoo, result.images, s.classes, job.batch_size)
     head = study.head_logits(zoo, result.images, s.layer, s.head, job.batch_size)
     table = study.auxiliary_table(s.classes, head, main, zoo.class_names)
     tensors = {"images": result.images, "classes": torch.tensor(s.classes)}
@@ -342,6 +346,7 @@ def pair(job: Job) -> None:
     import torch
 
     from inputgen import representations as study
+    from inputgen.engine import generation
     from inputgen.figures import generation as figures
 
     s = job.settings
@@ -350,7 +355,7 @@ def pair(job: Job) -> None:
     weights = tuple(float(w) for w in s.weights)
     results = [
         study.pair(first, second, batch, s.operation, weights, job.generation(s.settings), s.seed)
-        for batch in study.batches(s.classes, job.batch_size)
+        for batch in generation.batches(s.classes, job.batch_size)
     ]
     images = torch.cat([r.images for r in results])
     logits = {
@@ -407,7 +412,7 @@ def ablation(job: Job) -> None:
 
     from inputgen import ablation as study
     from inputgen.figures import generation as figures
-    from inputgen.generated import load_generated
+    from inputgen.platform.generated import load_generated
 
     s = job.settings
     paths = job.paths("runs")

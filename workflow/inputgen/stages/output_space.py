@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inputgen.stage import File, Job, knob, stage
+from inputgen.platform.stage import File, Job, knob, stage
 
 
 def _outputs(path: str):
     """An outputs file: the (classes, 1000) float64 matrix, its classes, its metadata."""
-    from inputgen import artifacts
+    from inputgen.platform import artifacts
 
     tensors, metadata = artifacts.load_tensors(path)
     return tensors["outputs"].double().numpy(), tensors["classes"].tolist(), metadata
@@ -32,15 +32,15 @@ class Outputs:
 )
 def outputs(job: Job) -> None:
     """An evaluator's output vectors on generated images."""
-    from inputgen import artifacts
     from inputgen.output_space import output_vectors
+    from inputgen.platform import artifacts
 
     s = job.settings
     tensors, _ = artifacts.load_tensors(job.path("images"))
     zoo = job.load_model(s.model)
     vectors = output_vectors(zoo, tensors["images"], job.batch_size)
     # The output names travel with the vectors: later stages need no model (nor torchvision).
-    from inputgen.models import imagenet_class_names
+    from inputgen.engine.models import imagenet_class_names
 
     metadata = {
         "generator": s.generator,
@@ -85,9 +85,9 @@ class Graphs:
 )
 def graphs(job: Job) -> None:
     """Nearest-neighbour class graphs and their coherence."""
-    from inputgen import artifacts
     from inputgen import graphs as study
     from inputgen.figures import output_space as figures
+    from inputgen.platform import artifacts
 
     s = job.settings
     outputs, classes, meta = _outputs(job.path("outputs"))
@@ -200,9 +200,9 @@ class Coherence:
 )
 def coherence(job: Job) -> None:
     """Gather coherence tables into one with a figure."""
-    from inputgen import artifacts
     from inputgen.figures import output_space as figures
     from inputgen.graphs import gather_coherence
+    from inputgen.platform import artifacts
 
     table = gather_coherence([artifacts.read_table(path) for path in job.paths("tables")])
     job.write_table("table", table)

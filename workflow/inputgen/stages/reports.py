@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from inputgen import studies
-from inputgen.stage import File, Job, knob, stage
+from inputgen.platform.stage import File, Job, knob, stage
 
 # The findings page's tables: kind (inputgen.findings' key, and the file argument) -> what; the
 # study modules' own (inputgen.studies) are added below.
@@ -19,8 +19,6 @@ FINDINGS_TABLES = {
     "transfiguration_transfer": "transfiguration's transfer.tsv (how the other models see it)",
     "interpolation": "interpolation's transfer.tsv (which models the frames pass through)",
     "coherence": "results/graphs/coherence.tsv",
-    "vectorisation": "vectorisation.tsv",
-    "merging": "merging.tsv",
     "cka": "results/cka/summary.tsv",
     "inversion": "inversion summary.tsv, one per model",
     "claims": "results/autoencoding/claims.tsv",
@@ -44,10 +42,10 @@ def run_config(job: Job) -> None:
     """Write the run's resolved config as YAML, a config file that reruns the same run."""
     import yaml
 
-    from inputgen.config import STUDIES
+    from inputgen.platform.config import STUDIES
 
     # A study that is off is left out: written as null it would read as the study with its
-    # defaults (inputgen.config.switch_studies).
+    # defaults (inputgen.platform.config.switch_studies).
     config = {
         key: value
         for key, value in job.settings.config.items()
@@ -88,7 +86,7 @@ def optional_tables(kinds: dict[str, str]) -> dict[str, File]:
 
 def read_tables(job: Job, kinds: dict[str, str]) -> dict:
     """Each kind's TSVs as ``{path: DataFrame}``, read through their records' checks."""
-    from inputgen import artifacts
+    from inputgen.platform import artifacts
 
     return {kind: {path: artifacts.read_table(path) for path in job.paths(kind)} for kind in kinds}
 
@@ -131,7 +129,8 @@ def findings_page(job: Job) -> None:
     import platform
     from datetime import UTC, datetime
 
-    from inputgen import findings, provenance
+    from inputgen import findings
+    from inputgen.platform import provenance
 
     tables = read_tables(job, FINDINGS_TABLES)
     every = [path for kind in FINDINGS_TABLES for path in job.paths(kind)]
@@ -166,7 +165,8 @@ class RunSummary:
 def run_summary_page(job: Job) -> None:
     """Write the run's provenance page: every artifact's stage, code, device, host, wall time
     and weights, from its record."""
-    from inputgen import findings, run_summary
+    from inputgen import findings
+    from inputgen.platform import run_summary
 
     summary = run_summary.summarise(job.paths("artifacts"), job.settings.follow_inputs)
     text = run_summary.to_markdown(summary)

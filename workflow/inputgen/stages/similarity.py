@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inputgen.stage import File, Job, knob, stage
+from inputgen.platform.stage import File, Job, knob, stage
 
 
 @dataclass(frozen=True)
@@ -34,10 +34,11 @@ class Invert:
 )
 def invert(job: Job) -> None:
     """A representation-inversion dataset of one model."""
-    from inputgen import artifacts, inversion
+    from inputgen import inversion
+    from inputgen.engine.optimize import Descent
+    from inputgen.engine.photos import resize
     from inputgen.figures import similarity as figures
-    from inputgen.optimize import Descent
-    from inputgen.photos import resize
+    from inputgen.platform import artifacts
 
     s = job.settings
     # Ilyas et al.'s descent: L2-normalised steps with momentum, the best iterate kept
@@ -114,9 +115,9 @@ class Cka:
 )
 def cka(job: Job) -> None:
     """CKA between models on natural and inverted data."""
-    from inputgen import artifacts
-    from inputgen import cka as study
+    from inputgen.engine import cka as study
     from inputgen.figures import similarity as figures
+    from inputgen.platform import artifacts
 
     s = job.settings
     paths = job.paths("inverted")
@@ -163,9 +164,9 @@ class CkaLayers:
 )
 def cka_layers(job: Job) -> None:
     """Layer x layer CKA of two models (Kornblith et al.'s figure), minibatch-streamed."""
-    from inputgen import artifacts
-    from inputgen import cka as study
+    from inputgen.engine import cka as study
     from inputgen.figures import similarity as figures
+    from inputgen.platform import artifacts
 
     s = job.settings
     if len(s.models) != 2:

@@ -1,8 +1,10 @@
-"""Studies that are one unit: each module here is a whole study (its tables from plain values,
-its figure, its stage and, where it has one, its section of the findings page), registered by
-being here. Its rule is workflow/rules/<study>.smk and its settings the config schema's section
-of the same name (docs/adding_a_study.md). The code digests count every module here as an
-import of this package (inputgen.provenance.LOADS_ITS_FOLDER)."""
+"""Studies that are one unit: each module or folder here is a whole study (its tables from plain
+values, its figures, its stage and, where it has one, its section of the findings page),
+registered by being here. A folder holds the stage and findings section in its ``__init__``,
+the science in ``science.py`` and the figures in ``figures.py``. Its rule is
+workflow/rules/<study>.smk and its settings the config schema's section of the same name
+(docs/adding_a_study.md). The code digests count every module and folder here as an import of
+this package (inputgen.platform.provenance.LOADS_ITS_FOLDER)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ from types import ModuleType
 
 
 def modules() -> list[ModuleType]:
-    """Every study module here, imported (which registers its stage), by name."""
+    """Every study here (a module, or a folder's package), imported (which registers its
+    stage), by name."""
     return [
         importlib.import_module(f"{__name__}.{module.name}")
         for module in sorted(pkgutil.iter_modules(__path__), key=lambda module: module.name)

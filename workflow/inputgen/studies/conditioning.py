@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from inputgen.stage import File, Job, knob, stage
+from inputgen.platform.stage import File, Job, knob, stage
 
 if TYPE_CHECKING:
     import matplotlib.pyplot as plt
@@ -110,7 +110,7 @@ FINDINGS_TABLES = {"conditioning": "results/linear/conditioning.tsv"}
 def findings_section(tables: Mapping[str, Mapping[str, pd.DataFrame]]) -> str:
     """The study's section of the findings page: the condition numbers of one layer and of the
     deepest product, per init scheme, or the line that the study is off."""
-    from inputgen.findings_tables import off_line, rows_table, section
+    from inputgen.platform.findings_tables import off_line, rows_table, section
 
     conditioning = tables.get("conditioning") or {}
     ends = {

@@ -1,7 +1,7 @@
 """Where photos come from, without torch: the shipped photos (files inside scikit-image,
 scikit-learn and matplotlib that load offline, shared/OFFLINE.md) and how an ImageFolder's class
 folders map to ImageNet classes. Config validation reads this module when the Snakefile builds
-the DAG; ``inputgen.photos`` turns the photos into tensors."""
+the DAG; ``inputgen.engine.photos`` turns the photos into tensors."""
 
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ def imagenet_indices(class_names: Sequence[str]) -> list[int] | None:
         return None
     if all(name in _WNID_INDEX for name in class_names):
         return [_WNID_INDEX[name] for name in class_names]
-    from inputgen.model_specs import imagenet_class_names
+    from inputgen.engine.model_specs import imagenet_class_names
 
     exact: dict[str, int] = {}
     folded: dict[str, list[int]] = {}

@@ -15,13 +15,14 @@ import pandas as pd
 import torch
 
 from inputgen.autoencoding import start_images as normal_start
-from inputgen.config import schema_default
-from inputgen.models import ZooModel
-from inputgen.objectives import VectorTarget
-from inputgen.optimize import Result, scaled_random_init
+from inputgen.engine.generation import run
+from inputgen.engine.generation_settings import GenerationSettings, check_classes
+from inputgen.engine.models import ZooModel
+from inputgen.engine.objectives import VectorTarget
+from inputgen.engine.optimize import Result, scaled_random_init
+from inputgen.engine.photos import resize
 from inputgen.output_space import correlation_distance
-from inputgen.photos import resize
-from inputgen.representations import GenerationSettings, check_classes, run
+from inputgen.platform.config import schema_default
 
 
 def l1_distance(

@@ -1,12 +1,12 @@
 """Model specs without torch: the architectures' names, sizes and normalisation, spec
 resolution and checks, class names and layer names. The Snakefile validates the config and
 builds the DAG with this module alone (no torch, no torchvision: 3.5 s saved at every
-``snakemake`` call); ``inputgen.models`` builds and loads the networks.
+``snakemake`` call); ``inputgen.engine.models`` builds and loads the networks.
 
 What would otherwise need torchvision (ImageNet's class names, the module names of the studies'
 own architectures) is read from ``architectures.json``, written from the real builds by
-``inputgen.models.architecture_metadata`` (``tests/test_models.py`` checks it is current;
-regenerate it with ``python -m inputgen.models``). Architectures from outside that list
+``inputgen.engine.models.architecture_metadata`` (``tests/test_models.py`` checks it is current;
+regenerate it with ``python -m inputgen.engine.models``). Architectures from outside that list
 (``torchvision:NAME``, ``timm:NAME``, ``python:...``) import their library when resolved.
 """
 
@@ -126,7 +126,7 @@ def arch_layer_names(arch: Arch | str) -> tuple[str, ...]:
     arch = arch if isinstance(arch, Arch) else arch_of(arch)
     if ARCHS.get(arch.name) == arch:
         return tuple(_metadata()["layers"][arch.name])
-    from inputgen.models import built_layer_names
+    from inputgen.engine.models import built_layer_names
 
     return built_layer_names(arch)
 
@@ -252,7 +252,7 @@ def output_count(spec: Mapping) -> int:
     arch = architecture_of(spec)
     if arch.name in ARCHS:
         return 1000
-    from inputgen.models import _output_count
+    from inputgen.engine.models import _output_count
 
     return _output_count(arch, int(spec.get("input_size") or arch.input_size))
 

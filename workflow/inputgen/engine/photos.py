@@ -18,15 +18,15 @@ import numpy as np
 import torch
 from torchvision.transforms.v2 import functional as TF
 
-from inputgen.config import schema_default
-from inputgen.photo_sources import (  # noqa: F401 - re-exported: the photos' catalogue
+from inputgen.engine.photo_sources import (  # noqa: F401 - re-exported: the photos' catalogue
     SAMPLE_PHOTOS,
     folder_class,
     folder_photos,
     imagenet_indices,
     source_file,
 )
-from inputgen.progress import progress as progress_bar
+from inputgen.engine.progress import progress as progress_bar
+from inputgen.platform.config import schema_default
 
 
 def to_tensor(array: np.ndarray) -> torch.Tensor:
@@ -154,7 +154,7 @@ def resize(images: torch.Tensor, size: int) -> torch.Tensor:
 
 def select_photos(path: str | Path, names: Sequence[str]) -> torch.Tensor:
     """The named photos of a photos file (the photos stage's), in that order."""
-    from inputgen import artifacts
+    from inputgen.platform import artifacts
 
     tensors, metadata = artifacts.load_tensors(path)
     missing = [n for n in names if n not in metadata["names"]]

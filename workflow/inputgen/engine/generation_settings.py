@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from inputgen.config import schema_defaults
+from inputgen.platform.config import schema_defaults
 
 _DEFAULTS = schema_defaults("generation")
 CLASS_OBJECTIVES = ("constant", "logit", "margin")
@@ -81,7 +81,7 @@ class GenerationSettings:
 
 def check_classes(classes: Sequence[int], outputs: int | Mapping = 1000) -> None:
     """Class indices among a model's ``outputs`` (a count, or the model's spec)."""
-    from inputgen.model_specs import output_count
+    from inputgen.engine.model_specs import output_count
 
     outputs = output_count(outputs) if isinstance(outputs, Mapping) else outputs
     bad = [c for c in classes if not 0 <= c < outputs]

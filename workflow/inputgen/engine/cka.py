@@ -248,7 +248,7 @@ def model_activations(
 ) -> Iterator[dict[tuple[str, str], torch.Tensor]]:
     """Batches of ``{(model, layer): activations}``: every model (name -> ZooModel) on the same
     ``batch_size`` images, each at its ``layers[name]``."""
-    from inputgen.models import activations
+    from inputgen.engine.models import activations
 
     readers = {
         name: activations(zoo, images, layers[name], batch_size, desc if i == 0 else None)
@@ -272,7 +272,7 @@ def model_stream(
 ) -> StreamingCKA:
     """Exact CKA between the models (name -> ZooModel), each at its one layer (``layers``:
     name -> layer; the penultimate representation where it names none), on ``images``."""
-    from inputgen.models import PENULTIMATE
+    from inputgen.engine.models import PENULTIMATE
 
     stream = StreamingCKA(debiased=debiased)
     taps = {name: [layers.get(name, PENULTIMATE)] for name in zoos}

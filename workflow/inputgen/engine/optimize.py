@@ -1,7 +1,7 @@
 """The input-optimisation engine every input-space study uses.
 
 It optimises a batch of [0, 1] images, each element with its own objective (an
-inputgen.objectives term returns one loss per element), under a list of natural-image
+inputgen.engine.objectives term returns one loss per element), under a list of natural-image
 priors, and returns the images with a per-step history.
 
 Priors come in two kinds (their ``stage``):
@@ -26,10 +26,10 @@ import torch
 from torch.nn import functional as F
 from torchvision.transforms.v2 import functional as TF
 
-from inputgen.models import ZooModel, capture
-from inputgen.objectives import Context, Term
-from inputgen.parameterisations import Parameterisation
-from inputgen.progress import progress as progress_bar
+from inputgen.engine.models import ZooModel, capture
+from inputgen.engine.objectives import Context, Term
+from inputgen.engine.parameterisations import Parameterisation
+from inputgen.engine.progress import progress as progress_bar
 
 STEP_RULES = ("gradient", "sign", "normalized", "l2", "adam")
 

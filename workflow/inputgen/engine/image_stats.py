@@ -69,7 +69,7 @@ def resize_drift(resize: dict, size: int, steps: int, seed: int = 0) -> pd.DataF
     image after each step as the article does) for the steps it is active in a run of
     ``steps``. One row per mode, nearest and bilinear (the prior's other options kept): the
     centre of mass's displacement in pixels over the run and per resize."""
-    from inputgen.optimize import ResizeJitter, element_generators
+    from inputgen.engine.optimize import ResizeJitter, element_generators
 
     image = torch.zeros(1, 3, size, size)
     side = max(1, size // 4)

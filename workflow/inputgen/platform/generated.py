@@ -1,6 +1,6 @@
 """Reading generated images back: gathered chunks, and chosen classes of a representations file.
 
-A stage records the files it reads (:class:`inputgen.stage.Job` does, for every declared
+A stage records the files it reads (:class:`inputgen.platform.stage.Job` does, for every declared
 input); these only read them."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import torch
 
-from inputgen import artifacts
+from inputgen.platform import artifacts
 
 
 def load_generated(paths: Sequence[str | os.PathLike]) -> tuple[torch.Tensor, torch.Tensor]:

@@ -29,8 +29,8 @@ import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from inputgen import artifacts, provenance
-from inputgen.config import schema_default
+from inputgen.platform import artifacts, provenance
+from inputgen.platform.config import schema_default
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def knob(help: str, default=dataclasses.MISSING, *, schema: str | None = None):
     if schema is not None:
         if default is not dataclasses.MISSING:
             raise TypeError(f"knob {help!r}: a default or a schema key, not both")
-        from inputgen.config import schema_default
+        from inputgen.platform.config import schema_default
 
         default = schema_default(schema)
     if isinstance(default, list | dict):
@@ -209,7 +209,7 @@ def settings_json(name: str, values: Mapping) -> str:
 def check_settings(stage: Stage, values: Mapping) -> None:
     """Refuse settings that break the config schema's rules for the keys they come from (a
     stage called by hand gets the checks a config gets), naming each."""
-    from inputgen.config import setting_errors
+    from inputgen.platform.config import setting_errors
 
     problems = setting_errors(stage.schema, values)
     if problems:
@@ -278,7 +278,7 @@ class Job:
 
     def load_model(self, spec: Mapping):
         """A model on the job's device; its weights go into the record."""
-        from inputgen import models
+        from inputgen.engine import models
 
         zoo = models.load_model(spec).to(self.device)
         self.run.add_weights(zoo.weights_path)
@@ -380,7 +380,7 @@ def add_parser(commands, stage: Stage) -> argparse.ArgumentParser:
 
 def execute(stage: Stage, args: argparse.Namespace) -> None:
     """Run a parsed command: settings checked, arguments recorded, then the stage."""
-    from inputgen.lifetime import die_with_parent
+    from inputgen.platform.lifetime import die_with_parent
 
     die_with_parent()
     check_settings(stage, args.settings)
@@ -396,7 +396,7 @@ def execute(stage: Stage, args: argparse.Namespace) -> None:
     runtime = {}
     device = "cpu"
     if stage.models:
-        from inputgen.runtime import start_runtime
+        from inputgen.platform.runtime import start_runtime
 
         runtime = {"device": args.device, "batch_size": args.batch_size, "threads": args.threads}
         device = start_runtime(args.device, args.batch_size, args.threads)

@@ -15,15 +15,11 @@ from dataclasses import dataclass, replace
 import pandas as pd
 import torch
 
-from inputgen.models import ZooModel
+from inputgen.engine.generation import batches, class_representations
+from inputgen.engine.generation_settings import GenerationSettings, check_classes
+from inputgen.engine.models import ZooModel
+from inputgen.engine.progress import progress as progress_bar
 from inputgen.output_space import correlation_distance
-from inputgen.progress import progress as progress_bar
-from inputgen.representations import (
-    GenerationSettings,
-    batches,
-    check_classes,
-    class_representations,
-)
 
 
 class MergingError(RuntimeError):

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from inputgen import artifacts, provenance
+from inputgen.platform import artifacts, provenance
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """The run's provenance on one page: for every artifact, the stage that made it, the code
 commit (and whether the checkout was dirty), the device, the host, the job's wall time and the
 weights it used (sha256, first 16 hex), read from the artifacts' provenance records
-(:func:`inputgen.artifacts.read_provenance`); then every weight file and the package versions,
-once. :func:`summarise` reads the records, :func:`to_markdown` writes the page.
+(:func:`inputgen.platform.artifacts.read_provenance`); then every weight file and the package
+versions, once. :func:`summarise` reads the records, :func:`to_markdown` writes the page.
 
 Given the run's targets, :func:`summarise` also follows each record's inputs (the files a
 stage read, such as the class images behind a graph), so the page lists what the targets were
@@ -19,8 +19,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from inputgen.artifacts import ArtifactError, read_provenance
-from inputgen.provenance import resolve_recorded
+from inputgen.platform.artifacts import ArtifactError, read_provenance
+from inputgen.platform.provenance import resolve_recorded
 
 SHA_SHOWN = 16  # hex digits of a sha256 shown: enough to tell two weight files apart
 COMMIT_SHOWN = 12

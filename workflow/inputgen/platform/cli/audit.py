@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 
-from inputgen import artifacts, provenance
+from inputgen.platform import artifacts, provenance
 
 
 def cmd_provenance(args: argparse.Namespace) -> None:
@@ -18,7 +18,7 @@ def cmd_provenance(args: argparse.Namespace) -> None:
 
 
 def cmd_verify(args: argparse.Namespace) -> None:
-    from inputgen.verify import expected_by_run_summaries, verify_all
+    from inputgen.platform.verify import expected_by_run_summaries, verify_all
 
     results = verify_all(args.paths)
     if not results:
@@ -47,7 +47,7 @@ def cmd_verify(args: argparse.Namespace) -> None:
 
 
 def cmd_weights(args: argparse.Namespace) -> None:
-    from inputgen import models
+    from inputgen.engine import models
 
     arch = models.ARCHS.get(args.arch)
     if arch is None:

@@ -1,6 +1,6 @@
 """The inputgen command line: one sub-command per workflow stage, and the audit commands.
 
-A stage's sub-command is generated from its declaration (:mod:`inputgen.stage`); this layer
+A stage's sub-command is generated from its declaration (:mod:`inputgen.platform.stage`); this layer
 only parses and dispatches."""
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ import argparse
 import sys
 from importlib import metadata
 
-from inputgen import provenance, stages  # noqa: F401 (registers every stage)
-from inputgen.cli import audit
-from inputgen.stage import STAGES, add_parser, execute
+from inputgen import stages  # noqa: F401 (registers every stage)
+from inputgen.platform import provenance
+from inputgen.platform.cli import audit
+from inputgen.platform.stage import STAGES, add_parser, execute
 
 
 def version() -> str:
@@ -37,8 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _user_error(error: Exception) -> bool:
     """Errors that a message explains (bad input, config or weights), not bugs to trace."""
     known = (ValueError, KeyError, FileNotFoundError)
-    # Only stages that load models import inputgen.models (and torchvision, seconds per job).
-    models = sys.modules.get("inputgen.models")
+    # Only stages that load models import inputgen.engine.models (and torchvision, seconds per job).
+    models = sys.modules.get("inputgen.engine.models")
     return isinstance(error, known + ((models.WeightsError,) if models else ()))
 
 

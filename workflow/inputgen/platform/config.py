@@ -86,7 +86,7 @@ def schema_errors(config: Mapping, schema: Mapping) -> list[str]:
 
 # The package's own schema, shipped inside it (an installed wheel reads the same file the
 # Snakefile validates against).
-SCHEMA_RESOURCE = resources.files("inputgen") / "config.schema.yaml"
+SCHEMA_RESOURCE = resources.files("inputgen.platform") / "config.schema.yaml"
 
 
 @functools.cache
@@ -227,7 +227,7 @@ def fill_defaults(config: dict, schema: Mapping) -> dict:
 
 def reference_errors(config: Mapping) -> list[str]:
     """Checks across keys: names that must refer to configured models, arch/weights fit."""
-    from inputgen.model_specs import arch_of, resolve_spec
+    from inputgen.engine.model_specs import arch_of, resolve_spec
 
     problems = []
     models = config.get("models", {})
@@ -459,7 +459,7 @@ _PHOTO_KEYS = (
 
 
 def _photo_name_errors(config: Mapping) -> list[str]:
-    from inputgen.photo_sources import SAMPLE_PHOTOS
+    from inputgen.engine.photo_sources import SAMPLE_PHOTOS
 
     photos = config.get("photos") or {}
     shipped = photos.get("names") or list(SAMPLE_PHOTOS)
@@ -583,7 +583,7 @@ def _flat(value) -> list:
 
 def _labels(config: Mapping) -> tuple[dict, list[str]]:
     """Each model's class names (what resolves), and the problems of those that do not."""
-    from inputgen.model_specs import arch_of, class_names_of, resolve_spec
+    from inputgen.engine.model_specs import arch_of, class_names_of, resolve_spec
 
     labels, problems = {}, []
     for name, spec in config.get("models", {}).items():
@@ -652,7 +652,7 @@ def _one_label_set(labels: Mapping, names: Sequence[str], why: str) -> list[str]
 
 
 def _label_summary(names: Sequence[str]) -> str:
-    from inputgen.model_specs import imagenet_class_names
+    from inputgen.engine.model_specs import imagenet_class_names
 
     return "ImageNet's" if tuple(names) == imagenet_class_names() else f"{len(names)} classes"
 
@@ -877,7 +877,7 @@ def layer_errors(config: Mapping) -> list[str]:
     """Layer names must be module names of their model's architecture (``named_modules``, or
     ``penultimate`` where a study taps the input of the output layer). Only the architectures
     that some layer names are built, once each, on the meta device."""
-    from inputgen.model_specs import PENULTIMATE, arch_layer_names, arch_of
+    from inputgen.engine.model_specs import PENULTIMATE, arch_layer_names, arch_of
 
     models = config.get("models", {})
     problems = []
@@ -910,7 +910,7 @@ def weights_file_errors(config: Mapping) -> list[str]:
     }
     if config.get("weights_override") or not files:
         return []
-    from inputgen.models import WeightsError, arch_of, check_checkpoint  # torch: files only
+    from inputgen.engine.models import WeightsError, arch_of, check_checkpoint  # torch: files only
 
     problems = []
     for name, spec in files.items():
@@ -969,7 +969,7 @@ def _image_folder_errors(key: str, folder: str | None) -> tuple[list[str], list[
 def _folder_photo_errors(classes: list[str], specs: list[str] | None) -> list[str]:
     """Each folder photo's class must be a class folder or the ImageNet class of one (its
     image is found, or refused by rank or file name, by the photos job)."""
-    from inputgen.photo_sources import folder_class
+    from inputgen.engine.photo_sources import folder_class
 
     return [
         f"config key photos.from_folder: {spec!r} names no class folder (the folder's "
@@ -997,10 +997,10 @@ def check_start(config: Mapping, jobs: Iterable, local: bool) -> None:
 
     - ``runtime.device`` cuda/cuda:N on a machine without it, when jobs that take a device
       would run here. On a cluster the head node may lack the GPU its nodes have: the job
-      checks there, failing at once (:func:`inputgen.runtime.resolve_device`).
+      checks there, failing at once (:func:`inputgen.platform.runtime.resolve_device`).
     - ``photos.folder`` or ``flowers.folder`` missing when the job that reads it is to run.
     """
-    from inputgen import runtime
+    from inputgen.platform import runtime
 
     jobs = [(job.rule.name, set(job.rule.resources)) for job in jobs]
     problems = []

@@ -1,10 +1,12 @@
-"""The stage of source article 1's opening experiments (a small CNN of five flower classes)."""
+"""Source article 1's opening experiments, a small CNN of five flower classes (the science in
+:mod:`.science`): its settings and stage. Importing this imports no torch (the Snakefile
+registers every stage)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inputgen.stage import File, Job, knob, stage
+from inputgen.platform.stage import File, Job, knob, stage
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,8 @@ def flowers(job: Job) -> None:
     import pandas as pd
     import torch
 
-    from inputgen import flowers as study
     from inputgen.figures import images as plots
+    from inputgen.studies.flowers import science as study
 
     s = job.settings
     if s.folder:

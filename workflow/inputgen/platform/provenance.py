@@ -4,7 +4,7 @@ A :class:`Run` is opened by the CLI for one stage; it collects the resolved conf
 input files and weight files, and produces the record that every artifact of the stage
 carries, with every argument the stage was called with and a digest of the code it ran
 (:func:`code_digest`). :func:`lineage` walks the records of an artifact's inputs back to the
-weights; :mod:`inputgen.verify` checks that they still match.
+weights; :mod:`inputgen.platform.verify` checks that they still match.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from inputgen.artifacts import (  # noqa: F401 - the seal is re-exported
+from inputgen.platform.artifacts import (  # noqa: F401 - the seal is re-exported
     SEAL_KEY,
     ArtifactError,
     is_sealed,
@@ -47,8 +47,9 @@ TRACKED_PACKAGES = (
     "efficientnet-lite-pytorch",
 )
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-PACKAGE_DIR = Path(__file__).resolve().parent
+# This file is inputgen/platform/provenance.py, in the checkout's workflow/ folder.
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+REPO_ROOT = PACKAGE_DIR.parents[1]
 
 
 @functools.lru_cache(maxsize=256)
@@ -115,8 +116,11 @@ def _imports_of(module: str, source: Path) -> set[str]:
     """The inputgen modules a module imports anywhere (also inside functions)."""
     found = _imported_names(source.read_text())
     names = {name for name in found if name != module and _module_file(name) is not None}
-    if module in LOADS_ITS_FOLDER:
+    if module in LOADS_ITS_FOLDER:  # its modules and its packages (a study's folder)
         names |= {f"{module}.{path.stem}" for path in source.parent.glob("[!_]*.py")}
+        names |= {
+            f"{module}.{path.parent.name}" for path in source.parent.glob("[!_]*/__init__.py")
+        }
     return names
 
 
@@ -184,7 +188,7 @@ def code_digest(module: str) -> str:
     return digest.hexdigest()
 
 
-# What the process was called with, set once by the CLI (``inputgen.cli.main``) before the
+# What the process was called with, set once by the CLI (``inputgen.platform.cli.main``) before the
 # stage runs, so every record carries every argument: nothing can be left out by hand.
 _invocation: dict = {}
 
