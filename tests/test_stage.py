@@ -253,8 +253,9 @@ def test_a_stage_called_by_hand_checks_its_settings_as_the_config_does(
 
 def test_no_import_loop_between_library_modules():
     """No module imports, directly or through others, a module that imports it (also inside
-    functions: code_digest follows those too). The one loop left is a fallback: an architecture
-    outside model_specs' list is built (inputgen.engine.models) to learn its outputs and layers."""
+    functions: code_digest follows those too). An architecture outside model_specs' list is
+    built to learn its outputs and layers by inputgen.engine.builds, which imports neither
+    model_specs nor models."""
     import networkx as nx
     from inputgen.platform import provenance
 
@@ -270,4 +271,25 @@ def test_no_import_loop_between_library_modules():
         graph.add_edges_from((name, other) for other in imported if other in modules)
     graph.remove_edges_from(nx.selfloop_edges(graph))
     loops = sorted(sorted(loop) for loop in nx.simple_cycles(graph))
-    assert loops == [["inputgen.engine.model_specs", "inputgen.engine.models"]], loops
+    assert loops == [], loops
+
+
+def test_the_engine_and_the_platform_import_no_study():
+    """The engine (what every study uses) and the platform (how a study runs) name no study:
+    a module of either imports only the two of them, but for the command line, which takes the
+    stage registry (inputgen.stages, every study's stage) as a whole."""
+    from inputgen.platform import provenance
+
+    library = provenance.PACKAGE_DIR
+    outside = {}
+    for layer in ("engine", "platform"):
+        for path in (library / layer).rglob("*.py"):
+            parts = path.relative_to(library.parent).with_suffix("").parts
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            imported = provenance._imports_of(name, path) - {"inputgen"}
+            others = {
+                m for m in imported if not m.startswith(("inputgen.engine", "inputgen.platform"))
+            }
+            if others:
+                outside[name] = sorted(others)
+    assert outside == {"inputgen.platform.cli": ["inputgen.stages"]}, outside

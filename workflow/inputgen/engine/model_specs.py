@@ -126,7 +126,7 @@ def arch_layer_names(arch: Arch | str) -> tuple[str, ...]:
     arch = arch if isinstance(arch, Arch) else arch_of(arch)
     if ARCHS.get(arch.name) == arch:
         return tuple(_metadata()["layers"][arch.name])
-    from inputgen.engine.models import built_layer_names
+    from inputgen.engine.builds import built_layer_names
 
     return built_layer_names(arch)
 
@@ -191,11 +191,9 @@ def _torchvision_input_size(name: str) -> int:
 
 
 def _import_timm():
-    try:
-        import timm
-    except ImportError:
-        raise ValueError("timm: models need the timm package: pip install --no-deps timm") from None
-    return timm
+    from inputgen.engine.builds import import_timm
+
+    return import_timm()
 
 
 def resolve_spec(spec: Mapping) -> dict:
@@ -252,9 +250,9 @@ def output_count(spec: Mapping) -> int:
     arch = architecture_of(spec)
     if arch.name in ARCHS:
         return 1000
-    from inputgen.engine.models import _output_count
+    from inputgen.engine.builds import output_count as built_output_count
 
-    return _output_count(arch, int(spec.get("input_size") or arch.input_size))
+    return built_output_count(arch, int(spec.get("input_size") or arch.input_size))
 
 
 def class_names_of(spec: Mapping) -> tuple[str, ...]:

@@ -42,6 +42,14 @@ import torchvision
 from torch import nn
 from torch.nn import functional as F
 
+from inputgen.engine.builds import (  # noqa: F401 - re-exported for callers
+    TORCHVISION_BUILD,
+    built_layer_names,
+    classifier_layer,
+    layer_names,
+    on_meta,
+)
+from inputgen.engine.builds import build as _build_network
 from inputgen.engine.model_specs import (  # noqa: F401 - the spec layer, re-exported for callers
     _PACKAGE_WEIGHTS,
     ARCHS,
@@ -54,7 +62,6 @@ from inputgen.engine.model_specs import (  # noqa: F401 - the spec layer, re-exp
     WEIGHT_SOURCES,
     Arch,
     WeightsError,
-    _import_timm,
     arch_layer_names,
     arch_of,
     architecture_of,
@@ -67,12 +74,6 @@ from inputgen.engine.model_specs import (  # noqa: F401 - the spec layer, re-exp
 from inputgen.engine.progress import progress as progress_bar
 from inputgen.platform.provenance import sha256
 
-# Constructor options that make an architecture match torchvision's pretrained variant, so that
-# an untrained control and a checkpoint file build exactly the network the official weights use.
-_TORCHVISION_BUILD = {
-    "googlenet": {"transform_input": True, "aux_logits": False},
-    "inception_v3": {"transform_input": True, "aux_logits": True},
-}
 _AUX_PREFIXES = ("aux1.", "aux2.", "AuxLogits.")
 # torchvision's own DenseNet files keep the old key names (denselayer1.norm.1.weight for
 # denselayer1.norm1.weight); torchvision renames them on load, and so does a file: checkpoint.
@@ -84,19 +85,6 @@ _OLD_DENSENET_KEY = re.compile(
 # hold the network under module.model., a copy of it under module.attacker.model. and the
 # input normaliser's mean/std buffers under module.normalizer.: only the first is the network.
 _ROBUSTNESS_PREFIX = "module.model."
-
-
-@functools.cache
-def _output_count(arch: Arch, input_size: int) -> int:
-    """How many outputs the architecture has: one forward pass on the meta device (no memory,
-    no weights), else the width of its last Linear layer."""
-    with _on_meta():
-        model = _architecture(arch, init=False)
-        try:
-            return int(model.eval()(torch.zeros(1, 3, input_size, input_size)).shape[-1])
-        except Exception:  # noqa: BLE001 - an op without a meta kernel: read the head instead
-            head = classifier_layer(model)
-            return getattr(head, "out_features", None) or head.out_channels
 
 
 class Preprocess(nn.Module):
@@ -195,33 +183,7 @@ def _as_arch(arch: Arch | str) -> Arch:
 def _architecture(
     arch: Arch | str, *, aux_logits: bool | None = None, init: bool = True
 ) -> nn.Module:
-    arch = _as_arch(arch)
-    options = json.loads(arch.options)
-    if arch.family == "efficientnet_lite":
-        from efficientnet_lite_pytorch import EfficientNet
-
-        return EfficientNet.from_name(arch.name.replace("_", "-"))
-    if arch.family == "timm":
-        return _import_timm().create_model(arch.target, pretrained=False, **options)
-    if arch.family == "python":
-        module_name, _, factory = arch.target.partition(":")
-        try:
-            module = importlib.import_module(module_name)
-            build = functools.reduce(getattr, factory.split("."), module)
-        except (ImportError, AttributeError) as error:
-            raise ValueError(f"arch {arch.name}: cannot import {arch.target} ({error})") from None
-        model = build(**options)
-        if not isinstance(model, nn.Module):
-            raise ValueError(f"arch {arch.name}: {arch.target} returned a "
-                             f"{type(model).__name__}, not a torch.nn.Module")  # fmt: skip
-        return model
-    name = arch.builder
-    kwargs = dict(_TORCHVISION_BUILD.get(name, {}))
-    if name in _TORCHVISION_BUILD:
-        kwargs["init_weights"] = init
-        if aux_logits is not None:
-            kwargs["aux_logits"] = aux_logits
-    return torchvision.models.get_model(name, weights=None, **{**kwargs, **options})
+    return _build_network(_as_arch(arch), aux_logits=aux_logits, init=init)
 
 
 def _random_init(arch: Arch | str, seed: int) -> nn.Module:
@@ -242,9 +204,9 @@ def _build(
     if arch.family == "torchvision" and name.startswith("densenet"):
         state_dict = {_OLD_DENSENET_KEY.sub(r"\1\2", key): v for key, v in state_dict.items()}
     has_aux = any(key.startswith(_AUX_PREFIXES) for key in state_dict)
-    with _on_meta() if meta else contextlib.nullcontext():
+    with on_meta() if meta else contextlib.nullcontext():
         model = _architecture(
-            arch, aux_logits=has_aux if name in _TORCHVISION_BUILD else None, init=False
+            arch, aux_logits=has_aux if name in TORCHVISION_BUILD else None, init=False
         )
     try:
         # meta: take the checkpoint's (meta) tensors as they are; there is nothing to copy
@@ -420,19 +382,6 @@ def _torchvision_pretrained(arch: str, weights_name: str) -> tuple[nn.Module, Pa
     return model, cached
 
 
-def layer_names(model: nn.Module) -> list[str]:
-    return [name for name, _ in model.named_modules() if name]
-
-
-@functools.cache
-def built_layer_names(arch: Arch) -> tuple[str, ...]:
-    """The module names of ``arch`` as :func:`load_model` builds it (torchvision's pretrained
-    variant: InceptionV3 with its AuxLogits head, GoogLeNet without aux heads), built on the
-    meta device without initialising it: no memory, no weights, a tenth of a second."""
-    with _on_meta():
-        return tuple(layer_names(_architecture(arch, init=False)))
-
-
 def architecture_metadata() -> dict:
     """What ``model_specs`` reads instead of building: ImageNet's class names (torchvision's)
     and the module names of every architecture of ``ARCHS``."""
@@ -444,28 +393,6 @@ def architecture_metadata() -> dict:
     }
 
 
-@contextlib.contextmanager
-def _on_meta() -> Iterator[None]:
-    """Build modules on the meta device, uninitialised (there is nothing to initialise)."""
-    with torch.device("meta"), _NoInit():
-        yield
-
-
-class _NoInit(torch.overrides.TorchFunctionMode):
-    """Skips weight initialisation (``torch.nn.init`` and the in-place random fills), which on
-    meta tensors computes nothing but still costs most of a model's construction."""
-
-    _FILLS = frozenset(
-        {torch.Tensor.normal_, torch.Tensor.uniform_, torch.Tensor.fill_, torch.Tensor.zero_}
-    )
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        if func in self._FILLS or getattr(func, "__module__", None) == "torch.nn.init":
-            return args[0] if args else kwargs["tensor"]
-        return func(*args, **kwargs)
-
-
 def check_layer(model: nn.Module, name: str) -> nn.Module:
     modules = dict(model.named_modules())
     if name not in modules or not name:
@@ -473,16 +400,6 @@ def check_layer(model: nn.Module, name: str) -> nn.Module:
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise KeyError(f"no layer named {name!r} in {type(model).__name__}{hint}")
     return modules[name]
-
-
-def classifier_layer(model: nn.Module) -> nn.Module:
-    """The model's output layer: its last ``nn.Linear`` (torchvision and timm define the head
-    last), else its last convolution (a fully convolutional head, as SqueezeNet's)."""
-    for kind in (nn.Linear, nn.Conv2d):
-        layers = [module for module in model.modules() if isinstance(module, kind)]
-        if layers:
-            return layers[-1]
-    raise KeyError(f"{type(model).__name__} has no Linear or Conv2d layer: no {PENULTIMATE!r}")
 
 
 @contextlib.contextmanager
