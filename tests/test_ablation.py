@@ -4,14 +4,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from inputgen.ablation import (
+from inputgen.engine.models import imagenet_class_names
+from inputgen.studies.ablation.science import (
     METRICS,
     ablation_table,
     bootstrap_interval,
     class_scores,
     configuration_scores,
 )
-from inputgen.engine.models import imagenet_class_names
 
 
 def summary(flags_a, flags_b, own):

@@ -5,6 +5,8 @@ with "_" are silently dropped), and every labelled line or collection is in a le
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import inspect
 import re
 from pathlib import Path
@@ -27,6 +29,7 @@ from inputgen.figures import (  # noqa: E402
     similarity,
 )
 from inputgen.studies import conditioning  # noqa: E402
+from inputgen.studies.ablation import figures as ablation_figures  # noqa: E402
 from inputgen.studies.merging import figures as merging_figures  # noqa: E402
 from inputgen.studies.vectorisation import figures as vectorisation_figures  # noqa: E402
 from matplotlib.legend import Legend  # noqa: E402
@@ -35,10 +38,15 @@ from matplotlib.text import Annotation  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 # The figure modules, and every study (a whole study, its figures included): a study module, or
 # a study folder's package and its figures module.
+STUDIES = tuple(studies.modules())
 MODULES = (
     (images, generation, arithmetic, depth, output_space, similarity, graphs)
-    + tuple(studies.modules())
-    + (merging_figures, vectorisation_figures)
+    + STUDIES
+    + tuple(
+        importlib.import_module(f"{study.__name__}.figures")
+        for study in STUDIES
+        if hasattr(study, "__path__") and importlib.util.find_spec(f"{study.__name__}.figures")
+    )
 )
 
 LITE0_LAYERS = ["_blocks.1", "_blocks.4", "_blocks.10", "_blocks.15"]  # config/config.yaml
@@ -403,7 +411,7 @@ FIGURES = {
         ["dogs", "dogs", None, "birds", "dogs"],
         title="lite0: class representations",
     ),
-    "figures.generation.ablation_figure": lambda: generation.ablation_figure(
+    "studies.ablation.figures.ablation_figure": lambda: ablation_figures.ablation_figure(
         pd.DataFrame(
             {
                 "config": ["none", "default"],

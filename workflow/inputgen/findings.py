@@ -80,31 +80,6 @@ def representations(quality: Tables) -> str:
     )
 
 
-def ablation(tables: Tables) -> str:
-    """Self and transfer recognition per prior configuration, with the confidence limits
-    (``<metric>_low``, ``<metric>_high``) where the table has them, and any other metric that
-    has limits (such as image statistics)."""
-    metrics = ["self_top1", "transfer_top1", "transfer_top5"]
-    metrics += [
-        c
-        for frame in tables.values()
-        for c in frame.columns
-        if f"{c}_low" in frame.columns and c not in metrics
-    ]
-    columns = ["config", "classes"] + [
-        f"{m}{end}" for m in metrics for end in ("", "_low", "_high")
-    ]
-    return section(
-        "Prior ablation",
-        "Self and transfer recognition of the same classes generated under each prior "
-        "configuration (transfer: the mean over the other pretrained models). Columns ending "
-        "in `_low` and `_high` are the confidence limits of the column they extend (bootstrap "
-        "over classes), where the table has them.",
-        rows_table(tables, list(dict.fromkeys(columns))),
-        off=None if tables else off_line("ablation"),
-    )
-
-
 def opposites(commutativity: Tables) -> str:
     return section(
         "Opposites",
@@ -291,7 +266,6 @@ def document(
     # schema's order of the studies, the report's reading order.
     by_study = {
         "representations": representations(get("quality")),
-        "ablation": ablation(get("ablation")),
         "opposites": opposites(get("commutativity")),
         "transfiguration": transfiguration(get("transfiguration"), get("transfiguration_transfer")),
         "interpolation": interpolation(get("interpolation")),

@@ -79,36 +79,3 @@ def spectrum(job: Job) -> None:
     tensors, _ = artifacts.load_tensors(job.path("natural"))
     magnitude = natural_magnitude(tensors["images"])
     job.save_tensors("spectrum", {"magnitude": magnitude}, {"images": len(tensors["images"])})
-
-
-@dataclass(frozen=True)
-class Classify:
-    name: str = knob("the model's name in the config")
-    model: dict = knob("the model's spec")
-    topk: int = knob("classes listed per photo", schema="classify.topk")
-
-
-@stage(
-    "classify",
-    Classify,
-    schema="classify",
-    inputs={"photos": File("photos .safetensors")},
-    outputs={"table": File("top-k table .tsv"), "figure": File("top-3 per photo .png")},
-    models=True,
-)
-def classify(job: Job) -> None:
-    """Top-k classes of every photo under one model."""
-    from inputgen import classify as study
-    from inputgen.figures import images as plots
-    from inputgen.platform import artifacts
-
-    s = job.settings
-    zoo = job.load_model(s.model)
-    tensors, metadata = artifacts.load_tensors(job.path("photos"))
-    table = study.top_k(zoo, tensors["images"], metadata["names"], s.topk, job.batch_size)
-    job.write_table("table", table)
-    shown = min(3, s.topk)
-    figure = plots.image_grid(
-        tensors["images"], study.captions(table, shown), title=f"{s.name}: top-{shown}"
-    )
-    job.write_figure("figure", figure)

@@ -13,7 +13,6 @@ from inputgen.platform.stage import File, Job, knob, stage
 FINDINGS_TABLES = {
     "article_claims": "results/claims.tsv (the articles' claims as numbers)",
     "quality": "class representations' quality.tsv, one per generator",
-    "ablation": "prior ablation's ablation.tsv",
     "commutativity": "opposites' commutativity.tsv, one per model",
     "transfiguration": "transfiguration.tsv",
     "transfiguration_transfer": "transfiguration's transfer.tsv (how the other models see it)",
