@@ -122,7 +122,7 @@ def _zoos(*seeds):
 
 
 def _penultimate(zoo, images):
-    from inputgen.inversion import representations
+    from inputgen.studies.inversion.science import representations
 
     return representations(zoo, images, len(images)).double()
 

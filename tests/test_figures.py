@@ -26,10 +26,11 @@ from inputgen.figures import (  # noqa: E402
     generation,
     images,
     output_space,
-    similarity,
 )
 from inputgen.studies import conditioning  # noqa: E402
 from inputgen.studies.ablation import figures as ablation_figures  # noqa: E402
+from inputgen.studies.cka import figures as cka_figures  # noqa: E402
+from inputgen.studies.inversion import figures as inversion_figures  # noqa: E402
 from inputgen.studies.merging import figures as merging_figures  # noqa: E402
 from inputgen.studies.vectorisation import figures as vectorisation_figures  # noqa: E402
 from matplotlib.legend import Legend  # noqa: E402
@@ -40,7 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 # a study folder's package and its figures module.
 STUDIES = tuple(studies.modules())
 MODULES = (
-    (images, generation, arithmetic, depth, output_space, similarity, graphs)
+    (images, generation, arithmetic, depth, output_space, graphs)
     + STUDIES
     + tuple(
         importlib.import_module(f"{study.__name__}.figures")
@@ -581,10 +582,10 @@ FIGURES = {
         "two sets side by side",
         16,
     ),
-    "figures.similarity.cka_heatmaps": lambda: similarity.cka_heatmaps(
+    "studies.cka.figures.cka_heatmaps": lambda: cka_figures.cka_heatmaps(
         cka_table(), cka_table(), note="8 images"
     ),
-    "figures.similarity.inversion_grid": lambda: similarity.inversion_grid(
+    "studies.inversion.figures.inversion_grid": lambda: inversion_figures.inversion_grid(
         *inversion_inputs(),
         imagenet_class_names(),
         imagenet_class_names(),
@@ -592,7 +593,7 @@ FIGURES = {
         label_source="model top-1",
         show=3,
     ),
-    "figures.similarity.layer_heatmap": lambda: similarity.layer_heatmap(
+    "studies.cka.figures.layer_heatmap": lambda: cka_figures.layer_heatmap(
         layer_table(), "lite0", "resnet18_random", batches=3
     ),
 }
@@ -825,9 +826,9 @@ def test_cka_heatmaps_show_a_negative_debiased_value_below_zero():
         meshes = [c for ax in figure.axes for c in ax.collections if isinstance(c, QuadMesh)]
         return {round(mesh.norm.vmin, 6) for mesh in meshes}
 
-    assert floors(similarity.cka_heatmaps(natural, inverted, note="n")) == {-0.12}
-    assert floors(similarity.cka_heatmaps(natural, cka_table(), note="n")) == {0.0}
+    assert floors(cka_figures.cka_heatmaps(natural, inverted, note="n")) == {-0.12}
+    assert floors(cka_figures.cka_heatmaps(natural, cka_table(), note="n")) == {0.0}
     layers = layer_table()
     layers.loc[0, "cka"] = -0.03
-    assert floors(similarity.layer_heatmap(layers, "a", "b", batches=1)) == {-0.03}
+    assert floors(cka_figures.layer_heatmap(layers, "a", "b", batches=1)) == {-0.03}
     plt.close("all")

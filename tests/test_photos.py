@@ -20,8 +20,8 @@ from inputgen.engine.photos import (
     source_file,
     to_tensor,
 )
-from inputgen.inversion import sample_pairs
 from inputgen.platform import artifacts
+from inputgen.studies.inversion.science import sample_pairs
 from PIL import Image
 
 

@@ -9,7 +9,8 @@ from inputgen.engine import models
 from inputgen.engine.models import PENULTIMATE, capture, classifier_layer
 from inputgen.engine.objectives import VectorTarget
 from inputgen.engine.optimize import Descent, optimize
-from inputgen.inversion import (
+from inputgen.platform import artifacts
+from inputgen.studies.inversion.science import (
     inversion_dataset,
     invert,
     invert_pairs,
@@ -19,7 +20,6 @@ from inputgen.inversion import (
     sample_pairs,
     summary_table,
 )
-from inputgen.platform import artifacts
 from PIL import Image
 
 SPEC = {"arch": "resnet18", "weights": "random", "seed": 0, "input_size": 64}

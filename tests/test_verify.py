@@ -173,10 +173,14 @@ def test_every_record_carries_its_arguments_and_code():
 
 
 def test_code_digest_follows_imports_and_changes_with_the_source(tmp_path, monkeypatch):
-    closure = provenance.module_closure("inputgen.stages.similarity")
-    # imported, directly
-    assert "inputgen.engine.cka" in closure and "inputgen.engine.optimize" in closure
+    closure = provenance.module_closure("inputgen.studies.inversion")
+    # imported, directly (its own folder's modules too) and through others
+    assert {"inputgen.studies.inversion.science", "inputgen.studies.inversion.figures"} < set(
+        closure
+    )
+    assert "inputgen.engine.optimize" in closure and "inputgen.engine.models" in closure
     assert "inputgen.graphs" not in closure  # or not at all
+    assert "inputgen.studies.cka" not in closure  # another study: not even its package's sibling
     assert "inputgen.platform.cli" not in closure  # the command registry ties nothing together
     package = tmp_path / "inputgen"
     package.mkdir()

@@ -130,22 +130,6 @@ def coherence(tables: Tables) -> str:
     )
 
 
-def similarity(cka: Tables, inversion: Tables) -> str:
-    columns = ["model", "pairs", "steps", "label_source", "median_start_distance"]
-    return section(
-        "Model similarity",
-        "Mean off-diagonal linear CKA between the models on natural images and on the "
-        "inverted images (the source reports high similarity on the first, low on the "
-        "second); then how far each model's inversions got and how often it labels them as "
-        "the target.",
-        rows_table(cka, ["data", "mean_off_diagonal_cka", "samples"]),
-        rows_table(inversion, [*columns, "median_distance", "labelled_as_target"])
-        if inversion
-        else "",
-        off=None if cka else "no CKA table was made.",
-    )
-
-
 def depth(
     claims: Tables,
     fully_connected: Tables,
@@ -270,7 +254,6 @@ def document(
         "transfiguration": transfiguration(get("transfiguration"), get("transfiguration_transfer")),
         "interpolation": interpolation(get("interpolation")),
         "graphs": coherence(get("coherence")),
-        "cka": similarity(get("cka"), get("inversion")),
         "autoencoding": depth(
             get("claims"),
             get("fully_connected"),

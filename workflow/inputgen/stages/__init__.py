@@ -13,7 +13,6 @@ from inputgen.stages import (  # noqa: F401
     generation,
     output_space,
     reports,
-    similarity,
 )
 
 studies.modules()  # importing each study module registers its stage

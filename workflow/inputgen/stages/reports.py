@@ -18,8 +18,6 @@ FINDINGS_TABLES = {
     "transfiguration_transfer": "transfiguration's transfer.tsv (how the other models see it)",
     "interpolation": "interpolation's transfer.tsv (which models the frames pass through)",
     "coherence": "results/graphs/coherence.tsv",
-    "cka": "results/cka/summary.tsv",
-    "inversion": "inversion summary.tsv, one per model",
     "claims": "results/autoencoding/claims.tsv",
     "fully_connected": "fully connected nets' {study}.tsv, one per study",
     "invertible": "results/linear/invertible.tsv",

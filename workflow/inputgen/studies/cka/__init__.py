@@ -1,89 +1,18 @@
-"""Model-similarity stages (source article 4): representation-inversion datasets and linear CKA
-between models on natural and on inverted images; a layer x layer CKA of two models."""
+"""Model similarity (source article 4): linear CKA between models on natural images and on the
+inversion study's inverted images, and a layer x layer CKA of two models (the CKA itself in
+:mod:`inputgen.engine.cka`, the figures in :mod:`.figures`): its settings, stages and section
+of the findings page. Importing this imports no torch (the Snakefile registers every stage)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from inputgen.platform.stage import File, Job, knob, stage
 
-
-@dataclass(frozen=True)
-class Invert:
-    name: str = knob("the model's name in the config")
-    model: dict = knob("the model's spec")
-    pairs: int = knob("(seed, target) pairs to invert")
-    steps: int = knob("iterations (the paper: 2000)")
-    lr: float = knob("step size: the L2 length of one step (the paper: 1/8)", schema="inversion.lr")
-    momentum: float = knob("momentum of the L2-normalised steps", schema="inversion.momentum")
-    seed: int = knob("seed of the pairs and of the descent", schema="seed")
-    show: int = knob("pairs in the figure", 8)
-
-
-@stage(
-    "invert",
-    Invert,
-    schema="inversion",
-    inputs={"natural": File("natural images .safetensors")},
-    outputs={
-        "images": File("inverted .safetensors"),
-        "summary": File("per-model summary .tsv"),
-        "figure": File("seed | target | inverted .png"),
-    },
-    models=True,
-)
-def invert(job: Job) -> None:
-    """A representation-inversion dataset of one model."""
-    from inputgen import inversion
-    from inputgen.engine.optimize import Descent
-    from inputgen.engine.photos import resize
-    from inputgen.figures import similarity as figures
-    from inputgen.platform import artifacts
-
-    s = job.settings
-    # Ilyas et al.'s descent: L2-normalised steps with momentum, the best iterate kept
-    descent = Descent(steps=s.steps, lr=s.lr, rule="l2", momentum=s.momentum)
-    tensors, metadata = artifacts.load_tensors(job.path("natural"))
-    if "source" not in tensors:
-        raise ValueError(
-            f"{job.path('natural')} does not record each image's source photo (`source`); "
-            "rerun the photos stage"
-        )
-    zoo = job.load_model(s.model)
-    natural = resize(tensors["images"], zoo.spec["input_size"])
-    predicted = zoo.batched_logits(natural, job.batch_size, desc="labelling").argmax(dim=1)
-    label_source, labels, label_names = inversion.pair_labels(
-        tensors.get("labels"),
-        metadata.get("label_space"),
-        metadata.get("class_names"),
-        predicted,
-        zoo.class_names,
-    )
-    dataset = inversion.inversion_dataset(
-        zoo,
-        natural,
-        labels,
-        tensors["source"],
-        s.pairs,
-        descent,
-        batch_size=job.batch_size,
-        seed=s.seed,
-    )
-    seen = zoo.batched_logits(dataset["images"], job.batch_size).argmax(dim=1)
-    job.save_tensors("images", dataset, {"model": s.name, "label_source": label_source})
-    table = inversion.summary_table(s.name, s.steps, label_source, dataset, predicted, seen)
-    job.write_table("summary", table)
-    figure = figures.inversion_grid(
-        natural,
-        dataset,
-        seen,
-        label_names,
-        zoo.class_names,
-        name=s.name,
-        label_source=label_source,
-        show=s.show,
-    )
-    job.write_figure("figure", figure)
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -116,8 +45,8 @@ class Cka:
 def cka(job: Job) -> None:
     """CKA between models on natural and inverted data."""
     from inputgen.engine import cka as study
-    from inputgen.figures import similarity as figures
     from inputgen.platform import artifacts
+    from inputgen.studies.cka import figures
 
     s = job.settings
     paths = job.paths("inverted")
@@ -165,8 +94,8 @@ class CkaLayers:
 def cka_layers(job: Job) -> None:
     """Layer x layer CKA of two models (Kornblith et al.'s figure), minibatch-streamed."""
     from inputgen.engine import cka as study
-    from inputgen.figures import similarity as figures
     from inputgen.platform import artifacts
+    from inputgen.studies.cka import figures
 
     s = job.settings
     if len(s.models) != 2:
@@ -178,3 +107,23 @@ def cka_layers(job: Job) -> None:
     job.write_table("table", table)
     first, second = list(zoos)
     job.write_figure("figure", figures.layer_heatmap(table, first, second, batches=batches))
+
+
+# The findings page's table of this study: kind (the findings stage's file argument) -> what.
+FINDINGS_TABLES = {"cka": "results/cka/summary.tsv"}
+
+
+def findings_section(tables: Mapping[str, Mapping[str, pd.DataFrame]]) -> str:
+    """Mean off-diagonal CKA on natural and on inverted images, or the line that no CKA table
+    was made."""
+    from inputgen.platform.findings_tables import rows_table, section
+
+    cka = tables.get("cka") or {}
+    return section(
+        "Model similarity",
+        "Mean off-diagonal linear CKA between the models on natural images and on the "
+        "inverted images (the source reports high similarity on the first, low on the "
+        "second).",
+        rows_table(cka, ["data", "mean_off_diagonal_cka", "samples"]),
+        off=None if cka else "no CKA table was made.",
+    )
