@@ -16,8 +16,9 @@ import platform
 import time
 
 import torch
-from inputgen import autoencoding, dense
+from inputgen.engine import dense, reconstruction
 from inputgen.engine.optimize import Descent
+from inputgen.studies.invertible import science as invertible
 
 
 def timed(function, repeats: int) -> float:
@@ -41,7 +42,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads")
 
-    stack = dense.LinearStack.random(args.width, args.depth, seed=0)
+    stack = invertible.LinearStack.random(args.width, args.depth, seed=0)
     image = torch.rand(args.width, generator=torch.Generator().manual_seed(0))
     outputs = (
         stack.forward(image[None])
@@ -59,7 +60,7 @@ def main() -> None:
         dtype: timed(lambda d=dtype: stack.invert(stack.forward(inputs, d), d), args.repeats)
         for dtype in (torch.float32, torch.float64)
     }
-    errors = dense.reconstruction_errors(stack, inputs[:1])
+    errors = invertible.reconstruction_errors(stack, inputs[:1])
     print(f"\n2. forward + exact inverse of {args.photos} inputs")
     for dtype, seconds in times.items():
         name = str(dtype).removeprefix("torch.")
@@ -68,13 +69,13 @@ def main() -> None:
               f"{float(errors[name][0]):.1e}")  # fmt: skip
 
     side = round((args.width / 3) ** 0.5)
-    net = autoencoding.as_zoo(dense.mlp(3 * side * side, [3000, 3000, 3000], seed=0), side)
+    net = reconstruction.as_zoo(dense.mlp(3 * side * side, [3000, 3000, 3000], seed=0), side)
     photos = torch.rand(args.photos, 3, side, side, generator=torch.Generator().manual_seed(1))
 
     descent = Descent(steps=args.steps, lr=0.01, rule="normalized")
 
     def recover(batch):
-        autoencoding.reconstruct(net, batch, None, descent, progress=None)
+        reconstruction.reconstruct(net, batch, None, descent, progress=None)
 
     together = timed(lambda: recover(photos), args.repeats)
     alone = timed(lambda: [recover(photo[None]) for photo in photos], args.repeats)

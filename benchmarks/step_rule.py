@@ -20,8 +20,7 @@ import platform
 
 import pandas as pd
 import torch
-from inputgen import autoencoding
-from inputgen.engine import models
+from inputgen.engine import models, reconstruction
 from inputgen.engine.models import capture
 from inputgen.engine.objectives import Context, VectorTarget
 from inputgen.engine.optimize import Descent
@@ -33,7 +32,7 @@ LAYERS = ["_blocks.1", "_blocks.4", "_blocks.10", "_blocks.15"]  # config/config
 
 def start_gradient(zoo, target: torch.Tensor, layer: str, start: torch.Tensor) -> float:
     """The mean |g| of sum |O_l(a_0) - O_l(a_t)| at a_0."""
-    wanted = autoencoding.layer_outputs(zoo, target, [layer])[layer]
+    wanted = reconstruction.layer_outputs(zoo, target, [layer])[layer]
     images = start.clone().requires_grad_(True)
     term = VectorTarget("model", wanted, layer=layer, p=1)
     with capture(zoo.model, [layer]) as taps:
@@ -59,7 +58,7 @@ def main() -> None:
     size = zoo.spec["input_size"]
     _, (photo,) = sample_photos([args.photo])
     target = fit_square(photo, size)[None]
-    start = autoencoding.start_images(target.shape[1:], [0], seed=0)
+    start = reconstruction.start_images(target.shape[1:], [0], seed=0)
     gradients = {layer: start_gradient(zoo, target, layer, start) for layer in LAYERS}
     eps = args.lr / gradients[LAYERS[0]]
     blur = {"blur": {"until": 1.0, "sigma": 0.8}}
@@ -73,7 +72,7 @@ def main() -> None:
             descent = Descent(
                 steps=args.steps, lr=lr, lr_end=lr_end, rule=rule, momentum=momentum, priors=blur
             )
-            result = autoencoding.reconstruct(
+            result = reconstruction.reconstruct(
                 zoo, target, layer, descent, init=start, ids=[0], progress=f"{rule} {layer}"
             )
             final[rule] = float(result.m_i[-1, 0])

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import pytest
 import torch
-from inputgen import autoencoding
+from inputgen.engine import reconstruction
 from inputgen.studies.classify import captions, top_k
 from torch import nn
 
@@ -18,7 +18,7 @@ class FirstPixels(nn.Module):
 
 
 def zoo():
-    model = autoencoding.as_zoo(FirstPixels(), 2)
+    model = reconstruction.as_zoo(FirstPixels(), 2)
     return replace(model, class_names=("ant", "bee", "cat", "dog"))
 
 

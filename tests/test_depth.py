@@ -7,24 +7,27 @@ import pandas as pd
 import pytest
 import torch
 from conftest import make_photos, run_stage
-from inputgen import autoencoding, dense
+from inputgen.engine import dense, reconstruction
 from inputgen.engine.optimize import Descent
 from inputgen.platform import artifacts
 from inputgen.platform.stage import STAGES, settings_from
+from inputgen.studies.autoencoding import science as autoencoding
+from inputgen.studies.fully_connected import science as fully_connected
+from inputgen.studies.invertible import science as invertible
 from torch import nn
 
 
 def test_float64_inverts_a_random_square_net_and_float32_does_not():
-    stack = dense.LinearStack.random(width=64, depth=4, seed=0)
+    stack = invertible.LinearStack.random(width=64, depth=4, seed=0)
     inputs = torch.rand(5, 64, generator=torch.Generator().manual_seed(1))
-    errors = dense.reconstruction_errors(stack, inputs)
+    errors = invertible.reconstruction_errors(stack, inputs)
     assert errors["float64"].max() < 1e-8
     assert errors["float32"].median() > 1e3 * errors["float64"].median()
     assert errors["float32"].median() > 1e-6
 
 
 def test_inverse_of_the_output_is_the_input_layer_by_layer():
-    stack = dense.LinearStack.random(width=16, depth=2, seed=3)
+    stack = invertible.LinearStack.random(width=16, depth=2, seed=3)
     x = torch.randn(4, 16, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
     hidden = x @ stack.weights[0].T + stack.biases[0]
     assert torch.allclose(stack.forward(x), hidden @ stack.weights[1].T + stack.biases[1])
@@ -74,23 +77,23 @@ def test_nets_are_seeded_and_leave_the_global_rng_alone():
 
 def test_random_neighbours_through_an_orthogonal_net_are_as_far_as_their_noise():
     # Orthogonal layers preserve distances: |a'' - a| is exactly the norm of the output noise.
-    stack = dense.LinearStack.random(width=300, depth=3, seed=0, scheme="orthogonal")
+    stack = invertible.LinearStack.random(width=300, depth=3, seed=0, scheme="orthogonal")
     image = torch.rand(3, 10, 10)
-    distances = dense.random_neighbours(stack, image, count=200, output_std=0.01, seed=0)
+    distances = invertible.random_neighbours(stack, image, count=200, output_std=0.01, seed=0)
     generator = torch.Generator().manual_seed(0)
     noise = torch.randn(200, 300, generator=generator, dtype=torch.float64) * 0.01
     assert torch.allclose(distances, noise.norm(dim=1), rtol=1e-8)
-    assert dense.percentile_of(2.5, torch.tensor([1.0, 2.0, 3.0, 4.0])) == 50.0
+    assert invertible.percentile_of(2.5, torch.tensor([1.0, 2.0, 3.0, 4.0])) == 50.0
 
 
 def _identity_zoo(size: int):
     # Two identical taps: any difference between their m_r would come from different shifts.
-    return autoencoding.as_zoo(nn.Sequential(nn.Flatten(), nn.Identity(), nn.Identity()), size)
+    return reconstruction.as_zoo(nn.Sequential(nn.Flatten(), nn.Identity(), nn.Identity()), size)
 
 
 def test_m_r_uses_one_shifted_input_for_every_layer():
     image = torch.rand(1, 3, 8, 8)
-    m_r = autoencoding.reference_distances(_identity_zoo(8), image, ["1", "2", None], seed=4)
+    m_r = reconstruction.reference_distances(_identity_zoo(8), image, ["1", "2", None], seed=4)
     generator = torch.Generator().manual_seed(4)
     expected = (torch.randn(image.shape, generator=generator) / 25).flatten().norm()
     assert float(m_r["1"][0]) == float(m_r["2"][0]) == float(m_r[None][0])
@@ -100,8 +103,8 @@ def test_m_r_uses_one_shifted_input_for_every_layer():
 def test_autoencoding_metrics_start_at_the_init_and_fall():
     image = torch.rand(2, 3, 6, 6, generator=torch.Generator().manual_seed(0)) * 0.6 + 0.2
     descent = Descent(steps=60, lr=0.02, lr_end=0.001, rule="normalized")
-    result = autoencoding.reconstruct(_identity_zoo(6), image, "1", descent, progress=None)
-    start = autoencoding.start_images(image.shape[1:], [0, 1], seed=0).clamp(0, 1)
+    result = reconstruction.reconstruct(_identity_zoo(6), image, "1", descent, progress=None)
+    start = reconstruction.start_images(image.shape[1:], [0, 1], seed=0).clamp(0, 1)
     assert result.m_i.shape == result.m_g.shape == (61, 2)
     assert torch.allclose(result.m_i[0], (start - image).flatten(1).norm(dim=1), atol=1e-5)
     # through an identity the output distance is the input distance
@@ -113,7 +116,7 @@ def test_an_undercomplete_net_cannot_recover_its_input_and_an_overcomplete_one_c
     # The source's width study: a net whose narrowest layer is below the input dimension (48)
     # matches its output but leaves the input unrecovered; an overcomplete one recovers it.
     targets = torch.rand(2, 3, 4, 4, generator=torch.Generator().manual_seed(0)) * 0.6 + 0.2
-    table = dense.recovery_table(
+    table = fully_connected.recovery_table(
         targets,
         ["a", "b"],
         [[24, 24], [96, 96]],
@@ -127,7 +130,7 @@ def test_an_undercomplete_net_cannot_recover_its_input_and_an_overcomplete_one_c
     ]  # fmt: skip
     assert table.groupby(["net", "photo"])["iteration"].apply(list).map(
         tuple
-    ).unique().tolist() == [tuple(dense.kept_iterations(300, 5))]
+    ).unique().tolist() == [tuple(fully_connected.kept_iterations(300, 5))]
     assert set(table["inputs"]) == {48}
     first, last = table[table["iteration"] == 0], table[table["iteration"] == 300]
     for net in ("24-24", "96-96"):  # both match their output
@@ -141,15 +144,21 @@ def test_an_undercomplete_net_cannot_recover_its_input_and_an_overcomplete_one_c
 
 
 def test_kept_iterations_are_zero_then_log_spaced_up_to_the_budget():
-    assert dense.kept_iterations(1000, 4).tolist() == [0, 1, 10, 100, 1000]
-    assert dense.kept_iterations(4, 24).tolist() == [0, 1, 2, 3, 4]  # coinciding ones once
+    assert fully_connected.kept_iterations(1000, 4).tolist() == [0, 1, 10, 100, 1000]
+    assert fully_connected.kept_iterations(4, 24).tolist() == [
+        0,
+        1,
+        2,
+        3,
+        4,
+    ]  # coinciding ones once
 
 
 def test_a_square_linear_net_is_invertible_in_float64_and_not_quite_in_float32():
     # The source's invertible net: exact inversion recovers the photo to ~1e-10 in float64;
     # float32 is orders of magnitude worse.
     targets = torch.rand(2, 3, 6, 6, generator=torch.Generator().manual_seed(0))
-    study = dense.invertible_study(
+    study = invertible.invertible_study(
         targets,
         ["a", "b"],
         Descent(steps=2, lr=0.01, rule="normalized"),
@@ -276,10 +285,10 @@ def test_a_plain_autoencoding_step_is_article_3s_a_minus_eps_g():
     a net that triples its input the gradient is 3 sign(a_0 - a_t): a plain step moves each
     pixel by 3 eps, a normalised one by eps."""
     image = torch.rand(1, 3, 6, 6, generator=torch.Generator().manual_seed(0)) * 0.6 + 0.2
-    start = autoencoding.start_images(image.shape[1:], [0], seed=0).clamp(0, 1)
-    zoo = autoencoding.as_zoo(nn.Sequential(nn.Flatten(), Times(3.0)), 6)
+    start = reconstruction.start_images(image.shape[1:], [0], seed=0).clamp(0, 1)
+    zoo = reconstruction.as_zoo(nn.Sequential(nn.Flatten(), Times(3.0)), 6)
     moved = {
-        rule: autoencoding.reconstruct(
+        rule: reconstruction.reconstruct(
             zoo, image, "1", Descent(steps=1, lr=0.01, rule=rule), progress=None
         ).images
         for rule in ("gradient", "normalized")
@@ -338,7 +347,7 @@ def test_autoencode_writes_one_row_per_layer_and_iteration(tmp_path):
 
 
 def test_mnist_loads_and_training_is_seeded_and_pauses_at_checkpoints():
-    from inputgen import mnist
+    from inputgen.engine import mnist
 
     images, labels = mnist.load("test")
     assert images.shape == (10000, 1, 28, 28) and labels.shape == (10000,)
@@ -368,10 +377,11 @@ def test_mnist_loads_and_training_is_seeded_and_pauses_at_checkpoints():
 
 
 def test_autoencoding_while_training_measures_every_checkpoint_layer_and_digit():
-    from inputgen import mnist
+    from inputgen.engine import mnist
+    from inputgen.studies.mnist import science as mnist_study
 
     images, labels = mnist.load("test")
-    study = mnist.autoencoding_while_training(
+    study = mnist_study.autoencoding_while_training(
         (images[:64], labels[:64]),
         (images[1000:1200], labels[1000:1200]),
         Descent(steps=2, lr=0.01, rule="normalized"),
@@ -393,4 +403,4 @@ def test_autoencoding_while_training_measures_every_checkpoint_layer_and_digit()
     # the shift a' is the same at every checkpoint; the untrained net's m_r differs from the
     # trained one's
     assert table.groupby(["layer", "digit"])["m_r"].nunique().max() > 1
-    assert mnist.checkpoint_steps([0, 0.5, 1, 1.0], 7) == [0, 4, 7]
+    assert mnist_study.checkpoint_steps([0, 0.5, 1, 1.0], 7) == [0, 4, 7]

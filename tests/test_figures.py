@@ -17,21 +17,25 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 import yaml  # noqa: E402
-from inputgen import autoencoding, graphs, studies  # noqa: E402
+from inputgen import graphs, studies  # noqa: E402
 from inputgen.engine.imagenet_groups import groups_of  # noqa: E402
 from inputgen.engine.models import imagenet_class_names  # noqa: E402
 from inputgen.figures import (  # noqa: E402
     arithmetic,
-    depth,
     generation,
     images,
     output_space,
 )
 from inputgen.studies import conditioning  # noqa: E402
 from inputgen.studies.ablation import figures as ablation_figures  # noqa: E402
+from inputgen.studies.autoencoding import figures as autoencoding_figures  # noqa: E402
+from inputgen.studies.autoencoding import science as autoencoding  # noqa: E402
 from inputgen.studies.cka import figures as cka_figures  # noqa: E402
+from inputgen.studies.fully_connected import figures as fully_connected_figures  # noqa: E402
 from inputgen.studies.inversion import figures as inversion_figures  # noqa: E402
+from inputgen.studies.invertible import figures as invertible_figures  # noqa: E402
 from inputgen.studies.merging import figures as merging_figures  # noqa: E402
+from inputgen.studies.mnist import figures as mnist_figures  # noqa: E402
 from inputgen.studies.vectorisation import figures as vectorisation_figures  # noqa: E402
 from matplotlib.legend import Legend  # noqa: E402
 from matplotlib.text import Annotation  # noqa: E402
@@ -41,7 +45,7 @@ REPO = Path(__file__).resolve().parents[1]
 # a study folder's package and its figures module.
 STUDIES = tuple(studies.modules())
 MODULES = (
-    (images, generation, arithmetic, depth, output_space, graphs)
+    (images, generation, arithmetic, output_space, graphs)
     + STUDIES
     + tuple(
         importlib.import_module(f"{study.__name__}.figures")
@@ -315,7 +319,7 @@ def autoencoding_summary_inputs(models=("lite0", "resnet18_random")):
 
 
 def invertible_tables(photos=("chelsea", "coffee")):
-    """dense.invertible_study's three tables."""
+    """The invertible study's three tables (invertible_study)."""
     invertible = pd.DataFrame(
         [
             {"photo": photo, "dtype": dtype, "relative_error": error}
@@ -348,7 +352,7 @@ def invertible_tables(photos=("chelsea", "coffee")):
 
 
 def mnist_grid_inputs(layers=("conv1", "conv2", "fc1", "fc2")):
-    """mnist.autoencoding_while_training's table, and its images: per checkpoint, digit 0 and
+    """autoencoding_while_training's table, and its images: per checkpoint, digit 0 and
     the input recovered from each layer."""
     table = training_table()
     checkpoints = table["step"].nunique()
@@ -440,16 +444,20 @@ FIGURES = {
     "figures.arithmetic.interpolation_figure": lambda: arithmetic.interpolation_figure(
         interpolation_table(), "lite0", ["lite1"], 248, 251, imagenet_class_names()
     ),
-    "figures.depth.autoencoding_curves": lambda: depth.autoencoding_curves(
-        autoencoding_metrics(), title="lite0: autoencoding chelsea (64 px) from each layer"
+    "studies.autoencoding.figures.autoencoding_curves": lambda: (
+        autoencoding_figures.autoencoding_curves(
+            autoencoding_metrics(), title="lite0: autoencoding chelsea (64 px) from each layer"
+        )
     ),
-    "figures.depth.fully_connected_figure": lambda: depth.fully_connected_figure(
-        fully_connected_table(), title="Fully connected (linear)", reference=3.0
+    "studies.fully_connected.figures.fully_connected_figure": lambda: (
+        fully_connected_figures.fully_connected_figure(
+            fully_connected_table(), title="Fully connected (linear)", reference=3.0
+        )
     ),
     "studies.conditioning.conditioning_figure": lambda: conditioning.conditioning_figure(
         *conditioning_tables()
     ),
-    "figures.depth.neighbours_figure": lambda: depth.neighbours_figure(
+    "studies.invertible.figures.neighbours_figure": lambda: invertible_figures.neighbours_figure(
         RNG.uniform(10, 100, size=200),
         shifted=5.0,
         descent=40.0,
@@ -458,7 +466,9 @@ FIGURES = {
         ),
         note="chelsea: 4 square linear layers",
     ),  # fmt: skip
-    "figures.depth.training_figure": lambda: depth.training_figure(training_table()),
+    "studies.mnist.figures.training_figure": lambda: mnist_figures.training_figure(
+        training_table()
+    ),
     "figures.output_space.component_drawing": lambda: output_space.component_drawing(
         nearest_graph(config_classes()), title="lite0 images as lite0 sees them"
     ),
@@ -491,13 +501,15 @@ FIGURES = {
     "figures.arithmetic.embedding_figure": lambda: arithmetic.embedding_figure(
         torch.rand(8, 2), generated_table()["name"], "_blocks.10", [3, 7], "lite0"
     ),
-    "figures.depth.autoencoding_grid": lambda: depth.autoencoding_grid(
-        *autoencoding_summary_inputs()
+    "studies.autoencoding.figures.autoencoding_grid": lambda: (
+        autoencoding_figures.autoencoding_grid(*autoencoding_summary_inputs())
     ),
-    "figures.depth.invertible_figure": lambda: depth.invertible_figure(
+    "studies.invertible.figures.invertible_figure": lambda: invertible_figures.invertible_figure(
         *invertible_tables(), depth=4, width=768, output_std=0.1, reference_std=0.01, steps=200
     ),
-    "figures.depth.training_grid": lambda: depth.training_grid(*mnist_grid_inputs()),
+    "studies.mnist.figures.training_grid": lambda: mnist_figures.training_grid(
+        *mnist_grid_inputs()
+    ),
     "figures.generation.representations_grid": lambda: generation.representations_grid(
         torch.rand(8, 3, 16, 16),
         generated_table(),
@@ -720,11 +732,11 @@ def test_grouped_grid_has_one_row_per_group_and_shows_images_unstretched():
 
 
 def test_efficientnet_layers_are_in_the_autoencoding_legend():
-    figure = FIGURES["figures.depth.autoencoding_curves"]()
+    figure = FIGURES["studies.autoencoding.figures.autoencoding_curves"]()
     entries = [t.get_text() for legend in legends(figure) for t in legend.get_texts()]
     assert entries == ["blocks.1", "blocks.4", "blocks.10", "blocks.15"]
     plt.close(figure)
-    figure = depth.training_figure(training_table().replace({"conv1": "_conv1"}))
+    figure = mnist_figures.training_figure(training_table().replace({"conv1": "_conv1"}))
     entries = [t.get_text() for legend in legends(figure) for t in legend.get_texts()]
     assert entries == ["conv1", "conv2", "fc1", "fc2"]
     plt.close(figure)

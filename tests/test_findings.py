@@ -371,7 +371,10 @@ def test_every_number_of_the_page_is_a_value_of_its_tsv(tmp_path):
         "Prior ablation",
         "Coherence",
         "Merging",
-        "Depth",
+        "Layer autoencoding",
+        "Fully connected nets",
+        "Invertible linear net",
+        "MNIST training",
     ):
         assert f"## {title}" in markdown
     assert "Not in this run" not in markdown

@@ -130,83 +130,6 @@ def coherence(tables: Tables) -> str:
     )
 
 
-def depth(
-    claims: Tables,
-    fully_connected: Tables,
-    invertible: Tables,
-    neighbours: Tables,
-    mnist: Tables,
-) -> str:
-    """The depth studies (source article 3): each study's table, or the line that it is off."""
-    parts = [
-        "## Depth",
-        "### Layer autoencoding\n\n"
-        + (
-            "The source's claims as numbers, one row per claim and model; `holds` "
-            "says whether the claim holds in this run.\n\n"
-            + rows_table(claims, ["model", "trained", "claim", "value", "measure", "holds"])
-            if claims
-            else "Not in this run: " + off_line("autoencoding")
-        ),
-    ]
-    if fully_connected:
-        # Each net's last recorded iteration, averaged over the photos recovered together.
-        last = {
-            path: frame[frame["iteration"] == frame.groupby("net")["iteration"].transform("max")]
-            for path, frame in fully_connected.items()
-        }
-        body = (
-            "The input distance `m_i` and output distance `m_g` after each net's last "
-            "iteration, averaged over the photos.\n\n"
-            + aggregate_table(
-                last,
-                ["net", "depth", "narrowest", "iteration"],
-                ["count(*)", "mean(m_i)", "mean(m_g)"],
-            )
-        )
-    else:
-        body = "Not in this run: " + off_line("fully_connected")
-    parts.append("### Fully connected nets\n\n" + body)
-    if invertible:
-        body = (
-            "Exact layer-by-layer inversion of a square linear net (relative error per photo "
-            "and precision), then its random output neighbours against the small input shift "
-            "and gradient descent (medians; `descent_percentile`: where descent's point lies "
-            "among the neighbours).\n\n"
-            + rows_table(invertible, ["photo", "dtype", "relative_error"])
-            + "\n\n"
-            + rows_table(
-                neighbours,
-                [
-                    "photo",
-                    "median_random",
-                    "shifted",
-                    "descent",
-                    "descent_percentile",
-                    "random_output_distance",
-                    "descent_output_distance",
-                ],
-            )
-        )
-    else:
-        body = "Not in this run: " + off_line("invertible")
-    parts.append("### Invertible linear net\n\n" + body)
-    if mnist:
-        body = (
-            "Layer autoencoding of test digits while a small network trains: test accuracy "
-            "and the mean input distance `m_i` over the digits, per checkpoint and layer.\n\n"
-            + aggregate_table(
-                mnist,
-                ["step", "test_accuracy", "layer"],
-                ["count(*)", "mean(m_i)", "mean(m_g)"],
-            )
-        )
-    else:
-        body = "Not in this run: " + off_line("mnist")
-    parts.append("### Training\n\n" + body)
-    return "\n\n".join(parts)
-
-
 # ---------------------------------------------------------------------------------- document
 
 
@@ -254,13 +177,6 @@ def document(
         "transfiguration": transfiguration(get("transfiguration"), get("transfiguration_transfer")),
         "interpolation": interpolation(get("interpolation")),
         "graphs": coherence(get("coherence")),
-        "autoencoding": depth(
-            get("claims"),
-            get("fully_connected"),
-            get("invertible"),
-            get("neighbours"),
-            get("mnist"),
-        ),
     }
     # The studies that are one unit of inputgen.studies write their own sections.
     for module in studies.modules():

@@ -103,3 +103,11 @@ def side_by_side(columns: Sequence, captions: Sequence[str], title: str, size: i
         title=title,
         cell_inches=3 if len(columns) == 2 else 2.2,
     )
+
+
+def shades(count: int) -> list:
+    """``count`` colours of viridis, dark to light (the depth studies' layers and nets, shallow
+    to deep)."""
+    import numpy as np
+
+    return [plt.get_cmap("viridis")(x) for x in np.linspace(0, 0.9, max(count, 1))]

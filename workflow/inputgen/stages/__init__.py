@@ -2,14 +2,14 @@
 :data:`inputgen.platform.stage.STAGES`): these modules, one per group of studies, and each study
 of :mod:`inputgen.studies`, a whole study. A stage module reads the stage's input artifacts, calls
 its study module with plain values, and writes what comes back; tables, loops and claims belong
-in the study modules, figures in :mod:`inputgen.figures`. Two stages still hold study logic
-that belongs there: transfigure's element bookkeeping and rating, invert's pair labelling."""
+in the study modules, figures in :mod:`inputgen.figures`. These are the stages of the studies
+not yet moved into :mod:`inputgen.studies` (generation, arithmetic, output space), the data's
+and the reports'; transfigure still holds study logic (its element bookkeeping and rating)."""
 
 from inputgen import studies
 from inputgen.stages import (  # noqa: F401
     arithmetic,
     data,
-    depth,
     generation,
     output_space,
     reports,

@@ -18,11 +18,6 @@ FINDINGS_TABLES = {
     "transfiguration_transfer": "transfiguration's transfer.tsv (how the other models see it)",
     "interpolation": "interpolation's transfer.tsv (which models the frames pass through)",
     "coherence": "results/graphs/coherence.tsv",
-    "claims": "results/autoencoding/claims.tsv",
-    "fully_connected": "fully connected nets' {study}.tsv, one per study",
-    "invertible": "results/linear/invertible.tsv",
-    "neighbours": "results/linear/neighbours_summary.tsv",
-    "mnist": "results/mnist/metrics.tsv",
 }
 if clash := FINDINGS_TABLES.keys() & studies.findings_tables().keys():
     raise ValueError(f"findings tables {sorted(clash)} are declared by a study module and here")

@@ -26,7 +26,7 @@ def conditioning_tables(
     number with the largest and smallest singular value, and every singular value (spectra)."""
     import pandas as pd
 
-    from inputgen.dense import composed_spectra, condition_number
+    from inputgen.engine.dense import composed_spectra, condition_number
 
     rows, spectra = [], []
     for scheme in schemes:

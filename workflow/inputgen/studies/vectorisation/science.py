@@ -14,13 +14,13 @@ from dataclasses import dataclass
 import pandas as pd
 import torch
 
-from inputgen.autoencoding import start_images as normal_start
 from inputgen.engine.generation import run
 from inputgen.engine.generation_settings import GenerationSettings, check_classes
 from inputgen.engine.models import ZooModel
 from inputgen.engine.objectives import VectorTarget
 from inputgen.engine.optimize import Result, scaled_random_init
 from inputgen.engine.photos import resize
+from inputgen.engine.reconstruction import start_images as normal_start
 from inputgen.output_space import correlation_distance
 from inputgen.platform.config import schema_default
 
