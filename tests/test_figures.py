@@ -17,14 +17,13 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 import yaml  # noqa: E402
-from inputgen import graphs, studies  # noqa: E402
+from inputgen import studies  # noqa: E402
 from inputgen.engine.imagenet_groups import groups_of  # noqa: E402
 from inputgen.engine.models import imagenet_class_names  # noqa: E402
 from inputgen.figures import (  # noqa: E402
     arithmetic,
     generation,
     images,
-    output_space,
 )
 from inputgen.studies import conditioning  # noqa: E402
 from inputgen.studies.ablation import figures as ablation_figures  # noqa: E402
@@ -32,10 +31,13 @@ from inputgen.studies.autoencoding import figures as autoencoding_figures  # noq
 from inputgen.studies.autoencoding import science as autoencoding  # noqa: E402
 from inputgen.studies.cka import figures as cka_figures  # noqa: E402
 from inputgen.studies.fully_connected import figures as fully_connected_figures  # noqa: E402
+from inputgen.studies.graphs import figures as graphs_figures  # noqa: E402
+from inputgen.studies.graphs import science as graphs  # noqa: E402
 from inputgen.studies.inversion import figures as inversion_figures  # noqa: E402
 from inputgen.studies.invertible import figures as invertible_figures  # noqa: E402
 from inputgen.studies.merging import figures as merging_figures  # noqa: E402
 from inputgen.studies.mnist import figures as mnist_figures  # noqa: E402
+from inputgen.studies.outputs import figures as outputs_figures  # noqa: E402
 from inputgen.studies.vectorisation import figures as vectorisation_figures  # noqa: E402
 from matplotlib.legend import Legend  # noqa: E402
 from matplotlib.text import Annotation  # noqa: E402
@@ -45,7 +47,7 @@ REPO = Path(__file__).resolve().parents[1]
 # a study folder's package and its figures module.
 STUDIES = tuple(studies.modules())
 MODULES = (
-    (images, generation, arithmetic, output_space, graphs)
+    (images, generation, arithmetic)
     + STUDIES
     + tuple(
         importlib.import_module(f"{study.__name__}.figures")
@@ -236,7 +238,7 @@ def trajectory_table() -> pd.DataFrame:
 def pca_inputs():
     classes = config_classes()
     names = imagenet_class_names()
-    coordinates = RNG.normal(size=(len(classes), 2))  # output_space.pca: two components
+    coordinates = RNG.normal(size=(len(classes), 2))  # graphs.pca: two components
     ratios = np.sort(RNG.uniform(size=len(classes)))[::-1]
     ratios /= ratios.sum()
     return coordinates, ratios, [names[c] for c in classes], [g or "" for g in groups_of(classes)]
@@ -469,16 +471,16 @@ FIGURES = {
     "studies.mnist.figures.training_figure": lambda: mnist_figures.training_figure(
         training_table()
     ),
-    "figures.output_space.component_drawing": lambda: output_space.component_drawing(
+    "studies.graphs.figures.component_drawing": lambda: graphs_figures.component_drawing(
         nearest_graph(config_classes()), title="lite0 images as lite0 sees them"
     ),
-    "figures.output_space.pca_figure": lambda: output_space.pca_figure(
+    "studies.graphs.figures.pca_figure": lambda: graphs_figures.pca_figure(
         *pca_inputs(), title="PCA of the output space"
     ),
-    "figures.output_space.comparison_heatmap": lambda: output_space.comparison_heatmap(
+    "studies.outputs.figures.comparison_heatmap": lambda: outputs_figures.comparison_heatmap(
         comparison_table(), title="How differently the models see lite0's class images"
     ),
-    "figures.output_space.coherence_figure": lambda: output_space.coherence_figure(
+    "studies.graphs.figures.coherence_figure": lambda: graphs_figures.coherence_figure(
         coherence_table(), title="Do nearest-neighbour edges join classes of one coarse group?"
     ),
     "studies.merging.figures.loss_curve": lambda: merging_figures.loss_curve(
@@ -542,14 +544,14 @@ FIGURES = {
     "figures.generation.features_grid": lambda: generation.features_grid(
         torch.rand(4, 3, 16, 16), features_table(), name="lite0", layer="_blocks.10"
     ),
-    "figures.output_space.relation_drawing": lambda: output_space.relation_drawing(
+    "studies.graphs.figures.relation_drawing": lambda: graphs_figures.relation_drawing(
         nearest_graph(config_classes()),
         "metric",
         generator="lite0",
         evaluator="mobilenet_v2",
         metric="euclidean",
     ),  # fmt: skip
-    "figures.output_space.output_pca_figure": lambda: output_space.output_pca_figure(
+    "studies.graphs.figures.output_pca_figure": lambda: graphs_figures.output_pca_figure(
         *pca_inputs()[:2],
         config_classes(),
         imagenet_class_names(),
@@ -750,7 +752,7 @@ def name_boxes(ax, renderer) -> np.ndarray:
 def marker_boxes(ax) -> np.ndarray:
     centres = np.concatenate([c.get_offsets() for c in ax.collections if len(c.get_offsets())])
     xy = ax.transData.transform(centres)
-    radius = np.sqrt(output_space._NODE_SIZE) / 2 * ax.figure.dpi / 72
+    radius = np.sqrt(graphs_figures._NODE_SIZE) / 2 * ax.figure.dpi / 72
     return np.hstack([xy - radius + 1, xy + radius - 1])
 
 
@@ -795,7 +797,7 @@ def legend_entries(figure) -> dict[str, str]:
 def test_graph_drawing_explains_its_markers_and_names_every_node_of_40_classes():
     graph = nearest_graph(config_classes())
     assert not all(graph.nodes[n]["generated"] for n in graph)  # squares to explain
-    figure = output_space.component_drawing(graph, title="nearest")
+    figure = graphs_figures.component_drawing(graph, title="nearest")
     markers = legend_entries(figure)
     assert {"o", "s"} <= set(markers.values())
     assert any("not generated" in text for text, marker in markers.items() if marker == "s")
@@ -813,7 +815,7 @@ def test_graph_drawing_of_1000_classes_keeps_names_apart():
     graph = graphs.metric_graph(
         clustered_outputs(list(range(1000))), list(range(1000)), names=imagenet_class_names()
     )
-    figure = output_space.component_drawing(graph, title="metric", max_components=40)
+    figure = graphs_figures.component_drawing(graph, title="metric", max_components=40)
     markers = legend_entries(figure)
     assert "s" not in markers.values()  # every node of a metric graph was generated
     names, nodes = check_names_apart(figure)

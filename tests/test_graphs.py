@@ -5,10 +5,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from inputgen import graphs
 from inputgen.engine.imagenet_groups import GROUPS, group_of
 from inputgen.engine.models import imagenet_class_names
-from inputgen.output_space import compare, compare_models, correlation_distance, pca, pca_table
+from inputgen.engine.outputs import correlation_distance
+from inputgen.studies.graphs import science as graphs
+from inputgen.studies.graphs.science import pca, pca_table
+from inputgen.studies.outputs.science import compare, compare_models
 
 
 def edges(graph):

@@ -117,19 +117,6 @@ def interpolation(tables: Tables) -> str:
     )
 
 
-def coherence(tables: Tables) -> str:
-    columns = ["generator", "evaluator", "relation", "observed", "baseline_mean"]
-    return section(
-        "Coherence of the class graphs",
-        "The fraction of class-graph edges that join two classes of one coarse group "
-        "(`observed`) against the label-permutation baseline (its mean, the limits of its "
-        "central interval, and the p-value of the observed fraction). Pretrained evaluators "
-        "should lie above their baseline; untrained controls should not.",
-        rows_table(tables, [*columns, "ci_low", "ci_high", "p_value"]),
-        off=None if tables else "no class graphs were made.",
-    )
-
-
 # ---------------------------------------------------------------------------------- document
 
 
@@ -176,7 +163,6 @@ def document(
         "opposites": opposites(get("commutativity")),
         "transfiguration": transfiguration(get("transfiguration"), get("transfiguration_transfer")),
         "interpolation": interpolation(get("interpolation")),
-        "graphs": coherence(get("coherence")),
     }
     # The studies that are one unit of inputgen.studies write their own sections.
     for module in studies.modules():

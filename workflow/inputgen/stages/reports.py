@@ -17,7 +17,6 @@ FINDINGS_TABLES = {
     "transfiguration": "transfiguration.tsv",
     "transfiguration_transfer": "transfiguration's transfer.tsv (how the other models see it)",
     "interpolation": "interpolation's transfer.tsv (which models the frames pass through)",
-    "coherence": "results/graphs/coherence.tsv",
 }
 if clash := FINDINGS_TABLES.keys() & studies.findings_tables().keys():
     raise ValueError(f"findings tables {sorted(clash)} are declared by a study module and here")

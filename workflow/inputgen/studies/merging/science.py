@@ -18,8 +18,8 @@ import torch
 from inputgen.engine.generation import batches, class_representations
 from inputgen.engine.generation_settings import GenerationSettings, check_classes
 from inputgen.engine.models import ZooModel
+from inputgen.engine.outputs import correlation_distance
 from inputgen.engine.progress import progress as progress_bar
-from inputgen.output_space import correlation_distance
 
 
 class MergingError(RuntimeError):

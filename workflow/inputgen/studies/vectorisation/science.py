@@ -19,9 +19,9 @@ from inputgen.engine.generation_settings import GenerationSettings, check_classe
 from inputgen.engine.models import ZooModel
 from inputgen.engine.objectives import VectorTarget
 from inputgen.engine.optimize import Result, scaled_random_init
+from inputgen.engine.outputs import correlation_distance
 from inputgen.engine.photos import resize
 from inputgen.engine.reconstruction import start_images as normal_start
-from inputgen.output_space import correlation_distance
 from inputgen.platform.config import schema_default
 
 

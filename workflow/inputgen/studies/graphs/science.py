@@ -9,7 +9,8 @@ of class c. Two relations link each class to one other:
 
 Ties go to the smaller class index, so a graph is a function of the matrix alone. Graphs are
 directed (c -> its neighbour); components, cliques and coherence read them undirected, as the
-source's ``nx.Graph`` did.
+source's ``nx.Graph`` did. The PCA of an output space is here too (its figure draws the same
+class points).
 """
 
 from __future__ import annotations
@@ -262,3 +263,31 @@ def gather_coherence(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
     table = pd.concat(tables, ignore_index=True)
     columns = ["generator", "evaluator"]
     return table[columns + [c for c in table.columns if c not in columns]]
+
+
+# ----------------------------------------------------------------------- PCA of the outputs
+def pca(outputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """2-D PCA coordinates of the class points and the explained-variance ratio of every
+    component (it sums to 1: the source's point is how little the first two carry)."""
+    from sklearn.decomposition import PCA
+
+    outputs = np.asarray(outputs, dtype=np.float64)
+    if outputs.ndim != 2 or len(outputs) < 2:
+        raise ValueError(f"PCA needs a (classes >= 2, outputs) matrix, got {outputs.shape}")
+    model = PCA(svd_solver="full").fit(outputs)
+    coordinates = model.transform(outputs)
+    if coordinates.shape[1] < 2:  # two classes span one component: pad the second axis
+        coordinates = np.pad(coordinates, ((0, 0), (0, 2 - coordinates.shape[1])))
+    return coordinates[:, :2], model.explained_variance_ratio_
+
+
+def pca_table(ratios: np.ndarray) -> pd.DataFrame:
+    """Each principal component's explained-variance ratio and the cumulative sum."""
+    ratios = np.asarray(ratios)
+    return pd.DataFrame(
+        {
+            "component": range(1, len(ratios) + 1),
+            "explained_variance_ratio": ratios.round(8),
+            "cumulative": ratios.cumsum().round(8),
+        }
+    )

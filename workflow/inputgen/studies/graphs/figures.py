@@ -1,4 +1,4 @@
-"""Figures of the output-space study: class graphs, PCA, cross-model comparison, coherence."""
+"""The class-graph study's figures: graph drawings, PCA of the class points, coherence."""
 
 from __future__ import annotations
 
@@ -394,40 +394,6 @@ def pca_figure(
     curve.set_title(f"first two components: {ratios[:2].sum():.1%}")
     curve.legend(loc="center right")
     figure.suptitle(title, fontsize=12)
-    figure.tight_layout()
-    return figure
-
-
-def comparison_heatmap(table: pd.DataFrame, *, title: str, extremes: int = 20) -> plt.Figure:
-    """Correlation distance per class (rows) and model pair (columns). With many classes only
-    the ``extremes`` that agree most and the ``extremes`` that differ most are shown."""
-    import seaborn as sns
-
-    table = table.assign(
-        pair=table["model_a"] + " vs " + table["model_b"],
-        label=table["class"].astype(str) + " " + table["name"],
-    )
-    matrix = table.pivot(index="label", columns="pair", values="correlation_distance")
-    matrix = matrix.loc[matrix.mean(axis=1).sort_values().index]
-    if len(matrix) > 2 * extremes:
-        matrix = pd.concat([matrix.head(extremes), matrix.tail(extremes)])
-        title += f"\n(the {extremes} classes that agree most, then the {extremes} that differ most)"
-    height = 1.5 + 0.28 * len(matrix)
-    figure, ax = plt.subplots(figsize=(2.2 + 1.1 * matrix.shape[1] + 3, height))
-    sns.heatmap(
-        matrix,
-        annot=matrix.shape[1] <= 12,
-        fmt=".2f",
-        cmap="viridis",
-        vmin=0,
-        cbar_kws={"label": "1 - correlation of the two output vectors"},
-        ax=ax,
-        annot_kws={"fontsize": 7},
-    )
-    ax.set_xlabel("model pair")
-    ax.set_ylabel("class (rows sorted by mean distance: agree at the top)")
-    ax.tick_params(axis="x", labelrotation=30)
-    ax.set_title(title, fontsize=11)
     figure.tight_layout()
     return figure
 
