@@ -5,12 +5,15 @@ import pandas as pd
 import pytest
 import torch
 from conftest import PIXEL_RECIPE, make_photos, run_stage
-from inputgen import arithmetic
-from inputgen.arithmetic import pair_ids
-from inputgen.embedding import embedding_table
+from inputgen.engine.generation import pair_ids
+from inputgen.engine.generation_settings import addition_pairs
 from inputgen.engine.models import imagenet_class_names
 from inputgen.platform import artifacts, cli
 from inputgen.platform.stage import STAGES, settings_from
+from inputgen.studies.addition import science as addition
+from inputgen.studies.embedding.science import embedding_table
+from inputgen.studies.interpolation import science as interpolation
+from inputgen.studies.transfiguration import science as transfiguration
 from PIL import Image
 
 A = {"arch": "resnet18", "weights": "random", "seed": 0, "input_size": 64}
@@ -32,15 +35,15 @@ def seen(classes, top5):
 
 
 def test_transfiguration_elements_add_one_control_per_photo():
-    elements = arithmetic.transfiguration_elements([7, 9], [1, 2])
+    elements = transfiguration.transfiguration_elements([7, 9], [1, 2])
     assert elements == [(0, 1, False), (0, 2, False), (1, 1, False), (1, 2, False),
                         (0, 7, True), (1, 9, True)]  # fmt: skip
-    labels = arithmetic.element_labels(["cat", "cup"], elements[-2:], ["a" * 30] * 10, width=3)
+    labels = transfiguration.element_labels(["cat", "cup"], elements[-2:], ["a" * 30] * 10, width=3)
     assert labels == ["cat -> aaa (control)", "cup -> aaa (control)"]
     photos = torch.rand(2, 3, 8, 8)
-    starts = arithmetic.element_starts(photos, elements, 8)
+    starts = transfiguration.element_starts(photos, elements, 8)
     assert torch.equal(starts, photos[[0, 0, 1, 1, 0, 1]])
-    assert arithmetic.element_starts(photos, elements, 4).shape == (6, 3, 4, 4)
+    assert transfiguration.element_starts(photos, elements, 4).shape == (6, 3, 4, 4)
 
 
 def test_transfiguration_table_reads_each_elements_probabilities():
@@ -49,7 +52,7 @@ def test_transfiguration_table_reads_each_elements_probabilities():
     after = torch.tensor([[0.1, 0.8, 0.1], [0.6, 0.1, 0.3], [0.9, 0.05, 0.05]])  # per element
     own = seen([1, 2, 0], [[1, 0], [0, 2], [0, 1]])
     other = seen([1, 2, 0], [[2, 1], [2, 0], [1, 2]])
-    table = arithmetic.transfiguration_table(
+    table = transfiguration.transfiguration_table(
         ["cat", "cup"], elements, before, after, ["x", "y", "z"], {"self": own, "b": other},
         {"b": after.flip(0)},
     )  # fmt: skip
@@ -69,7 +72,7 @@ def test_the_trajectory_is_long_one_row_per_element_and_step():
         "logit:model": torch.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]),
         "logit:start": torch.tensor([[0.5, 0.25], [0.0, 0.0], [-1.0, -2.0]]),
     }
-    table = arithmetic.transfiguration_trajectory(history, ["p -> a", "q -> b"], ["s", "t"])
+    table = transfiguration.transfiguration_trajectory(history, ["p -> a", "q -> b"], ["s", "t"])
     assert len(table) == 2 * 3
     first = table[table["element"] == "p -> a"]
     assert first["step"].tolist() == [0, 1, 2]
@@ -80,12 +83,12 @@ def test_the_trajectory_is_long_one_row_per_element_and_step():
 
 def test_the_interpolation_table_puts_every_model_beside_the_frames():
     start, end = 250, 251
-    assert arithmetic.frame_fractions(3) == [0.0, 0.5, 1.0]
-    assert arithmetic.frame_fractions(4) == [0.0, 0.3333, 0.6667, 1.0]
+    assert interpolation.frame_fractions(3) == [0.0, 0.5, 1.0]
+    assert interpolation.frame_fractions(4) == [0.0, 0.3333, 0.6667, 1.0]
     probabilities = torch.zeros(3, 1000)
     probabilities[:, start] = torch.tensor([0.9, 0.5, 0.1])
     views = {"a": seen([start] * 3, [[start], [start], [end]]), "b": seen([start] * 3, [[7]] * 3)}
-    table = arithmetic.interpolation_table(
+    table = interpolation.interpolation_table(
         "a", views, {"a": probabilities, "b": probabilities}, start, end, NAMES
     )
     assert table["frame"].tolist() == [1, 2, 3]
@@ -97,16 +100,16 @@ def test_the_interpolation_table_puts_every_model_beside_the_frames():
 
 
 def test_the_addition_table_keeps_each_pairs_order():
-    firsts, seconds = arithmetic.addition_pairs([[1, 2], [3, 0]])
+    firsts, seconds = addition_pairs([[1, 2], [3, 0]])
     assert (firsts, seconds) == ([1, 3], [2, 0])
     with pytest.raises(ValueError, match="first, second"):
-        arithmetic.addition_pairs([[1, 2, 3]])
+        addition_pairs([[1, 2, 3]])
     logits = torch.tensor([[0.0, 1.0, 1.0, -9.0], [2.0, -9.0, -9.0, 0.0]])
     views = {
         "self": seen(firsts, [[1, 2], [0, 3]]),
         "b": seen(firsts, [[3, 0], [3, 1]]),
     }
-    table = arithmetic.addition_table(firsts, seconds, logits, ["w", "x", "y", "z"], views)
+    table = addition.addition_table(firsts, seconds, logits, ["w", "x", "y", "z"], views)
     assert table[["first", "second"]].values.tolist() == [[1, 2], [3, 0]]
     assert table["first_name"].tolist() == ["x", "z"]
     probabilities = logits.softmax(dim=1)

@@ -21,23 +21,26 @@ from inputgen import studies  # noqa: E402
 from inputgen.engine.imagenet_groups import groups_of  # noqa: E402
 from inputgen.engine.models import imagenet_class_names  # noqa: E402
 from inputgen.figures import (  # noqa: E402
-    arithmetic,
     generation,
     images,
 )
 from inputgen.studies import conditioning  # noqa: E402
 from inputgen.studies.ablation import figures as ablation_figures  # noqa: E402
+from inputgen.studies.addition import figures as addition_figures  # noqa: E402
 from inputgen.studies.autoencoding import figures as autoencoding_figures  # noqa: E402
 from inputgen.studies.autoencoding import science as autoencoding  # noqa: E402
 from inputgen.studies.cka import figures as cka_figures  # noqa: E402
+from inputgen.studies.embedding import figures as embedding_figures  # noqa: E402
 from inputgen.studies.fully_connected import figures as fully_connected_figures  # noqa: E402
 from inputgen.studies.graphs import figures as graphs_figures  # noqa: E402
 from inputgen.studies.graphs import science as graphs  # noqa: E402
+from inputgen.studies.interpolation import figures as interpolation_figures  # noqa: E402
 from inputgen.studies.inversion import figures as inversion_figures  # noqa: E402
 from inputgen.studies.invertible import figures as invertible_figures  # noqa: E402
 from inputgen.studies.merging import figures as merging_figures  # noqa: E402
 from inputgen.studies.mnist import figures as mnist_figures  # noqa: E402
 from inputgen.studies.outputs import figures as outputs_figures  # noqa: E402
+from inputgen.studies.transfiguration import figures as transfiguration_figures  # noqa: E402
 from inputgen.studies.vectorisation import figures as vectorisation_figures  # noqa: E402
 from matplotlib.legend import Legend  # noqa: E402
 from matplotlib.text import Annotation  # noqa: E402
@@ -47,7 +50,7 @@ REPO = Path(__file__).resolve().parents[1]
 # a study folder's package and its figures module.
 STUDIES = tuple(studies.modules())
 MODULES = (
-    (images, generation, arithmetic)
+    (images, generation)
     + STUDIES
     + tuple(
         importlib.import_module(f"{study.__name__}.figures")
@@ -296,7 +299,8 @@ def addition_table(pairs=((1, 11), (207, 281), (248, 251))) -> pd.DataFrame:
 
 def transfiguration_inputs(photos=("chelsea", "coffee"), targets=(1, 281), frames=3):
     """Each photo pushed toward each target: starts (E,3,H,W), frames (F,E,3,H,W), labels as
-    arithmetic.element_labels makes them (a target that is the photo's own class: control)."""
+    transfiguration's element_labels makes them (a target that is the photo's own class:
+    control)."""
     names = imagenet_class_names()
     labels = [
         f"{photo} -> {names[t][:18]}" + (" (control)" if (photo, t) == ("chelsea", 281) else "")
@@ -434,7 +438,7 @@ FIGURES = {
         "soccer ball",
         title="lite0: prior ablation over 16 classes",
     ),
-    "figures.arithmetic.labelled_scatter": lambda: arithmetic.labelled_scatter(
+    "studies.embedding.figures.labelled_scatter": lambda: embedding_figures.labelled_scatter(
         RNG.normal(size=6),
         RNG.normal(size=6),
         [f"class {i}" for i in range(6)],
@@ -442,9 +446,13 @@ FIGURES = {
         ylabel="_blocks.10 feature 7 (mean activation)",
         title="lite0: embedded",
     ),  # fmt: skip
-    "figures.arithmetic.trajectories": lambda: arithmetic.trajectories(trajectory_table()),
-    "figures.arithmetic.interpolation_figure": lambda: arithmetic.interpolation_figure(
-        interpolation_table(), "lite0", ["lite1"], 248, 251, imagenet_class_names()
+    "studies.transfiguration.figures.trajectories": lambda: transfiguration_figures.trajectories(
+        trajectory_table()
+    ),
+    "studies.interpolation.figures.interpolation_figure": lambda: (
+        interpolation_figures.interpolation_figure(
+            interpolation_table(), "lite0", ["lite1"], 248, 251, imagenet_class_names()
+        )
     ),
     "studies.autoencoding.figures.autoencoding_curves": lambda: (
         autoencoding_figures.autoencoding_curves(
@@ -486,21 +494,23 @@ FIGURES = {
     "studies.merging.figures.loss_curve": lambda: merging_figures.loss_curve(
         list(np.geomspace(100, 1, 30)), title="lite0 -> mobilenet_v2", ylabel="mean RSS"
     ),
-    "figures.arithmetic.transfiguration_frames": lambda: arithmetic.transfiguration_frames(
-        *transfiguration_inputs(), "lite0"
+    "studies.transfiguration.figures.transfiguration_frames": lambda: (
+        transfiguration_figures.transfiguration_frames(*transfiguration_inputs(), "lite0")
     ),
-    "figures.arithmetic.interpolation_frames": lambda: arithmetic.interpolation_frames(
-        torch.rand(5, 3, 16, 16),
-        ["Eskimo dog"] * 3 + ["dalmatian"] * 2,  # each frame's top-1, as the table has it
-        "lite0",
-        "Eskimo dog",
-        "dalmatian",
-        "chelsea",
+    "studies.interpolation.figures.interpolation_frames": lambda: (
+        interpolation_figures.interpolation_frames(
+            torch.rand(5, 3, 16, 16),
+            ["Eskimo dog"] * 3 + ["dalmatian"] * 2,  # each frame's top-1, as the table has it
+            "lite0",
+            "Eskimo dog",
+            "dalmatian",
+            "chelsea",
+        )
     ),
-    "figures.arithmetic.addition_grid": lambda: arithmetic.addition_grid(
+    "studies.addition.figures.addition_grid": lambda: addition_figures.addition_grid(
         torch.rand(3, 3, 16, 16), addition_table(), "lite0"
     ),
-    "figures.arithmetic.embedding_figure": lambda: arithmetic.embedding_figure(
+    "studies.embedding.figures.embedding_figure": lambda: embedding_figures.embedding_figure(
         torch.rand(8, 2), generated_table()["name"], "_blocks.10", [3, 7], "lite0"
     ),
     "studies.autoencoding.figures.autoencoding_grid": lambda: (

@@ -90,33 +90,6 @@ def opposites(commutativity: Tables) -> str:
     )
 
 
-def transfiguration(tables: Tables, transfer: Tables | None = None) -> str:
-    columns = ["photo", "target_name", "control", "start_prob", "end_prob", "end_top1_name"]
-    transfer = transfer or {}
-    summary = ["elements", "evaluator", "relation", "images", "top1", "top5", "mean_prob"]
-    return section(
-        "Transfiguration",
-        "Each photo pushed toward each target class, and toward its own class as the control: "
-        "the generator's probability of the target before and after, and its top class at the end; "
-        "then the fraction of transfigured photos the generator itself (self) and each other "
-        "model (transfer) calls the target: the generator alone is the adversarial case.",
-        rows_table(tables, [*columns, "self_top1"]),
-        *([rows_table(transfer, summary)] if transfer else []),
-        off=None if tables else off_line("transfiguration"),
-    )
-
-
-def interpolation(tables: Tables) -> str:
-    columns = ["evaluator", "relation", "frames", "start_frames", "end_frames", "passes"]
-    return section(
-        "Interpolation",
-        "Per model: on how many frames its top class is the start class and the end class, and "
-        "whether the frames pass through both (passes).",
-        rows_table(tables, [*columns, "peak_prob_start", "peak_prob_end"]),
-        off=None if tables else off_line("interpolation"),
-    )
-
-
 # ---------------------------------------------------------------------------------- document
 
 
@@ -161,8 +134,6 @@ def document(
     by_study = {
         "representations": representations(get("quality")),
         "opposites": opposites(get("commutativity")),
-        "transfiguration": transfiguration(get("transfiguration"), get("transfiguration_transfer")),
-        "interpolation": interpolation(get("interpolation")),
     }
     # The studies that are one unit of inputgen.studies write their own sections.
     for module in studies.modules():

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 import torch
+from torch.nn import functional as F
 
 from inputgen.engine.generation_settings import GenerationSettings
 from inputgen.engine.models import ZooModel
@@ -187,3 +188,33 @@ def seen_by_others(
             probs[name] = zoo.batched_logits(images, batch_size).softmax(dim=1)
         del zoo
     return seen, probs
+
+
+def pair_ids(first: Sequence[int], second: Sequence[int]) -> list[int]:
+    """One seed id per (first, second) pair: distinct for distinct pairs."""
+    return [int(a) * 1000 + int(b) for a, b in zip(first, second, strict=True)]
+
+
+def fit_to_model(zoo: ZooModel, photos: torch.Tensor) -> torch.Tensor:
+    """Photos resized (antialiased) to the model's input size: the start of a descent."""
+    size = zoo.spec["input_size"]
+    return F.interpolate(
+        photos, size=(size, size), mode="bilinear", antialias=True, align_corners=False
+    ).clamp(0, 1)
+
+
+def recognised(seen: pd.DataFrame) -> pd.DataFrame:
+    """``recognition``'s view as 0/1 flags per image: whether the image's class is the model's
+    top-1 (``top1``) and whether it is among its top-5 (``top5``)."""
+    return pd.DataFrame(
+        {
+            "top1": (seen["top1"] == seen["class"]).astype(int).to_numpy(),
+            "top5": [int(c in row) for c, row in zip(seen["class"], seen["top5"], strict=True)],
+        }
+    )
+
+
+def target_probabilities(probabilities: torch.Tensor, classes: Sequence[int]) -> list[float]:
+    """Row i's probability of ``classes[i]``, rounded to 4 places."""
+    index = torch.as_tensor(list(classes), dtype=torch.int64)[:, None]
+    return [round(float(p), 4) for p in probabilities.gather(1, index)[:, 0]]

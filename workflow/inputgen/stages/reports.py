@@ -14,9 +14,6 @@ FINDINGS_TABLES = {
     "article_claims": "results/claims.tsv (the articles' claims as numbers)",
     "quality": "class representations' quality.tsv, one per generator",
     "commutativity": "opposites' commutativity.tsv, one per model",
-    "transfiguration": "transfiguration.tsv",
-    "transfiguration_transfer": "transfiguration's transfer.tsv (how the other models see it)",
-    "interpolation": "interpolation's transfer.tsv (which models the frames pass through)",
 }
 if clash := FINDINGS_TABLES.keys() & studies.findings_tables().keys():
     raise ValueError(f"findings tables {sorted(clash)} are declared by a study module and here")
