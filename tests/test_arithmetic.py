@@ -297,7 +297,7 @@ def test_difference_objective_raises_the_first_logit_and_lowers_the_second(const
     from inputgen.engine.generation_settings import GenerationSettings
     from inputgen.engine.models import load_model
     from inputgen.engine.optimize import scaled_random_init
-    from inputgen.representations import pair
+    from inputgen.studies.pairs.science import pair
 
     first, second = (
         load_model({"arch": "resnet18", "weights": "random", "seed": seed, "input_size": 64})

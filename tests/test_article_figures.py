@@ -52,7 +52,7 @@ def test_the_drift_stage_measures_the_starts_resize_at_their_image_size(tmp_path
 
 def test_auxiliary_head_images_raise_the_heads_logit(tmp_path):
     """InceptionV3's AuxLogits (skipped in eval mode) is driven through its tapped input."""
-    from inputgen.representations import head_logits
+    from inputgen.studies.auxiliary.science import head_logits
 
     spec = {"arch": "inception_v3", "weights": "random", "seed": 0}
     tensors, table = stage(

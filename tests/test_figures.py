@@ -20,17 +20,16 @@ import yaml  # noqa: E402
 from inputgen import studies  # noqa: E402
 from inputgen.engine.imagenet_groups import groups_of  # noqa: E402
 from inputgen.engine.models import imagenet_class_names  # noqa: E402
-from inputgen.figures import (  # noqa: E402
-    generation,
-    images,
-)
+from inputgen.figures import images  # noqa: E402
 from inputgen.studies import conditioning  # noqa: E402
 from inputgen.studies.ablation import figures as ablation_figures  # noqa: E402
 from inputgen.studies.addition import figures as addition_figures  # noqa: E402
 from inputgen.studies.autoencoding import figures as autoencoding_figures  # noqa: E402
 from inputgen.studies.autoencoding import science as autoencoding  # noqa: E402
+from inputgen.studies.auxiliary import figures as auxiliary_figures  # noqa: E402
 from inputgen.studies.cka import figures as cka_figures  # noqa: E402
 from inputgen.studies.embedding import figures as embedding_figures  # noqa: E402
+from inputgen.studies.features import figures as features_figures  # noqa: E402
 from inputgen.studies.fully_connected import figures as fully_connected_figures  # noqa: E402
 from inputgen.studies.graphs import figures as graphs_figures  # noqa: E402
 from inputgen.studies.graphs import science as graphs  # noqa: E402
@@ -39,7 +38,11 @@ from inputgen.studies.inversion import figures as inversion_figures  # noqa: E40
 from inputgen.studies.invertible import figures as invertible_figures  # noqa: E402
 from inputgen.studies.merging import figures as merging_figures  # noqa: E402
 from inputgen.studies.mnist import figures as mnist_figures  # noqa: E402
+from inputgen.studies.opposites import figures as opposites_figures  # noqa: E402
 from inputgen.studies.outputs import figures as outputs_figures  # noqa: E402
+from inputgen.studies.pairs import figures as pairs_figures  # noqa: E402
+from inputgen.studies.representations import figures as representations_figures  # noqa: E402
+from inputgen.studies.starts import figures as starts_figures  # noqa: E402
 from inputgen.studies.transfiguration import figures as transfiguration_figures  # noqa: E402
 from inputgen.studies.vectorisation import figures as vectorisation_figures  # noqa: E402
 from matplotlib.legend import Legend  # noqa: E402
@@ -50,7 +53,7 @@ REPO = Path(__file__).resolve().parents[1]
 # a study folder's package and its figures module.
 STUDIES = tuple(studies.modules())
 MODULES = (
-    (images, generation)
+    (images,)
     + STUDIES
     + tuple(
         importlib.import_module(f"{study.__name__}.figures")
@@ -522,19 +525,23 @@ FIGURES = {
     "studies.mnist.figures.training_grid": lambda: mnist_figures.training_grid(
         *mnist_grid_inputs()
     ),
-    "figures.generation.representations_grid": lambda: generation.representations_grid(
-        torch.rand(8, 3, 16, 16),
-        generated_table(),
-        groups_of(config_classes()[:8]),
-        name="lite0",
+    "studies.representations.figures.representations_grid": lambda: (
+        representations_figures.representations_grid(
+            torch.rand(8, 3, 16, 16),
+            generated_table(),
+            groups_of(config_classes()[:8]),
+            name="lite0",
+        )
     ),
-    "figures.generation.opposites_grid": lambda: generation.opposites_grid(
+    "studies.opposites.figures.opposites_grid": lambda: opposites_figures.opposites_grid(
         torch.rand(8, 3, 16, 16), generated_table(), name="lite0"
     ),
-    "figures.generation.naive_opposites_grid": lambda: generation.naive_opposites_grid(
-        torch.rand(8, 3, 16, 16), torch.rand(8, 3, 16, 16), generated_table(), name="lite0"
+    "studies.opposites.figures.naive_opposites_grid": lambda: (
+        opposites_figures.naive_opposites_grid(
+            torch.rand(8, 3, 16, 16), torch.rand(8, 3, 16, 16), generated_table(), name="lite0"
+        )
     ),
-    "figures.generation.pair_grid": lambda: generation.pair_grid(
+    "studies.pairs.figures.pair_grid": lambda: pairs_figures.pair_grid(
         torch.rand(8, 3, 16, 16),
         generated_table(),
         first="lite0",
@@ -542,16 +549,16 @@ FIGURES = {
         operation="-",
         weights=(1.0, 0.5),
     ),
-    "figures.generation.starts_grid": lambda: generation.starts_grid(
+    "studies.starts.figures.starts_grid": lambda: starts_figures.starts_grid(
         torch.rand(8, 3, 16, 16),
         generated_table([c for c in config_classes()[:4] for _ in range(2)]),  # 2 per class
         name="lite0",
         starts=2,
     ),
-    "figures.generation.auxiliary_grid": lambda: generation.auxiliary_grid(
+    "studies.auxiliary.figures.auxiliary_grid": lambda: auxiliary_figures.auxiliary_grid(
         torch.rand(8, 3, 16, 16), generated_table(), name="inception_v3", head="AuxLogits"
     ),
-    "figures.generation.features_grid": lambda: generation.features_grid(
+    "studies.features.figures.features_grid": lambda: features_figures.features_grid(
         torch.rand(4, 3, 16, 16), features_table(), name="lite0", layer="_blocks.10"
     ),
     "studies.graphs.figures.relation_drawing": lambda: graphs_figures.relation_drawing(

@@ -18,7 +18,7 @@ from conftest import REPO
 SCRIPT = textwrap.dedent(
     """
     import pathlib, sys, torch, torchvision
-    import inputgen, inputgen.studies.autoencoding.science, inputgen.representations
+    import inputgen, inputgen.studies.autoencoding.science, inputgen.studies.opposites.science
     assert "site-packages" in inputgen.__file__, inputgen.__file__
     with torch.random.fork_rng():
         torch.manual_seed(0)

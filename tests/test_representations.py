@@ -5,25 +5,22 @@ import pandas as pd
 import pytest
 import torch
 from conftest import PIXEL_RECIPE, run_stage
-from inputgen.engine.generation import batches, seen_by_others
+from inputgen.engine.generation import batches, seen_by_others, summary_table
 from inputgen.engine.generation_settings import check_classes
 from inputgen.engine.models import imagenet_class_names
 from inputgen.platform import artifacts
-from inputgen.representations import (
-    auxiliary_table,
+from inputgen.studies.auxiliary.science import auxiliary_table
+from inputgen.studies.features.science import features_table
+from inputgen.studies.opposites.science import (
     commutativity,
     commutativity_table,
-    features_table,
     opposite_graph,
     opposite_table,
     opposites_of_opposites,
-    pair_combination,
-    pair_table,
-    quality_table,
-    representation_summary,
-    starts_table,
-    summary_table,
 )
+from inputgen.studies.pairs.science import pair_combination, pair_table
+from inputgen.studies.representations.science import quality_table, representation_summary
+from inputgen.studies.starts.science import starts_table
 
 NAMES = imagenet_class_names()
 TINY = json.dumps({"arch": "resnet18", "weights": "random", "seed": 0, "input_size": 64})

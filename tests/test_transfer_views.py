@@ -10,10 +10,10 @@ from conftest import PIXEL_RECIPE, make_photos, run_stage
 from inputgen.engine.generation import recognised, target_probabilities
 from inputgen.engine.models import imagenet_class_names, load_model
 from inputgen.platform import artifacts
-from inputgen.representations import agreement_columns
 from inputgen.studies.addition.science import addition_columns
 from inputgen.studies.interpolation.figures import interpolation_figure
 from inputgen.studies.interpolation.science import interpolation_columns, passage_table
+from inputgen.studies.opposites.science import agreement_columns
 from inputgen.studies.transfiguration.science import transfer_columns, transfer_summary
 from test_figures import check_figure
 from test_workflow import TINY, snakemake

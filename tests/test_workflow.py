@@ -247,7 +247,7 @@ def test_the_snakefile_builds_the_dag_without_torch(config, tmp_path):
         for line in run.stderr.splitlines()
         if line.startswith("import time:") and "|" in line
     }
-    assert "inputgen.stages.generation" in imported  # the stages were registered
+    assert "inputgen.studies.representations" in imported  # the stages were registered
     assert not {"torch", "torchvision"} & imported
 
 

@@ -69,27 +69,6 @@ def article_claims(tables: Tables) -> str:
     )
 
 
-def representations(quality: Tables) -> str:
-    return section(
-        "Class representations",
-        "How often each generator's class images are recognised: `self` by the generator, "
-        "`transfer` by each other pretrained model (`top1`, `top5`: fractions of the classes). "
-        "An adversarial pattern scores high on self and near zero on transfer.",
-        rows_table(quality, ["generator", "evaluator", "relation", "top1", "top5"]),
-        off=None if quality else off_line("representations"),
-    )
-
-
-def opposites(commutativity: Tables) -> str:
-    return section(
-        "Opposites",
-        "`rate`: the fraction of the `classes` whose opposite's opposite is the class itself "
-        "(the source found the relation close to, but not quite, commutative).",
-        rows_table(commutativity, ["rate", "classes"]),
-        off=None if commutativity else off_line("opposites"),
-    )
-
-
 # ---------------------------------------------------------------------------------- document
 
 
@@ -131,10 +110,7 @@ def document(
 
     # Each section under the study it belongs to (the depth section covers four), in the
     # schema's order of the studies, the report's reading order.
-    by_study = {
-        "representations": representations(get("quality")),
-        "opposites": opposites(get("commutativity")),
-    }
+    by_study = {}
     # The studies that are one unit of inputgen.studies write their own sections.
     for module in studies.modules():
         if hasattr(module, "findings_section"):

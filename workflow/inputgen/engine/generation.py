@@ -218,3 +218,27 @@ def target_probabilities(probabilities: torch.Tensor, classes: Sequence[int]) ->
     """Row i's probability of ``classes[i]``, rounded to 4 places."""
     index = torch.as_tensor(list(classes), dtype=torch.int64)[:, None]
     return [round(float(p), 4) for p in probabilities.gather(1, index)[:, 0]]
+
+
+def summary_table(
+    generator: pd.DataFrame, others: Mapping[str, pd.DataFrame], names: Sequence[str]
+) -> pd.DataFrame:
+    """One row per class: the generator's view, then whether each other model recognises it."""
+    table = pd.DataFrame(
+        {
+            "class": generator["class"],
+            "name": [names[c] for c in generator["class"]],
+            "target_logit": generator["target_logit"].round(4),
+            "top1": generator["top1"],
+            "top1_name": [names[c] for c in generator["top1"]],
+            "top1_prob": generator["top1_prob"].round(4),
+            "top5_names": ["; ".join(names[c] for c in row) for row in generator["top5"]],
+            "self_top1": (generator["top1"] == generator["class"]).astype(int),
+        }
+    )
+    for evaluator, seen in others.items():
+        table[f"{evaluator}_top1"] = (seen["top1"] == seen["class"]).astype(int)
+        table[f"{evaluator}_top5"] = [
+            int(c in row) for c, row in zip(seen["class"], seen["top5"], strict=True)
+        ]
+    return table

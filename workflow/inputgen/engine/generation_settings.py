@@ -2,7 +2,7 @@
 ``generation`` section as one value) and the checks of class indices and of vector addition's
 pairs. The Snakefile builds and checks every generation job's settings with this module alone
 when it builds the DAG; what the settings make (the parameterisation, the objective, the
-descent) is built by ``inputgen.representations``, which imports this module (never the
+descent) is built by ``inputgen.engine.generation``, which imports this module (never the
 other way round)."""
 
 from __future__ import annotations

@@ -12,8 +12,6 @@ from inputgen.platform.stage import File, Job, knob, stage
 # study modules' own (inputgen.studies) are added below.
 FINDINGS_TABLES = {
     "article_claims": "results/claims.tsv (the articles' claims as numbers)",
-    "quality": "class representations' quality.tsv, one per generator",
-    "commutativity": "opposites' commutativity.tsv, one per model",
 }
 if clash := FINDINGS_TABLES.keys() & studies.findings_tables().keys():
     raise ValueError(f"findings tables {sorted(clash)} are declared by a study module and here")

@@ -10,10 +10,9 @@ import pandas as pd
 import torch
 from scipy import stats
 
-from inputgen.engine.generation import recognition
+from inputgen.engine.generation import recognition, summary_table
 from inputgen.engine.image_stats import image_statistics
 from inputgen.engine.models import ZooModel
-from inputgen.representations import summary_table
 
 METRICS = ("self_top1", "transfer_top1", "transfer_top5", "pixel_std", "spectrum_slope")
 
