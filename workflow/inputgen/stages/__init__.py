@@ -6,6 +6,7 @@ resolved config, the claims, the findings page, the provenance page)."""
 from inputgen import studies
 from inputgen.stages import (  # noqa: F401
     data,
+    findings,
     reports,
 )
 

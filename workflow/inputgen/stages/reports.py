@@ -1,21 +1,12 @@
-"""Stages that report on the run: its resolved config, the findings page and the provenance
-page."""
+"""Stages that report on the run: its resolved config, the articles' claims and the provenance
+page (the findings page, which reads every study's section, is :mod:`inputgen.stages.findings`).
+None of them imports a study, so editing a study reruns none of them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inputgen import studies
 from inputgen.platform.stage import File, Job, knob, stage
-
-# The findings page's tables: kind (inputgen.findings' key, and the file argument) -> what; the
-# study modules' own (inputgen.studies) are added below.
-FINDINGS_TABLES = {
-    "article_claims": "results/claims.tsv (the articles' claims as numbers)",
-}
-if clash := FINDINGS_TABLES.keys() & studies.findings_tables().keys():
-    raise ValueError(f"findings tables {sorted(clash)} are declared by a study module and here")
-FINDINGS_TABLES.update(studies.findings_tables())
 
 
 @dataclass(frozen=True)
@@ -96,48 +87,6 @@ def claims(job: Job) -> None:
 
 
 @dataclass(frozen=True)
-class Findings:
-    config_files: list[str] = knob("the config files the run was given (the page's header)", [])
-
-
-@stage(
-    "findings",
-    Findings,
-    inputs={
-        "config": File("the run's resolved config (results/config.yaml)"),
-        **optional_tables(FINDINGS_TABLES),
-    },
-    outputs={"out": File("the findings page, .md"), "html": File("the same page as .html")},
-)
-def findings_page(job: Job) -> None:
-    """Write each study's headline numbers, drawn from its tables, as Markdown and HTML."""
-    import os
-    import platform
-    from datetime import UTC, datetime
-
-    from inputgen import findings
-    from inputgen.platform import provenance
-
-    tables = read_tables(job, FINDINGS_TABLES)
-    every = [path for kind in FINDINGS_TABLES for path in job.paths(kind)]
-    machine = {
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "torch": provenance.package_versions()["torch"],
-        "made_on": provenance.made_on(every),
-    }
-    text = findings.document(
-        tables,
-        config=job.path("config"),
-        config_files=job.settings.config_files,
-        date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        machine=machine,
-    )
-    job.write_text("out", text)
-    job.write_text("html", findings.to_html(text))
-
-
-@dataclass(frozen=True)
 class RunSummary:
     follow_inputs: bool = knob("also list the files the artifacts' records name as inputs", True)
 
@@ -151,10 +100,10 @@ class RunSummary:
 def run_summary_page(job: Job) -> None:
     """Write the run's provenance page: every artifact's stage, code, device, host, wall time
     and weights, from its record."""
-    from inputgen import findings
     from inputgen.platform import run_summary
+    from inputgen.platform.pages import to_html
 
     summary = run_summary.summarise(job.paths("artifacts"), job.settings.follow_inputs)
     text = run_summary.to_markdown(summary)
     job.write_text("out", text)
-    job.write_text("html", findings.to_html(text, title="Provenance"))
+    job.write_text("html", to_html(text, title="Provenance"))
