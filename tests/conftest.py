@@ -85,15 +85,20 @@ def build_dag(configfile: Path, workdir: Path) -> None:
 
 @functools.cache
 def parsed_workflow() -> tuple[dict, frozenset]:
-    """(the studies the rule files register with common.smk's ``study()``: name -> its rules
-    and the other sections they read; every rule's name), from the paper config's workflow."""
+    """(the studies the rule files register with common.smk's ``study()``: name -> its title,
+    its rules and the other sections they read; every rule's name), from the paper config's
+    workflow."""
     with (
         tempfile.TemporaryDirectory() as workdir,
         workflow_api(REPO / "config/paper.yaml", Path(workdir)) as api,
     ):
         workflow = api._workflow  # the parsed workflow (Snakemake's API has no public name)
         studies = {
-            name: {"rules": set(study["rules"]), "reads": dict(study["reads"])}
+            name: {
+                "title": study["title"],
+                "rules": set(study["rules"]),
+                "reads": dict(study["reads"]),
+            }
             for name, study in workflow.globals["STUDY_REGISTRATIONS"].items()
         }
         return studies, frozenset(rule.name for rule in workflow.rules)

@@ -369,7 +369,7 @@ def test_every_number_of_the_page_is_a_value_of_its_tsv(tmp_path):
         "The articles' claims",
         "Class representations",
         "Prior ablation",
-        "Coherence",
+        "Class graphs and PCA",
         "Merging",
         "Layer autoencoding",
         "Fully connected nets",
@@ -569,3 +569,21 @@ def test_readme_quotes_a_findings_page_with_its_date_and_machine():
         header = table.splitlines()[0]
         before = quote[: quote.index(table)].rstrip().splitlines()[-1]
         assert header.startswith("| source |") or before.startswith("Source: `results/"), header
+
+
+def test_each_studys_section_is_headed_by_its_report_category():
+    """One name per study: the findings page heads a study's section with the title its rule
+    file registers (the report's category), and a study switched off says so under it."""
+    from conftest import parsed_workflow
+    from inputgen import studies
+
+    registered = parsed_workflow()[0]
+    sections = {
+        module.__name__.rsplit(".", 1)[-1]: module.findings_section({})
+        for module in studies.modules()
+        if hasattr(module, "findings_section")
+    }
+    assert len(sections) >= 15, sorted(sections)
+    for name, text in sections.items():
+        assert text.splitlines()[0] == f"## {registered[name]['title']}", (name, text[:80])
+        assert "Not in this run" in text, name

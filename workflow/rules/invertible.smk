@@ -6,7 +6,7 @@ INVERTIBLE = config["invertible"] or {}
 
 study(
     "invertible",
-    "Invertible net",
+    "Invertible linear net",
     rules=["invertible"],
     targets=lambda: rules.invertible.output if INVERTIBLE else [],
     findings=dict(

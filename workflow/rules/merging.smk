@@ -8,7 +8,7 @@ MERGING_TABLE = study_outputs("merging", "results/merging/{model}/merging.tsv")
 
 study(
     "merging",
-    "Merging",
+    "Merging by parameters",
     rules=["merge"],
     reads=["generation"],
     targets=MERGING_TABLE,

@@ -151,8 +151,9 @@ def findings_section(tables: Mapping[str, Mapping[str, pd.DataFrame]]) -> str:
     coherence = tables.get("coherence") or {}
     columns = ["generator", "evaluator", "relation", "observed", "baseline_mean"]
     return section(
-        "Coherence of the class graphs",
-        "The fraction of class-graph edges that join two classes of one coarse group "
+        "Class graphs and PCA",
+        "The coherence of the class graphs: the fraction of their edges that join two classes of "
+        "one coarse group "
         "(`observed`) against the label-permutation baseline (its mean, the limits of its "
         "central interval, and the p-value of the observed fraction). Pretrained evaluators "
         "should lie above their baseline; untrained controls should not.",
