@@ -293,3 +293,21 @@ def test_the_engine_and_the_platform_import_no_study():
             if others:
                 outside[name] = sorted(others)
     assert outside == {"inputgen.platform.cli": ["inputgen.stages"]}, outside
+
+
+FILES = {"table": "c.tsv", "spectra": "s.tsv", "figure": "c.png"}
+
+
+def test_a_job_draws_headless_whatever_display_its_machine_has(tmp_path, monkeypatch):
+    """The stage runner sets matplotlib's backend for every job (a study's figures module need
+    not), unless the environment already chose one."""
+    import os
+
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    settings = {"width": 4, "depth": 2, "schemes": ["orthogonal"], "seed": 3}
+    for run, chosen in enumerate((None, "pdf")):
+        if chosen:
+            monkeypatch.setenv("MPLBACKEND", chosen)
+        files = {name: tmp_path / f"{run}.{suffix}" for name, suffix in FILES.items()}
+        assert run_stage("conditioning", settings, **files) == 0
+        assert os.environ["MPLBACKEND"] == (chosen or "Agg")

@@ -1,7 +1,3 @@
-"""Figures, one module per study: each function takes tables and tensors and returns a
-matplotlib figure for ``artifacts.write_figure`` to save. The backend is set here, once: jobs
-run headless."""
-
-import matplotlib
-
-matplotlib.use("Agg")
+"""Figure helpers every study draws with (:mod:`.images`); each study's own figures are in its
+folder of :mod:`inputgen.studies`. A job draws headless: the stage runner sets matplotlib's
+backend (``MPLBACKEND``) for every job."""

@@ -52,6 +52,19 @@ SPECTRUM = {
         optional=True,
     )
 }
+# What a generation stage of several studies writes: the images, their table and their grid.
+GENERATED = {
+    "out": File("images .safetensors"),
+    "table": File("table .tsv"),
+    "figure": File("image grid .png"),
+}
+# What a stage that makes one model (theta1) take another's (theta2) view reads.
+PAIR_INPUTS = {
+    "own": File("theta1's class representations .safetensors"),
+    "target_images": File("theta2's class representations .safetensors"),
+}
+# The help of a stage's evaluators setting.
+EVALUATORS = "the other models that rate the images: name -> spec (the generator rates itself)"
 
 
 def knob(help: str, default=dataclasses.MISSING, *, schema: str | None = None):
@@ -383,6 +396,9 @@ def execute(stage: Stage, args: argparse.Namespace) -> None:
     from inputgen.platform.lifetime import die_with_parent
 
     die_with_parent()
+    # A job draws headless whatever display its machine has; an environment variable (not
+    # matplotlib.use) so that a job that draws nothing does not import matplotlib for it.
+    os.environ.setdefault("MPLBACKEND", "Agg")
     check_settings(stage, args.settings)
     settings = settings_from(stage.settings, args.settings, stage.name)
     files = {name: getattr(args, name) for name in stage.files}

@@ -7,9 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from inputgen.engine.generation_settings import GenerationSettings, addition_pairs, check_classes
-from inputgen.platform.stage import SPECTRUM, File, Job, knob, stage
-
-EVALUATORS = "the other models that rate the images: name -> spec (the generator rates itself)"
+from inputgen.platform.stage import EVALUATORS, SPECTRUM, File, Job, knob, stage
 
 
 @dataclass(frozen=True)

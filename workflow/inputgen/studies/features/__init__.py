@@ -7,14 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from inputgen.engine.generation_settings import GenerationSettings
-from inputgen.platform.stage import SPECTRUM, File, Job, knob, stage
-
-# What the stage writes: the images, their table and their grid.
-GENERATED = {
-    "out": File("images .safetensors"),
-    "table": File("table .tsv"),
-    "figure": File("image grid .png"),
-}
+from inputgen.platform.stage import GENERATED, SPECTRUM, Job, knob, stage
 
 
 @dataclass(frozen=True)

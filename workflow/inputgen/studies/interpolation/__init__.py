@@ -10,13 +10,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from inputgen.engine.generation_settings import GenerationSettings, check_classes
-from inputgen.platform.stage import SPECTRUM, File, Job, knob, stage
+from inputgen.platform.stage import EVALUATORS, SPECTRUM, File, Job, knob, stage
 
 if TYPE_CHECKING:
     import pandas as pd
-
-
-EVALUATORS = "the other models that rate the images: name -> spec (the generator rates itself)"
 
 
 @dataclass(frozen=True)

@@ -10,15 +10,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from inputgen.engine.generation_settings import GenerationSettings, check_classes
-from inputgen.platform.stage import SPECTRUM, File, Job, knob, stage
+from inputgen.platform.stage import PAIR_INPUTS, SPECTRUM, File, Job, knob, stage
 
 if TYPE_CHECKING:
     import pandas as pd
-
-PAIR_INPUTS = {
-    "own": File("theta1's class representations .safetensors"),
-    "target_images": File("theta2's class representations .safetensors"),
-}
 
 
 @dataclass(frozen=True)
