@@ -128,6 +128,43 @@ def test_chroma_scales_the_colour_channels_magnitude_and_keeps_the_luminance(mac
         GenerationSettings.from_dict({"parameterisation": "pixels", "chroma": 0.5})
 
 
+def test_chroma_cutoff_fades_the_colour_detail_and_keeps_the_luminance(maco, magnitude):
+    phase = torch.rand(2, 3, 32, 17, generator=torch.Generator().manual_seed(5)) * 6.3
+    full = decorrelated_signal(maco.to_images(phase, 32)).double()
+    faded = decorrelated_signal(replace(maco, chroma_cutoff=0.1).to_images(phase, 32)).double()
+    torch.testing.assert_close(faded[:, 0], full[:, 0], rtol=0, atol=1e-3)  # luminance
+    # the colour channels' spectrum: the full one times exp(-f^2 / (2 * 0.1^2)), per frequency
+    f = torch.sqrt(torch.fft.fftfreq(32)[:, None] ** 2 + torch.fft.rfftfreq(32)[None, :] ** 2)
+    weight = torch.exp(-(f**2) / (2 * 0.1**2)).double()
+    spectrum = lambda signal: torch.fft.rfft2(signal, norm="ortho")  # noqa: E731
+    off_dc = f > 0
+    torch.testing.assert_close(
+        spectrum(faded[:, 1:])[..., off_dc],
+        (spectrum(full[:, 1:]) * weight)[..., off_dc],
+        rtol=0,
+        atol=2e-3,
+    )
+    # fine colour is gone: above the cutoff's double, under 2% of the photos' colour magnitude
+    high = f > 0.2
+    ratio = (
+        spectrum(faded[:, 1:]).abs()[..., high].sum() / spectrum(full[:, 1:]).abs()[..., high].sum()
+    )
+    assert ratio < 0.02
+    # 0 is the photos' spectrum whole: the images are the same
+    torch.testing.assert_close(
+        replace(maco, chroma_cutoff=0.0).to_images(phase, 32), maco.to_images(phase, 32)
+    )
+    settings = GenerationSettings.from_dict({"chroma_cutoff": 0.2}).with_magnitude(magnitude)
+    assert parameterisation_of(settings).chroma_cutoff == 0.2
+    with pytest.raises(ValueError, match="chroma_cutoff must be >= 0"):
+        Parameterisation("maco", decorrelate=True, magnitude=magnitude, chroma_cutoff=-0.1)
+    # without maco's magnitude there is no colour magnitude to fade: refused, not ignored
+    with pytest.raises(ValueError, match="chroma_cutoff fades maco's colour magnitude; fourier"):
+        Parameterisation("fourier", decorrelate=True, chroma_cutoff=0.1)
+    with pytest.raises(ValueError, match=r"pixels has none \(set chroma_cutoff: 0\)"):
+        GenerationSettings.from_dict({"parameterisation": "pixels", "chroma_cutoff": 0.1})
+
+
 def test_maco_images_keep_the_natural_images_contrast_and_slope(maco):
     natural = power_law_images(16, 32, 2.0, seed=0)
     phase = torch.rand(8, 3, 32, 17, generator=torch.Generator().manual_seed(3)) * 6.3

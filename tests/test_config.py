@@ -434,6 +434,14 @@ BAD = {
         lambda c, _: c["ablation"]["configs"]["fourier"].update(chroma=0.5),
         ["config key ablation.configs.fourier.chroma = 0.5", "parameterisation fourier has none"],
     ),
+    "a colour cutoff without maco": Bad(
+        "cross-key",
+        lambda c, _: c["ablation"]["configs"]["fourier"].update(chroma_cutoff=0.1),
+        [
+            "config key ablation.configs.fourier.chroma_cutoff = 0.1",
+            "parameterisation fourier has none (set chroma_cutoff: 0)",
+        ],
+    ),
     "a flowers target that is not a class": Bad(
         "cross-key",
         lambda c, _: c["flowers"].update(classes=["0", "1"], targets=["4"]),

@@ -228,6 +228,8 @@ NO_VALID_CHANGE = {
     "ablation.configs.maco.decorrelate": "maco needs decorrelated colour: false is refused",
     "generation.chroma": "the tiny generation is pixels: chroma (maco's) is refused there; "
     "the maco ablation row's moves",
+    "generation.chroma_cutoff": "the tiny generation is pixels: a cutoff (maco's) is refused "
+    "there; the maco ablation row's moves",
     "ablation.configs.none.octaves": "[1.0]: every derived list breaks the octave rule",
     "models.resnet18_random.arch": "a pattern now, not a list: the config's other archs lack "
     "the layers autoencoding names",

@@ -31,7 +31,11 @@ def parameterisation_of(settings: GenerationSettings) -> Parameterisation:
     if settings.needs_magnitude and magnitude is None:
         magnitude = shipped_magnitude()
     return Parameterisation(
-        settings.parameterisation, settings.decorrelate, magnitude=magnitude, chroma=settings.chroma
+        settings.parameterisation,
+        settings.decorrelate,
+        magnitude=magnitude,
+        chroma=settings.chroma,
+        chroma_cutoff=settings.chroma_cutoff,
     )
 
 

@@ -36,6 +36,7 @@ class GenerationSettings:
     parameterisation: str = _DEFAULTS["parameterisation"]
     decorrelate: bool = _DEFAULTS["decorrelate"]
     chroma: float = _DEFAULTS["chroma"]
+    chroma_cutoff: float = _DEFAULTS["chroma_cutoff"]
     class_objective: str = _DEFAULTS["class_objective"]
     canvas: float = _DEFAULTS["canvas"]
     # maco's magnitude spectrum (parameterisations.natural_magnitude): data, not a knob. The
@@ -64,6 +65,11 @@ class GenerationSettings:
             raise ValueError(
                 f"generation.chroma {self.chroma} scales maco's colour magnitude; "
                 f"parameterisation {self.parameterisation} has none"
+            )
+        if self.chroma_cutoff and self.parameterisation != "maco":
+            raise ValueError(
+                f"generation.chroma_cutoff {self.chroma_cutoff} fades maco's colour magnitude; "
+                f"parameterisation {self.parameterisation} has none (set chroma_cutoff: 0)"
             )
 
     @property

@@ -49,13 +49,16 @@ class Parameterisation:
     ``decay``: the Fourier spectrum's 1/f exponent (1: the Distill article's); ``magnitude``:
     maco's fixed magnitude spectrum (3, h, w // 2 + 1), from ``natural_magnitude``; ``chroma``:
     maco's factor on the two colour channels' magnitude (the decorrelated space's second and
-    third; the first is luminance), 1 the photos', 0 grey images."""
+    third; the first is luminance), 1 the photos', 0 grey images; ``chroma_cutoff``: maco's
+    colour detail fades above this frequency (cycles per pixel, a Gaussian's width; 0 keeps
+    the photos' colour spectrum whole)."""
 
     kind: str = "pixels"
     decorrelate: bool = False
     decay: float = 1.0
     magnitude: torch.Tensor | None = field(default=None, compare=False, repr=False)
     chroma: float = 1.0
+    chroma_cutoff: float = 0.0
 
     def __post_init__(self):
         if self.kind not in PARAMETERISATIONS:
@@ -68,6 +71,12 @@ class Parameterisation:
             raise ValueError(f"chroma must be in [0, 1], got {self.chroma}")
         if self.chroma != 1 and self.kind != "maco":
             raise ValueError(f"chroma scales maco's colour magnitude; {self.kind} has none")
+        if self.chroma_cutoff < 0:
+            raise ValueError(f"chroma_cutoff must be >= 0, got {self.chroma_cutoff}")
+        if self.chroma_cutoff and self.kind != "maco":
+            raise ValueError(
+                f"chroma_cutoff fades maco's colour magnitude; {self.kind} has none (set 0)"
+            )
         if self.kind == "maco":
             if self.magnitude is None:
                 raise ValueError(
@@ -92,10 +101,9 @@ class Parameterisation:
         if self.identity:
             return params
         if self.kind == "maco":
-            magnitude = magnitude_at(self.magnitude, size)
-            if self.chroma != 1:
-                weights = torch.tensor([1.0, self.chroma, self.chroma], device=magnitude.device)
-                magnitude = magnitude * weights[:, None, None]
+            magnitude = colour_magnitude(
+                magnitude_at(self.magnitude, size), self.chroma, self.chroma_cutoff
+            )
             signal = _phase_to_signal(params, magnitude)
         elif self.kind == "fourier":
             signal = _irfft(params, size, self.decay)
@@ -119,6 +127,26 @@ class Parameterisation:
     def project(self, params: torch.Tensor) -> torch.Tensor:
         """After a step: pixels are clamped to [0, 1]; the others cannot leave it."""
         return params.clamp(0, 1) if self.identity else params
+
+
+def colour_magnitude(magnitude: torch.Tensor, chroma: float, cutoff: float) -> torch.Tensor:
+    """A size x size image's magnitude spectrum (3, size, size // 2 + 1) with its two colour
+    channels scaled by ``chroma`` and, where ``cutoff`` > 0, faded above that frequency by
+    exp(-f**2 / (2 cutoff**2)), f in cycles per pixel; the luminance channel is left whole.
+
+    Why fade colour detail: with every channel's phase free, the photos' fine colour magnitude
+    becomes colour speckle that follows no edge (photos' colour edges sit on their luminance
+    edges); faded, the colour stays in patches and the luminance carries the detail.
+    """
+    if chroma == 1 and not cutoff:
+        return magnitude
+    size = magnitude.shape[-2]
+    weight = torch.full(magnitude.shape[-2:], float(chroma), device=magnitude.device)
+    if cutoff:
+        fy = torch.fft.fftfreq(size, device=magnitude.device)[:, None]
+        fx = torch.fft.rfftfreq(size, device=magnitude.device)[None, :]
+        weight = weight * torch.exp(-(fy**2 + fx**2) / (2 * cutoff**2))
+    return torch.cat([magnitude[:1], magnitude[1:] * weight], dim=0)
 
 
 def frequency_scale(size: int, decay: float, device=None) -> torch.Tensor:

@@ -559,6 +559,12 @@ def generation_errors(config: Mapping) -> list[str]:
                 f"config key {where}.chroma = {settings['chroma']}: chroma scales maco's colour "
                 f"magnitude; parameterisation {settings.get('parameterisation')} has none"
             )
+        if not maco and settings.get("chroma_cutoff", 0):
+            problems.append(
+                f"config key {where}.chroma_cutoff = {settings['chroma_cutoff']}: the cutoff "
+                f"fades maco's colour magnitude; parameterisation "
+                f"{settings.get('parameterisation')} has none (set chroma_cutoff: 0)"
+            )
     return problems
 
 
