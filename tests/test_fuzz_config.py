@@ -96,7 +96,7 @@ def mutations(draw):
             parent[last] = value + copy.deepcopy(value)
         elif kind == "twice" and isinstance(value, dict) and value:
             # a mapping whose keys repeat: written as YAML text below (a dict cannot hold it)
-            done.append(("twice", path))
+            done.append(("repeated keys", path))
         elif kind == "delete":
             parent.pop(last)
         elif kind == "move" and isinstance(parent, dict):
@@ -125,10 +125,23 @@ def mutations(draw):
     return done, keys, config
 
 
+def _at(config, path):
+    try:
+        return get(config, path)
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
 def _yaml(done, config) -> str:
     text = yaml.safe_dump(config, sort_keys=False, width=10_000)
     for kind, path in done:
-        if kind == "twice" and path and isinstance(path[-1], str):
+        # Only where a mapping still is: a later mutation may have put another value there (a
+        # bomb's block list), which a repeated line would make invalid YAML, not a config.
+        if (
+            kind == "repeated keys"
+            and isinstance(path[-1], str)
+            and isinstance(_at(config, path), dict)
+        ):
             # Repeat the mapping's first key line inside it (a duplicate key YAML drops).
             pattern = re.compile(rf"^(\s*){re.escape(path[-1])}:\n(\s+)(\S[^\n]*)\n", re.M)
             text = pattern.sub(lambda m: m.group(0) + f"{m.group(2)}{m.group(3)}\n", text, 1)
