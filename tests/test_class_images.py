@@ -124,7 +124,7 @@ def test_chroma_scales_the_colour_channels_magnitude_and_keeps_the_luminance(mac
     # without maco's magnitude there is no colour magnitude to scale: refused, not ignored
     with pytest.raises(ValueError, match="chroma scales maco's colour magnitude; fourier"):
         Parameterisation("fourier", decorrelate=True, chroma=0.5)
-    with pytest.raises(ValueError, match="parameterisation pixels has none"):
+    with pytest.raises(ValueError, match=r"parameterisation pixels has none \(set chroma: 1\)"):
         GenerationSettings.from_dict({"parameterisation": "pixels", "chroma": 0.5})
 
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from inputgen.platform.config import schema_defaults
+from inputgen.platform.config import MACO_COLOUR_KEYS, schema_defaults
 
 _DEFAULTS = schema_defaults("generation")
 CLASS_OBJECTIVES = ("constant", "logit", "margin")
@@ -61,16 +61,12 @@ class GenerationSettings:
                 "generation.parameterisation maco needs generation.decorrelate: true (its "
                 "magnitude spectrum is estimated in decorrelated colour)"
             )
-        if self.chroma != 1 and self.parameterisation != "maco":
-            raise ValueError(
-                f"generation.chroma {self.chroma} scales maco's colour magnitude; "
-                f"parameterisation {self.parameterisation} has none"
-            )
-        if self.chroma_cutoff and self.parameterisation != "maco":
-            raise ValueError(
-                f"generation.chroma_cutoff {self.chroma_cutoff} fades maco's colour magnitude; "
-                f"parameterisation {self.parameterisation} has none (set chroma_cutoff: 0)"
-            )
+        for key, neutral in MACO_COLOUR_KEYS.items():
+            if getattr(self, key) != neutral and self.parameterisation != "maco":
+                raise ValueError(
+                    f"generation.{key} {getattr(self, key)} changes maco's colour magnitude; "
+                    f"parameterisation {self.parameterisation} has none (set {key}: {neutral})"
+                )
 
     @property
     def needs_magnitude(self) -> bool:

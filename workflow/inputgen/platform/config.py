@@ -542,6 +542,11 @@ def recipe_errors(config: Mapping, schema: Mapping) -> list[str]:
     return problems
 
 
+# Generation keys that change maco's colour magnitude, and the value that leaves it the photos'
+# (the only one another parameterisation accepts).
+MACO_COLOUR_KEYS = {"chroma": 1, "chroma_cutoff": 0}
+
+
 def generation_errors(config: Mapping) -> list[str]:
     """Combinations of generation settings the schema cannot express, in the generation
     section and in each override of it (the same refusal ``GenerationSettings`` makes, here
@@ -554,17 +559,13 @@ def generation_errors(config: Mapping) -> list[str]:
                 f"config key {where}: parameterisation maco needs decorrelate: true (its "
                 "magnitude spectrum is estimated in decorrelated colour)"
             )
-        if not maco and settings.get("chroma", 1) != 1:
-            problems.append(
-                f"config key {where}.chroma = {settings['chroma']}: chroma scales maco's colour "
-                f"magnitude; parameterisation {settings.get('parameterisation')} has none"
-            )
-        if not maco and settings.get("chroma_cutoff", 0):
-            problems.append(
-                f"config key {where}.chroma_cutoff = {settings['chroma_cutoff']}: the cutoff "
-                f"fades maco's colour magnitude; parameterisation "
-                f"{settings.get('parameterisation')} has none (set chroma_cutoff: 0)"
-            )
+        for key, neutral in MACO_COLOUR_KEYS.items():
+            if not maco and settings.get(key, neutral) != neutral:
+                problems.append(
+                    f"config key {where}.{key} = {settings[key]}: {key} changes maco's colour "
+                    f"magnitude; parameterisation {settings.get('parameterisation')} has none "
+                    f"(set {key}: {neutral})"
+                )
     return problems
 
 
