@@ -138,16 +138,16 @@ def test_the_embedding_table_names_each_feature():
 def test_settings_refuse_bad_classes_pairs_and_features():
     common = {"name": "a", "model": A, "settings": SETTINGS}
     with pytest.raises(ValueError, match="0..999"):
-        settings_from(STAGES["add"].settings, {**common, "pairs": [[1, 1000]]})
+        settings_from(STAGES["addition"].settings, {**common, "pairs": [[1, 1000]]})
     with pytest.raises(ValueError, match="first, second"):
-        settings_from(STAGES["add"].settings, {**common, "pairs": [[1]]})
+        settings_from(STAGES["addition"].settings, {**common, "pairs": [[1]]})
     with pytest.raises(ValueError, match="0..999"):
         settings_from(
-            STAGES["interpolate"].settings, {**common, "start": -1, "end": 2, "frames": 2}
+            STAGES["interpolation"].settings, {**common, "start": -1, "end": 2, "frames": 2}
         )
     with pytest.raises(ValueError, match="two channels"):
         settings_from(
-            STAGES["embed"].settings, {"name": "a", "model": A, "layer": "x", "features": [1]}
+            STAGES["embedding"].settings, {"name": "a", "model": A, "layer": "x", "features": [1]}
         )
 
 
@@ -159,7 +159,7 @@ def test_pair_stage_tables_each_model_and_the_pair(tmp_path):
         settings = {"first_name": "a", "first": A, "second_name": "b", "second": B,
                     "operation": op, "weights": [2, 1], "classes": [3, 7],
                     "settings": SETTINGS}  # fmt: skip
-        run("pair", settings, images=tmp_path / f"{op}.safetensors",
+        run("pairs", settings, images=tmp_path / f"{op}.safetensors",
             table=tmp_path / f"{op}.tsv", grid=tmp_path / f"{op}.png")  # fmt: skip
     combined = pd.read_csv(tmp_path / "+.tsv", sep="\t")
     assert combined["class"].tolist() == [3, 7]
@@ -185,7 +185,7 @@ def test_transfiguration_adds_the_control_and_keeps_frames(tmp_path):
     make_photos(tmp_path, names=("chelsea", "coffee"), crops=1, size=64)
     settings = {"name": "a", "model": A, "settings": SETTINGS, "photo_names": ["coffee"],
                 "targets": [251, 483], "frames": 2}  # fmt: skip
-    run("transfigure", settings, **transfiguration_files(tmp_path, "t"))
+    run("transfiguration", settings, **transfiguration_files(tmp_path, "t"))
     table = pd.read_csv(tmp_path / "t.tsv", sep="\t")
     assert table["target"].tolist()[:2] == [251, 483]
     assert table["control"].tolist() == [False, False, True]
@@ -203,12 +203,12 @@ def test_transfiguration_adds_the_control_and_keeps_frames(tmp_path):
     photo = artifacts.load_tensors(tmp_path / "p.safetensors")[0]["images"][1]
     assert (tensors["images"][0] - photo).abs().mean() < 0.1
     record = artifacts.read_provenance(tmp_path / "t.tsv")
-    assert record["stage"] == "transfigure"
+    assert record["stage"] == "transfiguration"
     assert record["config"]["photo_names"] == ["coffee"]
     with pytest.raises(SystemExit):
-        cli.build_parser().parse_args(["transfigure", "--table", "x.tsv"])
+        cli.build_parser().parse_args(["transfiguration", "--table", "x.tsv"])
     bad = {**settings, "photo_names": ["nope"], "targets": [1]}
-    assert run_stage("transfigure", bad, **transfiguration_files(tmp_path, "x")) == 2
+    assert run_stage("transfiguration", bad, **transfiguration_files(tmp_path, "x")) == 2
     assert not (tmp_path / "x.tsv").exists()
 
 
@@ -226,13 +226,13 @@ def interpolation_files(tmp_path, prefix):
 def test_interpolation_writes_frames_table_and_an_animation(tmp_path):
     settings = {"name": "a", "model": A, "settings": SETTINGS, "start": 250, "end": 251,
                 "frames": 3}  # fmt: skip
-    run("interpolate", settings, **interpolation_files(tmp_path, "i"))
+    run("interpolation", settings, **interpolation_files(tmp_path, "i"))
     table = pd.read_csv(tmp_path / "i.tsv", sep="\t")
     assert table["fraction"].tolist() == [0.0, 0.5, 1.0]
     assert {"prob_250", "prob_251", "top1_name"} <= set(table.columns)
     with Image.open(tmp_path / "i.gif") as gif:
         assert gif.n_frames == 3
-    assert artifacts.read_provenance(tmp_path / "i.gif")["stage"] == "interpolate"
+    assert artifacts.read_provenance(tmp_path / "i.gif")["stage"] == "interpolation"
 
 
 def test_interpolation_can_start_from_a_photo(tmp_path):
@@ -241,9 +241,9 @@ def test_interpolation_can_start_from_a_photo(tmp_path):
     settings = {"name": "a", "model": A, "settings": SETTINGS, "start": 250, "end": 251,
                 "frames": 2}  # fmt: skip
     photos = tmp_path / "p.safetensors"
-    run("interpolate", {**settings, "photo": "chelsea"}, photos=photos,
+    run("interpolation", {**settings, "photo": "chelsea"}, photos=photos,
         **interpolation_files(tmp_path, "photo"))  # fmt: skip
-    run("interpolate", settings, **interpolation_files(tmp_path, "noise"))
+    run("interpolation", settings, **interpolation_files(tmp_path, "noise"))
     photo = artifacts.load_tensors(photos)[0]["images"][0]
     from_photo = artifacts.load_tensors(tmp_path / "photo.safetensors")[0]["frames"][0]
     from_noise = artifacts.load_tensors(tmp_path / "noise.safetensors")[0]["frames"][0]
@@ -253,14 +253,14 @@ def test_interpolation_can_start_from_a_photo(tmp_path):
     assert str(photos) in [item["path"] for item in record["inputs"]]
     # A photo without the photos file is refused by name.
     missing = run_stage(
-        "interpolate", {**settings, "photo": "chelsea"}, **interpolation_files(tmp_path, "x")
+        "interpolation", {**settings, "photo": "chelsea"}, **interpolation_files(tmp_path, "x")
     )
     assert missing == 2 and not (tmp_path / "x.tsv").exists()
 
 
 def test_addition_and_embedding(tmp_path):
     settings = {"name": "a", "model": A, "settings": SETTINGS, "pairs": [[1, 2], [250, 251]]}
-    run("add", settings, out=tmp_path / "a.safetensors", table=tmp_path / "a.tsv",
+    run("addition", settings, out=tmp_path / "a.safetensors", table=tmp_path / "a.tsv",
         figure=tmp_path / "a.png")  # fmt: skip
     table = pd.read_csv(tmp_path / "a.tsv", sep="\t")
     assert table[["first", "second"]].values.tolist() == [[1, 2], [250, 251]]
@@ -274,7 +274,7 @@ def test_addition_and_embedding(tmp_path):
     )
     settings = {"name": "a", "model": A, "layer": "layer3", "features": [0, 4]}
     files = {"representations": tmp_path / "r.safetensors"}
-    run("embed", settings, **files, table=tmp_path / "e.tsv", figure=tmp_path / "e.png")
+    run("embedding", settings, **files, table=tmp_path / "e.tsv", figure=tmp_path / "e.png")
     embedded = pd.read_csv(tmp_path / "e.tsv", sep="\t")
     from inputgen.engine.models import capture, load_model
 
@@ -286,7 +286,7 @@ def test_addition_and_embedding(tmp_path):
         torch.tensor(embedded[["feature_0", "feature_4"]].values).float(), expected, atol=1e-5
     )
     bad = {**settings, "features": [0, 999]}
-    code = run_stage("embed", bad, **files, table=tmp_path / "x.tsv", figure=tmp_path / "x.png")
+    code = run_stage("embedding", bad, **files, table=tmp_path / "x.tsv", figure=tmp_path / "x.png")
     assert code == 2
 
 

@@ -38,14 +38,14 @@ def test_the_drift_stage_measures_the_starts_resize_at_their_image_size(tmp_path
 
     settings = json.loads(SETTINGS)
     job = {"input_size": SPEC["input_size"], "settings": settings, "seed": 2}
-    assert run_stage("drift", job, table=tmp_path / "drift.tsv") == 0
+    assert run_stage("starts-drift", job, table=tmp_path / "drift.tsv") == 0
     drift = pd.read_csv(tmp_path / "drift.tsv", sep="\t")  # the settings' resize prior, then
     assert set(drift["resize"]) == {"configured", "article_cycle", "random_factor"}  # the refs
     assert set(drift["mode"]) == {"nearest", "bilinear"}
     expected = drift_table(settings["priors"]["resize"], SPEC["input_size"], settings["steps"], 2)
     pd.testing.assert_frame_equal(drift, expected, check_dtype=False)
     wide = {**job, "settings": {**settings, "canvas": 1.5}}  # a larger canvas: 96 px of a 64
-    assert run_stage("drift", wide, table=tmp_path / "wide.tsv") == 0
+    assert run_stage("starts-drift", wide, table=tmp_path / "wide.tsv") == 0
     expected = drift_table(settings["priors"]["resize"], 96, settings["steps"], 2)
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "wide.tsv", sep="\t"), expected)
 

@@ -188,7 +188,7 @@ def test_a_file_without_its_header_is_named_with_the_stage_snakemake_ran(
     metadata = Path(".snakemake", "metadata", name)
     metadata.parent.mkdir(parents=True)
     command = f"python -m inputgen invert_dataset --settings '{{}}' --out {path}"
-    metadata.write_text(json.dumps({"rule": "invert", "shellcmd": command}))
+    metadata.write_text(json.dumps({"rule": "inversion", "shellcmd": command}))
     with pytest.raises(artifacts.ArtifactError) as caught:
         artifacts.load_tensors(path)
     assert (

@@ -386,7 +386,7 @@ def test_the_magnitude_never_reaches_a_command_or_a_record(magnitude):
     settings = GenerationSettings.from_dict(values).with_magnitude(magnitude)
     assert "magnitude" not in settings_dict(settings)
     command = settings_json(
-        "represent",
+        "representations-chunk",
         {"name": "m", "model": {"arch": "resnet18"}, "classes": [1], "settings": values},
     )
     assert "magnitude" not in command and '"parameterisation": "maco"' in command
@@ -398,12 +398,13 @@ def test_maco_without_decorrelated_colour_is_refused_when_the_dag_is_built():
     job = {"name": "m", "model": {"arch": "resnet18"}, "classes": [1]}
     with pytest.raises(ValueError, match="maco needs generation.decorrelate: true"):
         settings_json(
-            "represent", {**job, "settings": {"parameterisation": "maco", "decorrelate": False}}
+            "representations-chunk",
+            {**job, "settings": {"parameterisation": "maco", "decorrelate": False}},
         )
     # The schema's rule for the key the setting comes from, then the settings' own check (the
     # library's GenerationSettings, built without a schema).
     with pytest.raises(ValueError, match=r"setting settings.class_objective \(config key gen"):
-        settings_json("represent", {**job, "settings": {"class_objective": "most"}})
+        settings_json("representations-chunk", {**job, "settings": {"class_objective": "most"}})
     with pytest.raises(ValueError, match="class objective 'most'; known: constant, logit, margin"):
         GenerationSettings.from_dict({"class_objective": "most"})
 

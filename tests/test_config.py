@@ -697,7 +697,7 @@ class AtStart(NamedTuple):
     expected: list[str]
 
 
-GENERATE = job("represent_chunk", "gpu", "device", "batch_size")
+GENERATE = job("representations_chunk", "gpu", "device", "batch_size")
 BAD_AT_START = {
     "cuda on a machine without it, jobs run here": AtStart(
         "no GPU where the jobs run",
@@ -706,7 +706,7 @@ BAD_AT_START = {
         [
             "config key runtime.device = 'cuda': CUDA is not available on this machine",
             "no cluster executor",
-            "represent_chunk",
+            "representations_chunk",
             "runtime.device: auto",
             "or cpu",
         ],  # fmt: skip
@@ -809,7 +809,7 @@ def test_a_local_run_refuses_a_missing_gpu_before_its_first_job(tmp_path):
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
     code, output = snakemake(tmp_path, config, "-n", target, env=env)
     assert code == 0, output[-3000:]
-    assert "represent_chunk" in output
+    assert "representations_chunk" in output
     code, output = snakemake(tmp_path, config, target, env=env)
     assert code != 0
     assert "config key runtime.device = 'cuda': CUDA is not available" in output, output[-3000:]

@@ -263,11 +263,11 @@ AUTOENCODE = {
 
 
 def test_the_depth_stages_descend_by_normalised_or_plain_steps():
-    settings = settings_from(STAGES["autoencode"].settings, {**AUTOENCODE, "lr_end": 0.001})
+    settings = settings_from(STAGES["autoencoding"].settings, {**AUTOENCODE, "lr_end": 0.001})
     assert settings.descent == Descent(
         steps=3, lr=0.01, lr_end=0.001, rule="normalized", priors={"blur": {"until": 0.5}}
     )
-    plain = settings_from(STAGES["autoencode"].settings, {**AUTOENCODE, "rule": "gradient"})
+    plain = settings_from(STAGES["autoencoding"].settings, {**AUTOENCODE, "rule": "gradient"})
     assert plain.descent.rule == "gradient"
 
 
@@ -302,7 +302,7 @@ def test_autoencode_writes_one_row_per_layer_and_iteration(tmp_path):
     photos = make_photos(tmp_path) / "p.safetensors"
     out = {name: tmp_path / name for name in ("m.tsv", "i.safetensors", "c.png")}
     code = run_stage(
-        "autoencode",
+        "autoencoding",
         AUTOENCODE,
         photos=photos,
         metrics=out["m.tsv"],
@@ -328,7 +328,7 @@ def test_autoencode_writes_one_row_per_layer_and_iteration(tmp_path):
     assert metadata["layers"] == ["layer1", "layer3"] and metadata["model"] == "r18"
     record = artifacts.read_provenance(out["m.tsv"])
     assert record["config"]["model"] == AUTOENCODE["model"]  # the spec as the config gave it
-    assert record["stage"] == "autoencode"
+    assert record["stage"] == "autoencoding"
     # the summary of it: one row per layer, both claims
     summary = {name: tmp_path / name for name in ("s.tsv", "claims.tsv", "grid.png")}
     code = run_stage(

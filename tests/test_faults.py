@@ -63,13 +63,14 @@ def command_line(pid: int) -> list[str]:
 
 
 def generation_process(snakemake: subprocess.Popen, log: Path, deadline: float) -> int:
-    """The pid of the job's ``python -m inputgen represent``, once its log shows it started."""
+    """The pid of the job's ``python -m inputgen representations-chunk``, once its log shows it
+    started."""
     while time.monotonic() < deadline:
         assert snakemake.poll() is None, "Snakemake ended before the job ran"
         jobs = [
             pid
             for pid in descendants(snakemake.pid)
-            if command_line(pid)[1:4] == ["-m", "inputgen", "represent"]
+            if command_line(pid)[1:4] == ["-m", "inputgen", "representations-chunk"]
         ]
         if jobs and log.is_file() and "inputgen: running on cpu" in log.read_text():
             (job,) = jobs
@@ -102,7 +103,7 @@ def test_a_killed_generation_job_leaves_no_output_and_reruns_whole(tmp_path):
             os.killpg(first.pid, signal.SIGKILL)
             first.wait()
     assert first.returncode != 0, output[-3000:]
-    assert "Error in rule represent_chunk" in output, output[-3000:]
+    assert "Error in rule representations_chunk" in output, output[-3000:]
     assert not final.exists()
     # Nothing half-written: at most the job's own temporaries (the next write removes them).
     temporary = re.compile(r"\.0\.[a-z0-9_]{8}\.safetensors")
@@ -117,10 +118,10 @@ def test_a_killed_generation_job_leaves_no_output_and_reruns_whole(tmp_path):
     )
     output = rerun.stdout + rerun.stderr
     assert rerun.returncode == 0, output[-3000:]
-    assert "rule represent_chunk:" in output  # run again, not taken as done
+    assert "rule representations_chunk:" in output  # run again, not taken as done
     tensors, metadata = artifacts.load_tensors(final)  # whole: the digest matches
     assert tensors["images"].shape == (1, 3, 32, 32) and tensors["classes"].tolist() == [0]
-    assert metadata["provenance"]["stage"] == "represent"
+    assert metadata["provenance"]["stage"] == "representations-chunk"
     assert metadata["provenance"]["config"]["objective"] == "target"
     assert [p.name for p in final.parent.iterdir()] == ["0.safetensors"]
 
@@ -130,11 +131,11 @@ def test_a_killed_generation_job_leaves_no_output_and_reruns_whole(tmp_path):
 RANDOM = json.dumps({"arch": "resnet18", "weights": "random", "input_size": 32})
 
 
-def summarise(tmp_path, chunk: Path) -> int:
+def representations(tmp_path, chunk: Path) -> int:
     settings = {"name": "m", "model": json.loads(RANDOM), "evaluators": {}}
     files = {"images": tmp_path / "i.safetensors", "summary": tmp_path / "s.tsv",
              "quality": tmp_path / "q.tsv", "grid": tmp_path / "g.png"}  # fmt: skip
-    return run_stage("summarise", settings, chunks=[chunk], **files, device="cpu")
+    return run_stage("representations", settings, chunks=[chunk], **files, device="cpu")
 
 
 def classify(tmp_path, photos: Path) -> int:
@@ -159,7 +160,7 @@ def _truncated(path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("stage", [summarise, classify])
+@pytest.mark.parametrize("stage", [representations, classify])
 @pytest.mark.parametrize(
     "damage, words",
     [(_missing, "does not exist"), (_truncated, "is not a readable safetensors file")],
@@ -218,9 +219,12 @@ def test_a_stage_on_a_missing_gpu_exits_2_before_loading_anything(
 
     monkeypatch.setattr(models, "load_model", never)
     settings = {"name": "m", "model": json.loads(RANDOM), "classes": [0], "settings": {}}
-    assert run_stage("represent", settings, out=tmp_path / "o.safetensors", device="cuda") == 2
+    assert (
+        run_stage("representations-chunk", settings, out=tmp_path / "o.safetensors", device="cuda")
+        == 2
+    )
     err = capsys.readouterr().err
-    assert "inputgen represent: error: runtime.device (--device) is 'cuda'" in err
+    assert "inputgen representations-chunk: error: runtime.device (--device) is 'cuda'" in err
     assert list(tmp_path.iterdir()) == []
 
 

@@ -308,21 +308,21 @@ def test_output_space_stages_end_to_end(tmp_path):
     assert record["stage"] == "graphs" and record["config"]["permutations"] == 200
     assert record["config"]["metric"] == "euclidean"  # the default
 
-    assert run_stage("pca", {}, outputs=tmp_path / "a.safetensors", table=out / "pca.tsv",
+    assert run_stage("graphs-pca", {}, outputs=tmp_path / "a.safetensors", table=out / "pca.tsv",
                      figure=out / "pca.png") == 0  # fmt: skip
     assert pd.read_csv(out / "pca.tsv", sep="\t")["cumulative"].iloc[-1] == pytest.approx(1)
 
     paths = [tmp_path / "a.safetensors", tmp_path / "b.safetensors"]
     compared = {"table": out / "compare.tsv", "figure": out / "compare.png"}
     settings = {"generator": "a", "evaluators": ["a", "b"]}
-    assert run_stage("compare", settings, outputs=paths, **compared) == 0
+    assert run_stage("outputs-compare", settings, outputs=paths, **compared) == 0
     table = pd.read_csv(out / "compare.tsv", sep="\t")
     assert (table["model_a"] + table["model_b"]).unique().tolist() == ["ab"] and len(table) == 4
     bad = {"generator": "a", "evaluators": ["a"]}  # one name for two files
-    assert run_stage("compare", bad, outputs=paths, **compared) == 2
+    assert run_stage("outputs-compare", bad, outputs=paths, **compared) == 2
 
     tables = [out / "coherence.tsv", out / "coherence.tsv"]
-    assert run_stage("coherence", {}, tables=tables, table=out / "all.tsv",
+    assert run_stage("graphs-coherence", {}, tables=tables, table=out / "all.tsv",
                      figure=out / "all.png") == 0  # fmt: skip
     gathered = pd.read_csv(out / "all.tsv", sep="\t")
     assert (

@@ -69,4 +69,4 @@ def test_the_installed_command_line_answers(installed):
     run = subprocess.run([installed / "env/bin/inputgen", "--help"], cwd=installed,
                          capture_output=True, text=True, timeout=120)  # fmt: skip
     assert run.returncode == 0, run.stderr[-3000:]
-    assert "represent" in run.stdout
+    assert "representations-chunk" in run.stdout

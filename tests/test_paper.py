@@ -54,17 +54,17 @@ def test_the_paper_dag_holds_every_study_at_full_scale(tmp_path):
         "run_config": 1,
         "photos": 1,
         "classify": len(pretrained),
-        "represent_chunk": len(generators) * chunks,  # 1000 classes, chunked as declared
-        "represent_gather": len(generators),
+        "representations_chunk": len(generators) * chunks,  # 1000 classes, chunked as declared
+        "representations": len(generators),
         "opposites_chunk": chunks,  # opposites of all 1000 classes
         "opposites": 1,
-        "pair": 2,
-        "transfigure": 1,
-        "interpolate": 1,
-        "add": 1,
-        "embed": 1,
+        "pairs": 2,
+        "transfiguration": 1,
+        "interpolation": 1,
+        "addition": 1,
+        "embedding": 1,
         "starts": 1,
-        "drift": 1,  # the starts' resize drift, its own job
+        "starts_drift": 1,  # the starts' resize drift, its own job
         "auxiliary": 1,
         "features": 1,
         "ablation_generate": len(config["ablation"]["configs"]),
@@ -72,15 +72,15 @@ def test_the_paper_dag_holds_every_study_at_full_scale(tmp_path):
         "spectrum": 1,  # the ablation's maco row reads the natural magnitude spectrum
         "outputs": len(generators) * len(evaluators),
         "graphs": len(generators) * len(evaluators),
-        "pca": len(generators) * len(evaluators),
-        "compare": len(generators),
-        "coherence": 1,
-        "vectorise": 1,
-        "merge": 1,
-        "invert": 9,
+        "graphs_pca": len(generators) * len(evaluators),
+        "outputs_compare": len(generators),
+        "graphs_coherence": 1,
+        "vectorisation": 1,
+        "merging": 1,
+        "inversion": 9,
         "cka": 1,
         "cka_layers": 1,
-        "autoencode": len(config["autoencoding"]["models"]),
+        "autoencoding": len(config["autoencoding"]["models"]),
         "autoencoding_summary": 1,
         "fully_connected": len(config["fully_connected"]["studies"]),
         "conditioning": 1,
@@ -158,10 +158,10 @@ def test_the_paper_dag_runs_end_to_end_with_random_weights(smoke_run):
 def test_the_paper_pairs_weigh_the_gradients_as_the_articles_code_does(tmp_path):
     """[3a]'s code: 0.5*((200 - O1) + (400 - O2)) for g' and 2*((200 - O1) - (400 - O2)) for
     g'': each job's [d, e] is the code's (the constants on C move no gradient)."""
-    out = snakemake(tmp_path, "-n", "--printshellcmds", "--until", "pair", config=PAPER)
+    out = snakemake(tmp_path, "-n", "--printshellcmds", "--until", "pairs", config=PAPER)
     settings = {}
     for line in out.splitlines():
-        if "-m inputgen pair " in line:
+        if "-m inputgen pairs " in line:
             value = json.loads(shlex.split(line)[shlex.split(line).index("--settings") + 1])
             settings[value["operation"]] = value["weights"]
     assert settings == {"+": [0.5, 0.5], "-": [2.0, 2.0]}
@@ -186,18 +186,18 @@ def test_the_paper_figures_get_their_articles_recipe(tmp_path):
     gets its recipe, and the class representations keep the octaves. [3]'s vectorisation
     takes its own loss, start and no L1."""
     cycle = [1.0, 198 / 256, 160 / 256, 180 / 256, 200 / 256]
-    jobs = job_settings(tmp_path, "starts", "transfigure", "vectorise")  # and its upstream
+    jobs = job_settings(tmp_path, "starts", "transfiguration", "vectorisation")  # and its upstream
     (starts,) = jobs["starts"]
     assert starts["settings"]["octaves"] == [1.0]
     assert starts["settings"]["priors"]["resize"]["cycle"] == pytest.approx(cycle)
     assert starts["settings"]["priors"]["resize"]["mode"] == "nearest"
-    (transfigure,) = jobs["transfigure"]
+    (transfigure,) = jobs["transfiguration"]
     assert transfigure["settings"]["octaves"] == [1.0]
     assert transfigure["settings"]["priors"]["resize"]["mode"] == "bilinear"
-    represent = jobs["represent"]
+    represent = jobs["representations-chunk"]
     assert represent and all(len(job["settings"]["octaves"]) == 3 for job in represent)
     # [3]'s vectorisation: 0.05 * sum|y - O|, no L1 term, a scaled normal start
-    (vectorise,) = jobs["vectorise"]
+    (vectorise,) = jobs["vectorisation"]
     assert vectorise["loss_scale"] == 0.05 and vectorise["start"] == "normal"
     assert vectorise["settings"]["l1"] == 0.0 and represent[0]["settings"]["l1"] == 0.001
 

@@ -228,7 +228,7 @@ def test_every_caption_of_the_full_reproduction_renders(tmp_path):
     assert run.returncode == 0, run.stderr[-3000:]
     items = json.loads(out.read_text())
     rules = {item["rule"] for item in items}
-    assert {"pair", "vectorise", "merge", "cka_layers", "run_summary"} <= rules
+    assert {"pairs", "vectorisation", "merging", "cka_layers", "run_summary"} <= rules
     for item in items:
         where = f"{item['rule']} {item['path']} ({item['caption_file']})"
         assert "error" not in item, f"{where}: {item.get('error')}"

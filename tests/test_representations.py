@@ -45,7 +45,7 @@ def represent(out, classes, batch_size, objective="target"):
         "settings": json.loads(SETTINGS),
         "seed": 2,
     }
-    assert run_stage("represent", settings, out=out, batch_size=batch_size) == 0
+    assert run_stage("representations-chunk", settings, out=out, batch_size=batch_size) == 0
     return artifacts.load_tensors(out)[0]
 
 
@@ -58,7 +58,7 @@ def test_chunks_gather_to_the_result_of_one_job(tmp_path):
     assert whole["classes"].tolist() == [5, 9, 400]
     assert whole["logit"].shape == (4, 3)
     record = artifacts.read_provenance(tmp_path / "whole.safetensors")
-    assert record["stage"] == "represent" and record["config"]["objective"] == "target"
+    assert record["stage"] == "representations-chunk" and record["config"]["objective"] == "target"
     assert record["config"]["settings"]["steps"] == 4  # the generation settings, filled in
 
     paths = [tmp_path / name for name in ("images.safetensors", "summary.tsv", "quality.tsv")]
@@ -69,7 +69,7 @@ def test_chunks_gather_to_the_result_of_one_job(tmp_path):
     }
     chunks = [tmp_path / "0.safetensors", tmp_path / "1.safetensors"]
     code = run_stage(
-        "summarise",
+        "representations",
         settings,
         chunks=chunks,
         images=paths[0],
@@ -104,7 +104,7 @@ def test_chunks_gather_to_the_result_of_one_job(tmp_path):
 def test_class_indices_are_checked(tmp_path, capsys):
     settings = {"name": "tiny", "model": json.loads(TINY), "classes": [1000]}
     settings["settings"] = json.loads(SETTINGS)
-    code = run_stage("represent", settings, out=tmp_path / "x.safetensors")
+    code = run_stage("representations-chunk", settings, out=tmp_path / "x.safetensors")
     assert code == 2 and "0..999" in capsys.readouterr().err
     assert not (tmp_path / "x.safetensors").exists()
     with pytest.raises(ValueError, match="0..999"):

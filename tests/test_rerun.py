@@ -334,5 +334,5 @@ def test_editing_a_study_module_reruns_that_studys_rules(tiny_run, tmp_path, mon
     rules = {job["rule"] for job in jobs}
     assert "cka" in rules, rules
     assert not unexplained(jobs, study_rules()["cka"])
-    assert not {"invert", "represent_chunk", "classify"} & rules, rules
+    assert not {"inversion", "representations_chunk", "classify"} & rules, rules
     assert dry_run(tiny_run, TINY) == []

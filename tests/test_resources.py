@@ -36,7 +36,9 @@ def resources_script():
 
 def test_every_gpu_rule_is_benchmarked_and_takes_its_configured_request():
     rules = gpu_rules()
-    assert len(rules) >= 18 and {"represent_chunk", "opposites_chunk", "merge"} <= set(rules)
+    assert len(rules) >= 18 and {"representations_chunk", "opposites_chunk", "merging"} <= set(
+        rules
+    )
     for name, body in rules.items():
         assert f'**gpu_job("{name}"),' in body, name  # its own request, by its own name
         assert f'"results/benchmarks/{name}/' in body, name
@@ -60,19 +62,19 @@ def test_both_configs_request_every_gpu_rule_they_run():
 def test_resources_script_applies_its_headroom_rule(tmp_path, capsys):
     script = resources_script()
     root = tmp_path / "results/benchmarks"
-    (root / "represent_chunk/lite0").mkdir(parents=True)
+    (root / "representations_chunk/lite0").mkdir(parents=True)
     (root / "cka").mkdir(parents=True)
     header = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time"
     extended = "\tjobid\trule_name\twildcards\tparams\tthreads\tcpu_usage\tresources\tinput_size_mb"
     # Extended records, one with a tab inside its params column; a plain record without threads.
     for chunk, (seconds, rss) in enumerate([(100.0, 1000.0), (301.0, 1234.5)]):
-        (root / f"represent_chunk/lite0/{chunk}.tsv").write_text(
+        (root / f"representations_chunk/lite0/{chunk}.tsv").write_text(
             f"{header}{extended}\n{seconds}\t0:00:00\t{rss}\t1\t1\t1\t0\t0\t150\t{1.5 * seconds}"
-            f"\t{chunk}\trepresent_chunk\t{{}}\t{{'a': 'x\ty'}}\t2\t1\t{{}}\t0\n"
+            f"\t{chunk}\trepresentations_chunk\t{{}}\t{{'a': 'x\ty'}}\t2\t1\t{{}}\t0\n"
         )
     (root / "cka/cka.tsv").write_text(f"{header}\n20.0\t0:00:20\t500.0\t1\t1\t1\t0\t0\t130\t26\n")
     rules = script.requests(script.measurements(tmp_path / "results"))
-    chunk = rules.loc["represent_chunk"]
+    chunk = rules.loc["representations_chunk"]
     assert chunk["jobs"] == 2 and chunk["max_s"] == 301.0 and chunk["max_rss_mb"] == 1234.5
     assert chunk["mem_mb"] == math.ceil(1.5 * 1234.5 / 100) * 100 == 1900
     assert chunk["runtime"] == math.ceil(2 * 301 / 60) == 11

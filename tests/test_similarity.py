@@ -158,7 +158,7 @@ def test_invert_and_cka_stages(tmp_path):
     for name, spec in specs.items():
         settings = {"name": name, "model": spec, "pairs": 6, "steps": 3}
         files = {"images": tmp_path / f"{name}.safetensors", "summary": tmp_path / f"{name}.tsv"}
-        code = run_stage("invert", settings, natural=natural_file, **files,
+        code = run_stage("inversion", settings, natural=natural_file, **files,
                          figure=tmp_path / f"{name}.png", batch_size=4)  # fmt: skip
         assert code == 0
     inverted, header = artifacts.load_tensors(tmp_path / "a.safetensors")
@@ -211,7 +211,7 @@ def test_invert_pairs_an_image_folder_on_its_true_labels(tmp_path):
     assert run_stage("photos", settings, natural=tmp_path / "n.safetensors", **photos) == 0
     settings = {"name": "a", "model": SPEC, "pairs": 5, "steps": 2}
     files = {"images": tmp_path / "a.safetensors", "summary": tmp_path / "a.tsv"}
-    code = run_stage("invert", settings, natural=tmp_path / "n.safetensors", **files,
+    code = run_stage("inversion", settings, natural=tmp_path / "n.safetensors", **files,
                      figure=tmp_path / "a.png", batch_size=8)  # fmt: skip
     assert code == 0
     natural, _ = artifacts.load_tensors(tmp_path / "n.safetensors")
@@ -285,11 +285,11 @@ def test_the_invert_stage_records_its_settings(tmp_path):
     make_photos(tmp_path, names=("chelsea", "coffee", "rocket"), crops=12, size=64)
     settings = {"name": "a", "model": SPEC, "pairs": 4, "steps": 1, "lr": 0.5}
     files = {"images": tmp_path / "a.safetensors", "summary": tmp_path / "a.tsv"}
-    code = run_stage("invert", settings, natural=tmp_path / "n.safetensors", **files,
+    code = run_stage("inversion", settings, natural=tmp_path / "n.safetensors", **files,
                      figure=tmp_path / "a.png", batch_size=3)  # fmt: skip
     assert code == 0
     _, header = artifacts.load_tensors(tmp_path / "a.safetensors")
     record = header["provenance"]
-    assert record["stage"] == "invert"
+    assert record["stage"] == "inversion"
     assert record["config"] == {**settings, "momentum": 0.9, "seed": 0, "show": 8}
     assert [item["path"] for item in record["inputs"]] == [str(tmp_path / "n.safetensors")]

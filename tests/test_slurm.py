@@ -35,8 +35,8 @@ TARGETS = (
     "results/classify/lite0.tsv",
     "results/representations/lite0/images.safetensors",
 )
-GPU_RULES = {"represent_chunk"}
-CPU_RULES = {"photos", "classify", "represent_gather"}
+GPU_RULES = {"representations_chunk"}
+CPU_RULES = {"photos", "classify", "representations"}
 TABLES = (
     "classify/lite0.tsv",
     "representations/lite0/summary.tsv",
@@ -132,7 +132,9 @@ def show_job(job_id: str) -> dict[str, str]:
 
 def test_tiny_slice_runs_through_slurm_as_it_runs_locally(slurm_cluster, tiny_run, tmp_path):
     request = tmp_path / "request.yaml"
-    request.write_text(yaml.safe_dump({"runtime": {"resources": {"represent_chunk": REQUEST}}}))
+    request.write_text(
+        yaml.safe_dump({"runtime": {"resources": {"representations_chunk": REQUEST}}})
+    )
     command = [
         "timeout",
         "-s",
@@ -200,8 +202,10 @@ def test_tiny_slice_runs_through_slurm_as_it_runs_locally(slurm_cluster, tiny_ru
             assert f" --cpus-per-task={cpus} " in call, call
         assert set(rules) == GPU_RULES | CPU_RULES
         # The benchmark records a cluster run measures itself with (benchmarks/resources.py).
-        assert len(list((tmp_path / "results/benchmarks/represent_chunk").rglob("*.tsv"))) == 2
-        assert len(rules["represent_chunk"]) == 2  # scattered over two jobs
+        assert (
+            len(list((tmp_path / "results/benchmarks/representations_chunk").rglob("*.tsv"))) == 2
+        )
+        assert len(rules["representations_chunk"]) == 2  # scattered over two jobs
 
         # The same results as the local run: tables byte for byte, tensors exactly (their
         # headers carry a provenance record with times).

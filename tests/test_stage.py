@@ -225,17 +225,17 @@ def test_two_outputs_on_one_path_are_refused_naming_both(tmp_path, capsys):
         ("photos", {"folder": "x\n"}, "(config key photos.folder) = 'x\\n': holds a control char"),
         ("graphs", {"permutations": 10**9}, "config key graphs.permutations) = 1000000000"),
         (
-            "autoencode",
+            "autoencoding",
             {"steps": 3, "priors": {"resize": {"low": 0.9, "high": 0.5}}},
             "setting priors.resize (config key autoencoding.priors.resize) = {",
         ),
         (
-            "represent",
+            "representations-chunk",
             {"name": "m", "model": {}, "classes": [1], "settings": {"octaves": [1.0, 0.5]}},
             "setting settings.octaves (config key generation.octaves) = [1.0, 0.5]: must incr",
         ),
         (
-            "represent",
+            "representations-chunk",
             {"name": "m", "model": {}, "classes": [1], "settings": {"lr": float("inf")}},
             "setting settings.lr (config key generation.lr) = inf: not a finite",
         ),

@@ -99,7 +99,7 @@ def test_null_is_the_study_with_its_defaults(tmp_path):
     config = with_studies("cka", classify=None)
     config["cka"] = None  # every pretrained model, the penultimate layers
     rules = rules_of(config, tmp_path, "null")
-    assert {"classify", "cka", "invert"} <= rules
+    assert {"classify", "cka", "inversion"} <= rules
     validated = validate(copy.deepcopy(config), SCHEMA)
     assert validated["classify"]["topk"] == 5 and validated["cka"]["debiased"] is False
 

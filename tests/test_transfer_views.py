@@ -171,7 +171,7 @@ def test_transfiguration_stage_rates_by_the_other_models(tmp_path):
     make_photos(tmp_path, names=("chelsea", "coffee"), crops=1, size=64)
     settings = {**COMMON, "photo_names": ["chelsea", "coffee"], "targets": [251, 483],
                 "frames": 2, "evaluators": EVALUATORS}  # fmt: skip
-    run("transfigure", settings, photos=tmp_path / "p.safetensors",
+    run("transfiguration", settings, photos=tmp_path / "p.safetensors",
         out=tmp_path / "t.safetensors", table=tmp_path / "t.tsv", figure=tmp_path / "t.png",
         trajectory_table=tmp_path / "tt.tsv", trajectory=tmp_path / "tt.png",
         transfer=tmp_path / "transfer.tsv")  # fmt: skip
@@ -206,7 +206,7 @@ def test_transfiguration_stage_rates_by_the_other_models(tmp_path):
 
 def test_interpolation_stage_rates_every_frame_by_the_other_models(tmp_path):
     settings = {**COMMON, "start": 250, "end": 251, "frames": 3, "evaluators": EVALUATORS}
-    run("interpolate", settings, out=tmp_path / "i.safetensors", table=tmp_path / "i.tsv",
+    run("interpolation", settings, out=tmp_path / "i.safetensors", table=tmp_path / "i.tsv",
         figure=tmp_path / "i.png", gif=tmp_path / "i.gif", probabilities=tmp_path / "p.png",
         transfer=tmp_path / "t.tsv")  # fmt: skip
     table = pd.read_csv(tmp_path / "i.tsv", sep="\t")
@@ -228,12 +228,12 @@ def test_interpolation_stage_rates_every_frame_by_the_other_models(tmp_path):
         assert passage.loc[model, "passes"] == int(
             table[f"{flags}top1_start"].any() and table[f"{flags}top1_end"].any()
         )
-    assert artifacts.read_provenance(tmp_path / "p.png")["stage"] == "interpolate"
+    assert artifacts.read_provenance(tmp_path / "p.png")["stage"] == "interpolation"
 
 
 def test_addition_and_opposites_stages_rate_by_the_other_models(tmp_path):
     settings = {**COMMON, "pairs": [[1, 2], [250, 251]], "evaluators": EVALUATORS}
-    run("add", settings, out=tmp_path / "a.safetensors", table=tmp_path / "a.tsv",
+    run("addition", settings, out=tmp_path / "a.safetensors", table=tmp_path / "a.tsv",
         figure=tmp_path / "a.png")  # fmt: skip
     table = pd.read_csv(tmp_path / "a.tsv", sep="\t")
     images = artifacts.load_tensors(tmp_path / "a.safetensors")[0]["images"]
@@ -247,7 +247,7 @@ def test_addition_and_opposites_stages_rate_by_the_other_models(tmp_path):
     assert "self_top1_name" not in table  # the generator's is top1_name
 
     chunk = tmp_path / "o.safetensors"
-    run("represent", {**COMMON, "classes": [3, 7], "objective": "minimum"}, out=chunk)
+    run("representations-chunk", {**COMMON, "classes": [3, 7], "objective": "minimum"}, out=chunk)
     run("opposites", {**COMMON, "evaluators": EVALUATORS}, chunks=[chunk],
         images=tmp_path / "i.safetensors", table=tmp_path / "t.tsv",
         commutativity=tmp_path / "c.tsv", graph=tmp_path / "g.graphml",
@@ -266,7 +266,7 @@ def test_addition_and_opposites_stages_rate_by_the_other_models(tmp_path):
 def test_the_other_models_exclude_self_and_the_generator(tmp_path, name):
     """The name "self" is the generator's columns, and the generator ("a") rates itself."""
     settings = {**COMMON, "pairs": [[1, 2]], "evaluators": {name: B}}
-    code = run_stage("add", settings, out=tmp_path / "a.safetensors", table=tmp_path / "a.tsv",
+    code = run_stage("addition", settings, out=tmp_path / "a.safetensors", table=tmp_path / "a.tsv",
                      figure=tmp_path / "a.png")  # fmt: skip
     assert code == 2
     assert not (tmp_path / "a.tsv").exists()

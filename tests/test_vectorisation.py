@@ -215,7 +215,7 @@ def pair_files(directory):
 def test_vectorise_stage_tables_classes_and_photos(pictures):
     out = pictures / "v"
     code = run_stage(
-        "vectorise",
+        "vectorisation",
         {**pair_settings([9, 3]), "photos": ["coffee"]},
         **pair_files(pictures),
         photos=pictures / "p.safetensors",
@@ -232,7 +232,7 @@ def test_vectorise_stage_tables_classes_and_photos(pictures):
     tensors, metadata = artifacts.load_tensors(out / "v.safetensors")
     assert tensors["images"].shape == (3, 3, 64, 64) and metadata["toward"] == "b"
     assert tensors["classes"].tolist() == [9, 3]
-    assert metadata["provenance"]["stage"] == "vectorise"
+    assert metadata["provenance"]["stage"] == "vectorisation"
     assert metadata["provenance"]["config"]["photos"] == ["coffee"]
     assert (out / "photos.png").exists() and (out / "v.png").exists()
 
@@ -247,7 +247,7 @@ def test_merge_stage_regenerates_with_the_trained_copy(pictures, capsys):
         "loss_figure": out / "loss.png",
     }
     settings = {**pair_settings([3, 7]), "steps": 4, "lr": 1e-4}
-    assert run_stage("merge", settings, **files) == 0
+    assert run_stage("merging", settings, **files) == 0
     table = pd.read_csv(out / "m.tsv", sep="\t")
     assert table["class"].tolist() == [3, 7]
     assert (table["rss_after"] < table["rss_before"]).all()
@@ -259,7 +259,7 @@ def test_merge_stage_regenerates_with_the_trained_copy(pictures, capsys):
     assert not torch.equal(tensors["images"], before["images"][:2])
     assert metadata["provenance"]["config"]["batch"] is None
     missing = {**settings, "classes": [3, 5]}  # class 5 has no representation
-    assert run_stage("merge", missing, **files) == 2
+    assert run_stage("merging", missing, **files) == 2
     assert "classes [5] are not in" in capsys.readouterr().err
-    assert run_stage("merge", {**settings, "classes": [3, 1000]}, **files) == 2
+    assert run_stage("merging", {**settings, "classes": [3, 1000]}, **files) == 2
     assert "must be in 0..999" in capsys.readouterr().err

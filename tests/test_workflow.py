@@ -172,11 +172,11 @@ def test_reruns_only_what_a_change_touches(tiny_run, tmp_path):
     changed.write_text(TINY.read_text().replace("topk: 5", "topk: 3"))
     counts = job_counts(snakemake(tiny_run, "-n", config=changed))
     assert counts.get("classify") == 1 and "photos" not in counts
-    assert "represent_chunk" not in counts
+    assert "representations_chunk" not in counts
 
     changed.write_text(TINY.read_text().replace("steps: 3", "steps: 2"))
     counts = job_counts(snakemake(tiny_run, "-n", config=changed))
-    assert counts.get("represent_chunk") == 2 and counts.get("opposites_chunk") == 1
+    assert counts.get("representations_chunk") == 2 and counts.get("opposites_chunk") == 1
     assert "classify" not in counts and "photos" not in counts
 
 
@@ -273,3 +273,40 @@ def test_every_rule_is_one_studys_or_the_platforms():
     assert set(owners) | PLATFORM_RULES == rules, sorted(rules - set(owners) - PLATFORM_RULES)
     assert not set(owners) & PLATFORM_RULES
     assert set(studies) == set(STUDIES)
+
+
+# Rules that run another study's stage: the prior ablation's and the opposites' chunks are made
+# by the class representations' generation stage.
+BORROWED_STAGES = {"ablation_generate", "opposites_chunk"}
+
+
+@pytest.mark.slow
+def test_one_name_per_study_from_rule_to_stage(tmp_path):
+    """A study's rules are named after it (``study`` or ``study_part``), each runs the stage of
+    its own name (``study-part`` on the command line) declared in the study's own module, and
+    a rule that borrows another study's stage is listed here by name. (A rule of the run's own
+    pages that a study lists because it reads one of its knobs is the run's, not the study's.)"""
+    import inputgen.stages  # noqa: F401  (registers every stage)
+    from inputgen.platform.stage import STAGES
+
+    out = snakemake(tmp_path, "-n", "--printshellcmds", config=REPO / "config/paper.yaml")
+    stage_of, rule = {}, None
+    for line in out.splitlines():
+        if line.startswith(("rule ", "localrule ")):
+            rule = line.split()[1].rstrip(":")
+        elif "python -m inputgen " in line:
+            stage_of[rule] = line.split("python -m inputgen ")[1].split()[0]
+    studies, _ = parsed_workflow()
+    owner = {rule: name for name, study in studies.items() for rule in study["rules"]}
+    assert set(owner) <= set(stage_of), sorted(set(owner) - set(stage_of))
+    for rule, study in owner.items():
+        stage = STAGES[stage_of[rule]]
+        if stage.module.startswith("inputgen.stages."):
+            continue  # the run's own page (claims, listed for the knob of a study it reads)
+        assert rule == study or rule.startswith(study + "_"), (rule, study)
+        if rule in BORROWED_STAGES:
+            assert stage.name.replace("-", "_") != rule, f"{rule} no longer borrows a stage"
+            continue
+        assert stage.name == rule.replace("_", "-"), (rule, stage.name)
+        module = stage.module.removeprefix("inputgen.studies.").split(".")[0]
+        assert module == study, (rule, stage.module)

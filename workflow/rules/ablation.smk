@@ -37,7 +37,7 @@ use rule model_stage as ablation_generate with:
         **gpu_job("ablation_generate"),
     params:
         **model_params(
-            "represent",
+            "representations-chunk",
             classes=lambda wildcards: ABLATION["classes"],
             objective="target",
             settings=lambda wildcards: {

@@ -4,13 +4,13 @@
 study(
     "addition",
     "Vector addition",
-    rules=["add"],
+    rules=["addition"],
     reads=["generation"],
     targets=study_outputs("addition", "results/addition/{model}/grid.png"),
 )
 
 
-use rule model_stage as add with:
+use rule model_stage as addition with:
     input:
         **model_inputs(
             config["generation"],
@@ -33,12 +33,12 @@ use rule model_stage as add with:
     log:
         "results/logs/addition/{model}.log",
     benchmark:
-        "results/benchmarks/add/{model}.tsv"
+        "results/benchmarks/addition/{model}.tsv"
     resources:
-        **gpu_job("add"),
+        **gpu_job("addition"),
     params:
         **model_params(
-            "add",
+            "addition",
             config["addition"],
             settings=config["generation"],
             evaluators=True,

@@ -14,7 +14,7 @@ AUTOENCODING_LAYERS = lambda name: (AUTOENCODING.get("layers") or {}).get(
 study(
     "autoencoding",
     "Layer autoencoding",
-    rules=["autoencode", "autoencoding_summary"],
+    rules=["autoencoding", "autoencoding_summary"],
     targets=lambda: rules.autoencoding_summary.output if AUTOENCODING_MODELS else [],
     findings=dict(
         claims="results/autoencoding/claims.tsv" if AUTOENCODING_MODELS else []
@@ -22,7 +22,7 @@ study(
 )
 
 
-use rule model_stage as autoencode with:
+use rule model_stage as autoencoding with:
     input:
         **model_inputs(
             photos="results/data/photos.safetensors",
@@ -39,12 +39,12 @@ use rule model_stage as autoencode with:
     log:
         "results/logs/autoencoding/{model}.log",
     benchmark:
-        "results/benchmarks/autoencode/{model}.tsv"
+        "results/benchmarks/autoencoding/{model}.tsv"
     resources:
-        **gpu_job("autoencode"),
+        **gpu_job("autoencoding"),
     params:
         **model_params(
-            "autoencode",
+            "autoencoding",
             AUTOENCODING,
             layers=lambda wildcards: AUTOENCODING_LAYERS(wildcards.model),
         ),

@@ -4,7 +4,7 @@
 study(
     "embedding",
     "Feature embedding",
-    rules=["embed"],
+    rules=["embedding"],
     targets=study_outputs("embedding", "results/embedding/{model}/embedding.png"),
     claims=dict(
         embedding=study_outputs("embedding", "results/embedding/{model}/embedding.tsv")
@@ -12,7 +12,7 @@ study(
 )
 
 
-use rule model_stage as embed with:
+use rule model_stage as embedding with:
     input:
         **model_inputs(
             representations="results/representations/{model}/images.safetensors",
@@ -29,6 +29,6 @@ use rule model_stage as embed with:
         "results/logs/embedding/{model}.log",
     params:
         **model_params(
-            "embed",
+            "embedding",
             config["embedding"],
         ),

@@ -15,15 +15,15 @@ COHERENCE = GRAPH_GENERATORS and OUTPUT_EVALUATORS
 study(
     "graphs",
     "Class graphs and PCA",
-    rules=["graphs", "pca", "coherence"],
+    rules=["graphs", "graphs_pca", "graphs_coherence"],
     reads=["outputs"],  # the generators and evaluators whose outputs they read
     targets=lambda: [
         *expand(
-            [*rules.graphs.output, *rules.pca.output],
+            [*rules.graphs.output, *rules.graphs_pca.output],
             generator=GRAPH_GENERATORS,
             model=OUTPUT_EVALUATORS,
         ),
-        *(rules.coherence.output if COHERENCE else []),
+        *(rules.graphs_coherence.output if COHERENCE else []),
     ],
     findings=dict(coherence="results/graphs/coherence.tsv" if COHERENCE else []),
     claims=dict(
@@ -70,7 +70,7 @@ use rule stage as graphs with:
         ),
 
 
-use rule stage as pca with:
+use rule stage as graphs_pca with:
     input:
         outputs="results/outputs/{generator}/{model}.safetensors",
     output:
@@ -79,12 +79,12 @@ use rule stage as pca with:
             f"{GRAPH_DIR}/pca.png", "pca", "graphs", "pca", model=GRAPH_PAIR
         ),
     log:
-        "results/logs/pca/{generator}/{model}.log",
+        "results/logs/graphs/{generator}/{model}_pca.log",
     params:
-        **stage_params("pca", lambda wildcards: {}),
+        **stage_params("graphs-pca", lambda wildcards: {}),
 
 
-use rule stage as coherence with:
+use rule stage as graphs_coherence with:
     input:
         tables=expand(
             f"{GRAPH_DIR}/coherence.tsv",
@@ -109,4 +109,4 @@ use rule stage as coherence with:
     log:
         "results/logs/graphs/coherence.log",
     params:
-        **stage_params("coherence", lambda wildcards: {}),
+        **stage_params("graphs-coherence", lambda wildcards: {}),

@@ -9,7 +9,7 @@ INTERPOLATION_TRANSFER = study_outputs(
 study(
     "interpolation",
     "Interpolation",
-    rules=["interpolate"],
+    rules=["interpolation"],
     reads=["generation"],
     targets=study_outputs(
         "interpolation", "results/interpolation/{model}/interpolation.gif"
@@ -21,7 +21,7 @@ study(
 
 # The photos file is an input only when the config starts from a photo; the photo's name is a
 # setting (a param that is a function of the input would rerun nothing when it changes).
-use rule model_stage as interpolate with:
+use rule model_stage as interpolation with:
     input:
         **model_inputs(
             recipe("interpolation"),
@@ -67,12 +67,12 @@ use rule model_stage as interpolate with:
     log:
         "results/logs/interpolation/{model}.log",
     benchmark:
-        "results/benchmarks/interpolate/{model}.tsv"
+        "results/benchmarks/interpolation/{model}.tsv"
     resources:
-        **gpu_job("interpolate"),
+        **gpu_job("interpolation"),
     params:
         **model_params(
-            "interpolate",
+            "interpolation",
             config["interpolation"],
             settings=recipe("interpolation"),
             evaluators=True,

@@ -9,7 +9,7 @@ INVERSION_MODELS = study_models(config, "inversion")
 study(
     "inversion",
     "Representation inversion",
-    rules=["invert"],
+    rules=["inversion"],
     findings=dict(
         inversion=expand(
             "results/inversion/{model}/summary.tsv", model=INVERSION_MODELS
@@ -18,7 +18,7 @@ study(
 )
 
 
-use rule model_stage as invert with:
+use rule model_stage as inversion with:
     input:
         **model_inputs(
             natural="results/data/natural.safetensors",
@@ -40,11 +40,11 @@ use rule model_stage as invert with:
     log:
         "results/logs/inversion/{model}.log",
     benchmark:
-        "results/benchmarks/invert/{model}.tsv"
+        "results/benchmarks/inversion/{model}.tsv"
     resources:
-        **gpu_job("invert"),
+        **gpu_job("inversion"),
     params:
         **model_params(
-            "invert",
+            "inversion",
             INVERSION,
         ),

@@ -9,7 +9,7 @@ MERGING_TABLE = study_outputs("merging", "results/merging/{model}/merging.tsv")
 study(
     "merging",
     "Merging by parameters",
-    rules=["merge"],
+    rules=["merging"],
     reads=["generation"],
     targets=MERGING_TABLE,
     findings=dict(merging=MERGING_TABLE),
@@ -17,7 +17,7 @@ study(
 )
 
 
-use rule model_stage as merge with:
+use rule model_stage as merging with:
     input:
         **model_inputs(
             config["generation"],
@@ -48,12 +48,12 @@ use rule model_stage as merge with:
     log:
         "results/logs/merging/{model}.log",
     benchmark:
-        "results/benchmarks/merge/{model}.tsv"
+        "results/benchmarks/merging/{model}.tsv"
     resources:
-        **gpu_job("merge"),
+        **gpu_job("merging"),
     params:
         **model_params(
-            "merge",
+            "merging",
             MERGING,
             toward_name=lambda wildcards: MERGING["toward"],
             toward=lambda wildcards: job_spec(MERGING["toward"]),

@@ -45,7 +45,7 @@ use rule model_stage as opposites_chunk with:
         **gpu_job("opposites_chunk"),
     params:
         **model_params(
-            "represent",
+            "representations-chunk",
             classes=lambda wildcards: chunks(OPPOSITE_CLASSES)[int(wildcards.chunk)],
             objective="minimum",
             settings=config["generation"],

@@ -9,9 +9,9 @@ OUTPUT_EVALUATORS = study_models(config, "outputs.evaluators")
 study(
     "outputs",
     "Output space",
-    rules=["outputs", "compare"],
+    rules=["outputs", "outputs_compare"],
     targets=lambda: (
-        expand(rules.compare.output, generator=OUTPUT_GENERATORS)
+        expand(rules.outputs_compare.output, generator=OUTPUT_GENERATORS)
         if len(OUTPUT_EVALUATORS) > 1
         else []
     ),
@@ -35,7 +35,7 @@ use rule model_stage as outputs with:
         ),
 
 
-use rule stage as compare with:
+use rule stage as outputs_compare with:
     input:
         outputs=expand(
             "results/outputs/{{generator}}/{model}.safetensors",
@@ -60,8 +60,10 @@ use rule stage as compare with:
         "results/logs/comparison/{generator}.log",
     params:
         **stage_params(
-            "compare",
+            "outputs-compare",
             lambda wildcards: pick(
-                "compare", generator=wildcards.generator, evaluators=OUTPUT_EVALUATORS
+                "outputs-compare",
+                generator=wildcards.generator,
+                evaluators=OUTPUT_EVALUATORS,
             ),
         ),

@@ -19,13 +19,13 @@ else:
 study(
     "pairs",
     "Two-model objectives",
-    rules=["pair"],
+    rules=["pairs"],
     reads=["generation"],
     targets=expand("{pair}/{file}", pair=PAIR_DIRS, file=["pairs.tsv", "grid.png"]),
 )
 
 
-use rule model_stage as pair with:
+use rule model_stage as pairs with:
     input:
         spectrum=spectrum_for(config["generation"]),
     output:
@@ -47,18 +47,18 @@ use rule model_stage as pair with:
     log:
         "results/logs/pairs/{first}{op}{second}.log",
     benchmark:
-        "results/benchmarks/pair/{first}{op}{second}.tsv"
+        "results/benchmarks/pairs/{first}{op}{second}.tsv"
     wildcard_constraints:
         first="[A-Za-z][A-Za-z0-9_]*",
         second="[A-Za-z][A-Za-z0-9_]*",
         op="[+-]",
     resources:
-        **gpu_job("pair"),
+        **gpu_job("pairs"),
     params:
         **stage_params(
-            "pair",
+            "pairs",
             lambda wildcards: pick(
-                "pair",
+                "pairs",
                 config["pairs"],
                 first_name=wildcards.first,
                 first=job_spec(wildcards.first),

@@ -7,9 +7,9 @@ REPRESENT_MODELS = study_models(config, "representations")
 study(
     "representations",
     "Class representations",
-    rules=["represent_chunk", "represent_gather"],
-    reads={"generation": ["represent_chunk"]},
-    targets=lambda: expand(rules.represent_gather.output, model=REPRESENT_MODELS),
+    rules=["representations_chunk", "representations"],
+    reads={"generation": ["representations_chunk"]},
+    targets=lambda: expand(rules.representations.output, model=REPRESENT_MODELS),
     findings=dict(
         quality=expand(
             "results/representations/{model}/quality.tsv", model=REPRESENT_MODELS
@@ -18,7 +18,7 @@ study(
 )
 
 
-use rule model_stage as represent_chunk with:
+use rule model_stage as representations_chunk with:
     input:
         **model_inputs(
             config["generation"],
@@ -28,21 +28,21 @@ use rule model_stage as represent_chunk with:
     log:
         "results/logs/representations/{model}/{chunk}.log",
     benchmark:
-        "results/benchmarks/represent_chunk/{model}/{chunk}.tsv"
+        "results/benchmarks/representations_chunk/{model}/{chunk}.tsv"
     wildcard_constraints:
         chunk=r"\d+",
     resources:
-        **gpu_job("represent_chunk"),
+        **gpu_job("representations_chunk"),
     params:
         **model_params(
-            "represent",
+            "representations-chunk",
             classes=lambda wildcards: chunks(config["classes"])[int(wildcards.chunk)],
             objective="target",
             settings=config["generation"],
         ),
 
 
-use rule model_stage as represent_gather with:
+use rule model_stage as representations with:
     input:
         **model_inputs(
             chunks=chunk_files(
@@ -71,9 +71,9 @@ use rule model_stage as represent_gather with:
             "class images",
         ),
     log:
-        "results/logs/representations/{model}/summarise.log",
+        "results/logs/representations/{model}/summary.log",
     params:
         **model_params(
-            "summarise",
+            "representations",
             evaluators=True,
         ),

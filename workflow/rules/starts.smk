@@ -8,7 +8,7 @@ STARTS = config["starts"] or {}
 study(
     "starts",
     "Random starts",
-    rules=["starts", "drift"],
+    rules=["starts", "starts_drift"],
     reads=["generation"],
     targets=study_outputs(
         "starts", "results/starts/{model}/grid.png", "results/starts/{model}/drift.tsv"
@@ -46,7 +46,7 @@ use rule model_stage as starts with:
 
 
 # The translation drift of the starts' resize prior: no model runs, only resizing.
-use rule stage as drift with:
+use rule stage as starts_drift with:
     output:
         table=reported(
             "results/starts/{model}/drift.tsv",
@@ -58,9 +58,9 @@ use rule stage as drift with:
         "results/logs/starts/{model}_drift.log",
     params:
         **stage_params(
-            "drift",
+            "starts-drift",
             lambda wildcards: pick(
-                "drift",
+                "starts-drift",
                 input_size=job_spec(wildcards.model)["input_size"],
                 settings=recipe("starts"),
                 seed=config["seed"],

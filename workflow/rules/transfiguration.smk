@@ -4,7 +4,7 @@
 study(
     "transfiguration",
     "Transfiguration",
-    rules=["transfigure"],
+    rules=["transfiguration"],
     reads=["generation"],
     targets=study_outputs(
         "transfiguration", "results/transfiguration/{model}/frames.png"
@@ -25,7 +25,7 @@ study(
 )
 
 
-use rule model_stage as transfigure with:
+use rule model_stage as transfiguration with:
     input:
         **model_inputs(
             recipe("transfiguration"),
@@ -62,12 +62,12 @@ use rule model_stage as transfigure with:
     log:
         "results/logs/transfiguration/{model}.log",
     benchmark:
-        "results/benchmarks/transfigure/{model}.tsv"
+        "results/benchmarks/transfiguration/{model}.tsv"
     resources:
-        **gpu_job("transfigure"),
+        **gpu_job("transfiguration"),
     params:
         **model_params(
-            "transfigure",
+            "transfiguration",
             config["transfiguration"],
             settings=recipe("transfiguration"),
             photo_names=lambda wildcards: config["transfiguration"]["photos"],

@@ -11,7 +11,7 @@ VECTORISATION_TABLE = study_outputs(
 study(
     "vectorisation",
     "Vectorisation",
-    rules=["vectorise"],
+    rules=["vectorisation"],
     reads=["generation"],
     targets=VECTORISATION_TABLE,
     findings=dict(vectorisation=VECTORISATION_TABLE),
@@ -20,7 +20,7 @@ study(
 
 
 # theta1 ({model}) and theta2 (the study's `toward`): both models' pictures of the classes.
-use rule model_stage as vectorise with:
+use rule model_stage as vectorisation with:
     input:
         **model_inputs(
             recipe("vectorisation"),
@@ -52,12 +52,12 @@ use rule model_stage as vectorise with:
     log:
         "results/logs/vectorisation/{model}.log",
     benchmark:
-        "results/benchmarks/vectorise/{model}.tsv"
+        "results/benchmarks/vectorisation/{model}.tsv"
     resources:
-        **gpu_job("vectorise"),
+        **gpu_job("vectorisation"),
     params:
         **model_params(
-            "vectorise",
+            "vectorisation",
             VECTORISATION,
             toward_name=lambda wildcards: VECTORISATION["toward"],
             toward=lambda wildcards: job_spec(VECTORISATION["toward"]),

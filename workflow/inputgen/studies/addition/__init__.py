@@ -25,7 +25,7 @@ class Add:
 
 
 @stage(
-    "add",
+    "addition",
     Add,
     schema="addition",
     inputs=SPECTRUM,

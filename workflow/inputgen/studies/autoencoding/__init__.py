@@ -29,7 +29,7 @@ class Autoencode(DepthDescent):
 
 
 @stage(
-    "autoencode",
+    "autoencoding",
     Autoencode,
     schema="autoencoding",
     inputs={"photos": File("photos .safetensors")},

@@ -22,7 +22,7 @@ class Embed:
 
 
 @stage(
-    "embed",
+    "embedding",
     Embed,
     schema="embedding",
     inputs={"representations": File("class images .safetensors")},

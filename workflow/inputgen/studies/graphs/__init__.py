@@ -85,7 +85,7 @@ class Pca:
 
 
 @stage(
-    "pca",
+    "graphs-pca",
     Pca,
     inputs={"outputs": File("outputs .safetensors")},
     outputs={
@@ -120,7 +120,7 @@ class Coherence:
 
 
 @stage(
-    "coherence",
+    "graphs-coherence",
     Coherence,
     inputs={"tables": File("per-graph coherence .tsv", many=True)},
     outputs={"table": File("gathered .tsv"), "figure": File("coherence figure .png")},

@@ -36,7 +36,7 @@ class Interpolate:
 
 
 @stage(
-    "interpolate",
+    "interpolation",
     Interpolate,
     schema="interpolation",
     inputs={

@@ -28,7 +28,7 @@ class Invert:
 
 
 @stage(
-    "invert",
+    "inversion",
     Invert,
     schema="inversion",
     inputs={"natural": File("natural images .safetensors")},

@@ -38,7 +38,7 @@ class Merge:
 
 
 @stage(
-    "merge",
+    "merging",
     Merge,
     schema="merging",
     inputs={**PAIR_INPUTS, **SPECTRUM},

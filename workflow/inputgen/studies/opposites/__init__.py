@@ -1,8 +1,8 @@
-"""Opposites (source article 2): the opposite of every class (chunks of the represent stage with
-the minimum objective), gathered into the class -> opposite graph, with commutativity and how
-the other models see them (the science in :mod:`.science`, the figures in :mod:`.figures`): its
-settings, stage and section of the findings page. Importing this imports no torch (the
-Snakefile registers every stage)."""
+"""Opposites (source article 2): the opposite of every class (chunks of the
+representations-chunk stage with the minimum objective), gathered into the class -> opposite
+graph, with commutativity and how the other models see them (the science in :mod:`.science`,
+the figures in :mod:`.figures`): its settings, stage and section of the findings page.
+Importing this imports no torch (the Snakefile registers every stage)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,9 @@ class Opposites:
     Opposites,
     schema="opposites",
     inputs={
-        "chunks": File("represent chunks of the objective minimum", many=True, temporary=True),
+        "chunks": File(
+            "representations-chunk outputs of the objective minimum", many=True, temporary=True
+        ),
         "representations": File(
             "the model's class representations: adds the naive opposite (argmin)", optional=True
         ),

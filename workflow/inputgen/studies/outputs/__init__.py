@@ -52,7 +52,7 @@ class Compare:
 
 
 @stage(
-    "compare",
+    "outputs-compare",
     Compare,
     inputs={
         "outputs": File(

@@ -31,7 +31,7 @@ class Pair:
 
 
 @stage(
-    "pair",
+    "pairs",
     Pair,
     schema="pairs",
     inputs=SPECTRUM,

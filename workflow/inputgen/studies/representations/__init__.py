@@ -1,8 +1,8 @@
 """Class representations (source article 1): one image per class of each generator, made in chunk
-jobs (the represent stage, which the opposites and the prior ablation also run) and gathered,
-rated by the generator and every other model (the science in :mod:`.science`, the figure in
-:mod:`.figures`): its settings, stages and section of the findings page. Importing this imports
-no torch (the Snakefile registers every stage)."""
+jobs (the representations-chunk stage, which the opposites and the prior ablation also run) and
+gathered, rated by the generator and every other model (the science in :mod:`.science`, the
+figure in :mod:`.figures`): its settings, stages and section of the findings page. Importing
+this imports no torch (the Snakefile registers every stage)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ class Represent:
 
 
 @stage(
-    "represent",
+    "representations-chunk",
     Represent,
     inputs=SPECTRUM,
     outputs={"out": File("chunk .safetensors")},
@@ -65,10 +65,12 @@ class Summarise:
 
 
 @stage(
-    "summarise",
+    "representations",
     Summarise,
     inputs={
-        "chunks": File("represent chunks .safetensors, in class order", many=True, temporary=True)
+        "chunks": File(
+            "representations-chunk outputs .safetensors, in class order", many=True, temporary=True
+        )
     },
     outputs={
         "images": File("gathered .safetensors"),

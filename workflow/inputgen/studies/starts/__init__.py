@@ -58,7 +58,9 @@ class Drift:
     seed: int = knob("master seed", schema="seed")
 
 
-@stage("drift", Drift, outputs={"table": File("drift of each resize, nearest/bilinear .tsv")})
+@stage(
+    "starts-drift", Drift, outputs={"table": File("drift of each resize, nearest/bilinear .tsv")}
+)
 def drift(job: Job) -> None:
     """How far the resize prior moves a picture over a run's steps, nearest-neighbour against
     bilinear (source article 1's translation artefact), at the random starts' image size."""

@@ -32,7 +32,7 @@ class Transfigure:
 
 
 @stage(
-    "transfigure",
+    "transfiguration",
     Transfigure,
     schema="transfiguration",
     inputs={"photos": File("photos .safetensors"), **SPECTRUM},

@@ -40,7 +40,7 @@ class Vectorise:
 
 
 @stage(
-    "vectorise",
+    "vectorisation",
     Vectorise,
     schema="vectorisation",
     inputs={**PAIR_INPUTS, "photos": File("photos .safetensors"), **SPECTRUM},
