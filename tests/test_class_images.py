@@ -454,3 +454,11 @@ def test_names_written_by_eye_are_scored_per_method_against_the_key():
     assert scores.loc["ours"].tolist() == [2, 2] and scores.loc["peer"].tolist() == [0, 2]
     with pytest.raises(ValueError, match=r"numbers \[9\] are not in the key"):
         bench.score_names(key, pd.DataFrame({"number": [9], "named": ["tiger"]}))
+
+
+def test_the_readmes_class_image_table_is_the_benchmarks_summary_of_its_tables():
+    """README's table of the peers is `--summarise`'s output of the held-out run's tables,
+    never retyped."""
+    bench = load_benchmark()
+    folder = ROOT / "docs" / "benchmarks" / "class_images" / "held_out"
+    assert bench.summary_table(folder, "held_out") in (ROOT / "README.md").read_text()
