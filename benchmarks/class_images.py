@@ -23,8 +23,9 @@ objects, vehicles, food and scenes, fixed before any tuning and never used to ch
 
 Per method, budget and generator: self top-1; transfer top-1 and top-5 under each other offline
 model, and their means with bootstrap 95% intervals over classes; pixel std; spectrum slope;
-ms per step and per pass against a bare forward+backward; a grid (one row per method, no
-contrast stretch) and shuffled panels without captions (their key beside them) to name by eye;
+ms per step and per pass against a bare forward+backward timed on either side of the method and
+against our default's; a grid (one row per method, no contrast stretch) and shuffled panels
+without captions (their key beside them) to name by eye;
 ``--panels`` draws new panels from a run's saved images, ``--score-names`` scores a reader's
 names against the key.
 
