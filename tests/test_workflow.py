@@ -281,6 +281,32 @@ BORROWED_STAGES = {"ablation_generate", "opposites_chunk"}
 
 
 @pytest.mark.slow
+def test_every_job_lists_the_files_of_every_model_it_loads_as_inputs(tmp_path):
+    """A job whose settings name a model's file (here a labels file, which every job of a
+    model reads) has that file among its inputs, so that replacing it reruns the job: in every
+    rule of the default config, the two-model ones included."""
+    import yaml
+    from inputgen.engine.model_specs import imagenet_class_names
+
+    labels = tmp_path / "imagenet.txt"
+    labels.write_text("".join(f"{name}\n" for name in imagenet_class_names()))
+    config = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    for name in ("lite0", "mobilenet_v2"):
+        config["models"][name]["labels"] = f"file:{labels}"
+    (tmp_path / "labels.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    out = snakemake(tmp_path, "-n", "--printshellcmds", config=tmp_path / "labels.yaml")
+    jobs, missing = 0, []
+    for block in out.split("\nrule ")[1:]:
+        if f"file:{labels}" not in block or block.startswith("run_config"):
+            continue  # (the resolved config writes the path down; it loads no model)
+        jobs += 1
+        inputs = next((line for line in block.splitlines() if "input:" in line), "")
+        if str(labels) not in inputs.replace(f"file:{labels}", ""):
+            missing.append(block.split(":")[0])
+    assert jobs > 20 and not missing, (jobs, sorted(set(missing)))
+
+
+@pytest.mark.slow
 def test_one_name_per_study_from_rule_to_stage(tmp_path):
     """A study's rules are named after it (``study`` or ``study_part``), each runs the stage of
     its own name (``study-part`` on the command line) declared in the study's own module, and

@@ -28,6 +28,8 @@ study(
 use rule model_stage as pairs with:
     input:
         spectrum=spectrum_for(config["generation"]),
+        # both models' weight and label files: replacing one reruns the pair
+        weights=lambda wildcards: weights_of(wildcards.first) + weights_of(wildcards.second),
     output:
         images="results/pairs/{first}{op}{second}/images.safetensors",
         table=reported(
