@@ -27,7 +27,10 @@ ms per step and per pass against a bare forward+backward timed on either side of
 against our default's; a grid (one row per method, no contrast stretch) and shuffled panels
 without captions (their key beside them) to name by eye;
 ``--panels`` draws new panels from a run's saved images, ``--score-names`` scores a reader's
-names against the key.
+names against the key. ``--overhead PASSES`` rates nothing: it times each method's loop of
+PASSES passes per image against bare forward+backward windows of as many passes on either side,
+``--repeats`` rounds of every method in turn (the fair measure of cost per pass on a CPU whose
+speed drifts within minutes).
 
     .venv/bin/python benchmarks/class_images.py --generator lite0 --budgets 40,512 \
         --classes held_out [--methods lucent,maco,default] [--extra 'name: {overrides}']
@@ -38,6 +41,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
+import functools
 import math
 import os
 import platform
@@ -283,6 +287,79 @@ def bare_pass_ms(zoo: ZooModel, classes, device, repeats: int = 5) -> float:
     return 1000 * float(np.median(times[1:])) / len(classes)
 
 
+def bare_window_ms(zoo: ZooModel, classes, device, passes: int) -> float:
+    """ms per image of ``passes`` bare forward+backward image passes in batches of the classes
+    (at least ``passes``; one batch more, never fewer): a window as long as a method's own."""
+    size = zoo.spec["input_size"]
+    images = torch.full((len(classes), 3, size, size), 0.5, device=device, requires_grad=True)
+    index = torch.arange(len(classes))
+    batches = max(1, math.ceil(passes / len(classes)))
+    start = time.perf_counter()
+    for _ in range(batches):
+        loss = zoo.logits(images)[index, classes].sum()
+        torch.autograd.grad(loss, images)
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return 1000 * (time.perf_counter() - start) / (batches * len(classes))
+
+
+def overhead_table(
+    draws: dict, zoo: ZooModel, classes, device, repeats: int, generator: str
+) -> pd.DataFrame:
+    """Each method's cost per image pass against bare passes timed in windows of the same
+    number of passes just before and just after it, ``repeats`` rounds of every method in turn
+    (after one warm-up round that also counts each method's passes). On a shared CPU the speed
+    drifts within minutes: only windows of equal length, side by side, compare fairly."""
+    counts = {}
+    for method, draw in draws.items():  # warm-up: imports, caches, and the pass counts
+        with PassCounter(zoo.model) as counter:
+            draw()
+        counts[method] = counter.images
+    rows = []
+    for repeat in range(repeats):
+        for method, draw in draws.items():
+            before = bare_window_ms(zoo, classes, device, counts[method])
+            start = time.perf_counter()
+            with PassCounter(zoo.model) as counter:
+                draw()
+            elapsed = time.perf_counter() - start
+            after = bare_window_ms(zoo, classes, device, counts[method])
+            per_pass = 1000 * elapsed / counter.images
+            rows.append(
+                {
+                    "generator": generator,
+                    "method": method,
+                    "repeat": repeat,
+                    "passes": counter.images,
+                    "ms_per_pass": per_pass,
+                    "bare_before_ms": before,
+                    "bare_after_ms": after,
+                    "pass_over_bare": per_pass / ((before + after) / 2),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def overhead_summary(folder: Path, class_set: str) -> str:
+    """Per generator and method: the median of its repeats' cost per pass over the bare
+    windows' (and the range), from ``--overhead`` runs' tables in ``folder``."""
+    paths = sorted(folder.glob(f"{class_set}_*_overhead.tsv"))
+    table = pd.concat([pd.read_csv(path, sep="\t") for path in paths])
+    lines = [
+        "| generator | method | image passes a window | repeats | ms per pass (median) "
+        "| x bare pass (median) | x bare pass (range) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for (generator, method), rows in table.groupby(["generator", "method"], sort=False):
+        ratio = rows["pass_over_bare"]
+        lines.append(
+            f"| {generator} | {method} | {int(rows['passes'].median())} | {len(rows)} "
+            f"| {rows['ms_per_pass'].median():.1f} | {ratio.median():.2f} "
+            f"| {ratio.min():.2f}-{ratio.max():.2f} |"
+        )
+    return "\n".join(lines)
+
+
 def shuffled_panels(
     shown: dict[str, torch.Tensor], classes, names, title: str, seed: int, per_panel: int = 6
 ):
@@ -345,7 +422,7 @@ def summary_table(folder: Path, class_set: str) -> str:
     tables = [
         pd.read_csv(path, sep="\t")
         for path in sorted(folder.glob(f"{class_set}_*.tsv"))
-        if not path.stem.endswith(("_key", "_classes", "_named"))
+        if not path.stem.endswith(("_key", "_classes", "_named", "_overhead"))
     ]
     table = pd.concat(tables)
     photos = table[table["method"] == "shipped photos"].iloc[0]
@@ -423,6 +500,14 @@ def main() -> None:
     )
     parser.add_argument("--shuffle-seed", type=int, default=None)
     parser.add_argument(
+        "--overhead",
+        type=int,
+        metavar="PASSES",
+        help="time each method's loop of PASSES passes per image (every class, MACO too) "
+        "against bare windows of as many passes on either side, --repeats rounds; no rating",
+    )
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
         "--score-names",
         nargs=2,
         metavar=("KEY", "NAMED"),
@@ -430,7 +515,11 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.summarise:
-        print(summary_table(Path(args.out), args.classes))
+        folder = Path(args.out)
+        if any(folder.glob(f"{args.classes}_*_classes.tsv")):
+            print(summary_table(folder, args.classes))
+        if any(folder.glob(f"{args.classes}_*_overhead.tsv")):
+            print(overhead_summary(folder, args.classes))
         return
     if args.score_names:
         key, named = (pd.read_csv(path, sep="\t") for path in args.score_names)
@@ -461,6 +550,30 @@ def main() -> None:
     magnitude = natural_magnitude(natural)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+
+    def draw(method: str, rated, budget: int) -> tuple[torch.Tensor, int]:
+        """One method's images of the classes ``rated`` at ``budget`` passes, and its steps."""
+        if method == "lucent":
+            return lucent_images(generator, rated, budget, args.seed), budget
+        if method == "maco":
+            spectrum = horama_spectrum(natural)
+            steps = max(1, budget // MACO["crops_per_iteration"])
+            return maco_images(generator, rated, budget, spectrum, args.seed), steps
+        settings = GenerationSettings.from_dict(recipes[method])
+        settings = at_budget(settings, budget).with_magnitude(magnitude)
+        return our_images(generator, rated, settings, args.seed), settings.steps
+
+    if args.overhead:
+        draws = {
+            method: functools.partial(draw, method, classes, args.overhead)
+            for method in args.methods.split(",")
+        }
+        table = overhead_table(draws, generator, classes, device, args.repeats, args.generator)
+        table.round(4).to_csv(
+            out / f"{args.classes}_{args.generator}_overhead.tsv", sep="\t", index=False
+        )
+        print(overhead_summary(out, args.classes), flush=True)
+        return
     for budget in [int(b) for b in args.budgets.split(",")]:
         rows, shown, hits = [], {}, []
         for method in args.methods.split(","):
@@ -470,19 +583,7 @@ def main() -> None:
             before = bare_pass_ms(generator, classes, device)
             start = time.perf_counter()
             with PassCounter(generator.model) as counter:
-                if method == "lucent":
-                    images, steps = lucent_images(generator, classes, budget, args.seed), budget
-                elif method == "maco":
-                    spectrum = horama_spectrum(natural)
-                    images = maco_images(generator, rated, budget, spectrum, args.seed)
-                    steps = max(1, budget // MACO["crops_per_iteration"])
-                else:
-                    settings = GenerationSettings.from_dict(recipes[method])
-                    settings = at_budget(settings, budget).with_magnitude(magnitude)
-                    images, steps = (
-                        our_images(generator, classes, settings, args.seed),
-                        settings.steps,
-                    )
+                images, steps = draw(method, rated, budget)
             elapsed = time.perf_counter() - start
             bare = (before + bare_pass_ms(generator, classes, device)) / 2
             passes = counter.images / len(rated)

@@ -367,6 +367,32 @@ def test_the_benchmark_counts_one_pass_per_crop(tiny):
     assert counter.images == 0
 
 
+def test_the_overhead_is_timed_against_bare_windows_as_long_as_the_method(tiny, tmp_path):
+    bench = load_benchmark()
+    zoo, cpu = tiny["m"], torch.device("cpu")
+    calls = []
+
+    def method():  # 3 optimisation passes of 2 images: 6 image passes
+        images = torch.rand(2, 3, 32, 32, requires_grad=True)
+        for _ in range(3):
+            torch.autograd.grad(zoo.logits(images)[:, 0].sum(), images)
+        calls.append(1)
+
+    table = bench.overhead_table({"m": method}, zoo, [1, 2], cpu, repeats=2, generator="g")
+    assert len(calls) == 3  # a warm-up round that counts the passes, then the repeats
+    assert table["passes"].tolist() == [6, 6] and table["repeat"].tolist() == [0, 1]
+    bare = (table["bare_before_ms"] + table["bare_after_ms"]) / 2
+    assert (table["pass_over_bare"] - table["ms_per_pass"] / bare).abs().max() < 1e-9
+    with bench.PassCounter(zoo.model) as counter:
+        bench.bare_window_ms(zoo, [1, 2], cpu, 5)
+    assert counter.images == 6  # whole batches of the classes, never fewer passes than asked
+    table.assign(pass_over_bare=[1.5, 1.1]).to_csv(
+        tmp_path / "held_out_g_overhead.tsv", sep="\t", index=False
+    )
+    summary = bench.overhead_summary(tmp_path, "held_out")
+    assert summary.splitlines()[-1].endswith("| 1.30 | 1.10-1.50 |")  # the median, the range
+
+
 def test_the_benchmark_interval_brackets_the_mean():
     bench = load_benchmark()
     values = torch.tensor([1.0] * 12 + [0.0] * 4).numpy()
@@ -462,3 +488,6 @@ def test_the_readmes_class_image_table_is_the_benchmarks_summary_of_its_tables()
     bench = load_benchmark()
     folder = ROOT / "docs" / "benchmarks" / "class_images" / "held_out"
     assert bench.summary_table(folder, "held_out") in (ROOT / "README.md").read_text()
+    overhead = bench.overhead_summary(folder / "overhead", "held_out")
+    for page in ("README.md", "docs/class_images.md"):
+        assert overhead in (ROOT / page).read_text(), page
