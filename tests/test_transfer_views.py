@@ -101,6 +101,38 @@ def test_transfer_columns_and_the_summary_are_the_means_of_the_flags():
     assert controls["images"].tolist() == [1, 1] and controls["top1"].tolist() == [1.0, 1.0]
 
 
+def test_the_interpolation_benchmark_codes_frames_and_counts_passes_as_the_study():
+    import importlib.util
+
+    from conftest import REPO
+
+    spec = importlib.util.spec_from_file_location(
+        "interpolation_bench", REPO / "benchmarks/interpolation.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.frame_code([1, 250, 248, 251, 200], 250, 251) == ".HeDd"
+    # top-1 = start on some frame and = end on another, as the study's `passes`
+    assert bench.passes(".HeDd") and not bench.passes(".HHee") and not bench.passes("DDDD")
+    table = pd.DataFrame(
+        {
+            "generator": "g",
+            "steps": [40, 40, 80],
+            "start": "photo",
+            "seed": [0, 1, 0],
+            "g": ["HHDD", "HH..", "HDDD"],
+            "others_passing": [1, 0, 0],
+            "threads": 2,
+        }
+    )
+    rows = bench.summary(table).splitlines()[2:]
+    assert rows == ["| g | 2 | 40 | photo | 2 | 1 | 1 |", "| g | 2 | 80 | photo | 1 | 1 | 0 |"]
+    # README's table is the summary of the run's tables, never retyped
+    folder = REPO / "docs/benchmarks/interpolation"
+    runs = pd.concat(pd.read_csv(path, sep="\t") for path in sorted(folder.glob("*.tsv")))
+    assert bench.summary(runs) in (REPO / "README.md").read_text()
+
+
 def test_interpolation_columns_and_whether_the_frames_pass_through_both_classes():
     start, end = 250, 251
     frames = 3

@@ -1,0 +1,136 @@
+"""Interpolation (source article 1, husky -> dalmatian): how often the frames pass through both
+classes for another model than the generator, per budget, start and seed.
+
+The interpolation study's own science (``inputgen.studies.interpolation.science``) with the
+default config's generation section, ``--steps`` each, from the photo the default config names
+(``chelsea``: no dalmatian photo ships) or from noise, one descent per seed. Every frame is rated
+by the generator and the three other offline models; a model passes when its top-1 is the start
+class on some frame and the end class on another (the study's ``passes``). One row per budget,
+start and seed: each model's top-1 per frame as a string (``H`` start class, ``D`` end class,
+``e`` a sled dog of the start's neighbours (Eskimo dog, malamute), ``d`` another dog, ``.``
+anything else), and how many other models pass. A single path is chaotic: floating-point
+rounding (threads, deterministic kernels) changes which frames the others recognise, so read
+the rate over seeds, not one seed. The kernels are the deterministic ones the study's job uses,
+so seed 0 at the default config's budget and threads draws the default run's frames.
+
+    .venv/bin/python benchmarks/interpolation.py --steps 40,160,320 --seeds 4
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import torch
+import yaml
+from inputgen.engine.generation_settings import GenerationSettings
+from inputgen.engine.models import load_model
+from inputgen.engine.parameterisations import natural_magnitude
+from inputgen.engine.photos import photo_sets
+from inputgen.platform.runtime import make_deterministic
+from inputgen.studies.interpolation import science
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = {
+    "lite0": {"arch": "efficientnet_lite0", "weights": "package"},
+    "lite1": {"arch": "efficientnet_lite1", "weights": "package"},
+    "lite2": {"arch": "efficientnet_lite2", "weights": "package"},
+    "mobilenet_v2": {"arch": "mobilenet_v2", "weights": "package"},
+}
+SLED_DOGS = {248, 249}  # Eskimo dog, malamute: what the other models often call a husky
+DOGS = range(151, 269)
+
+
+def frame_code(top1: list[int], start: int, end: int) -> str:
+    """One character per frame: the start class, the end class, a sled dog, a dog, other."""
+    codes = {start: "H", end: "D"}
+    return "".join(codes.get(c, "e" if c in SLED_DOGS else "d" if c in DOGS else ".") for c in top1)
+
+
+def passes(code: str) -> bool:
+    return "H" in code and "D" in code
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--generator", default="lite0", choices=sorted(MODELS))
+    parser.add_argument("--steps", default="40,160,320", help="descent steps, comma-separated")
+    parser.add_argument("--starts", default="photo,noise", help="photo and/or noise")
+    parser.add_argument("--seeds", type=int, default=4)
+    parser.add_argument("--frames", type=int, default=8)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="torch threads (0: torch's default); `make run` on 2 cores gives model jobs 1",
+    )
+    parser.add_argument("--out", default=str(ROOT / "results" / "benchmarks" / "interpolation"))
+    parser.add_argument("--summarise", action="store_true", help="print --out's table, then stop")
+    args = parser.parse_args()
+    out = Path(args.out)
+    if args.summarise:
+        paths = sorted(out.glob(f"interpolation_{args.generator}_threads*.tsv"))
+        print(summary(pd.concat(pd.read_csv(path, sep="\t") for path in paths)))
+        return
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    make_deterministic()  # as the study's job does: the same kernels, the same frames
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    section = config["interpolation"]
+    start, end = section["start"], section["end"]
+    sets = photo_sets(224, 512, (0.25, 1.0), 0)  # the default run's photos and natural crops
+    photo = sets.images[[sets.names.index(section["photo"])]]
+    base = GenerationSettings.from_dict(config["generation"])
+    base = base.with_magnitude(natural_magnitude(sets.natural["images"]))
+    generator = load_model(MODELS[args.generator])
+    others = {name: load_model(spec) for name, spec in MODELS.items() if name != args.generator}
+    rows = []
+    for steps in [int(s) for s in args.steps.split(",")]:
+        for origin in args.starts.split(","):
+            init = photo if origin == "photo" else None
+            for seed in range(args.seeds):
+                settings = replace(base, steps=steps)
+                result = science.interpolate(
+                    generator, [start], [end], settings, seed, args.frames, photos=init
+                )
+                frames = result.history["frames"][:, 0]
+                row = {"generator": args.generator, "steps": steps, "start": origin, "seed": seed}
+                for name, zoo in {args.generator: generator, **others}.items():
+                    top1 = zoo.batched_logits(frames, args.frames).argmax(dim=1).tolist()
+                    row[name] = frame_code(top1, start, end)
+                row["others_passing"] = sum(passes(row[name]) for name in others)
+                rows.append(row)
+                print(pd.DataFrame([row]).to_string(index=False, header=False), flush=True)
+    out.mkdir(parents=True, exist_ok=True)
+    table = pd.DataFrame(rows).assign(threads=torch.get_num_threads())
+    stem = f"interpolation_{args.generator}_threads{torch.get_num_threads()}"
+    table.to_csv(out / f"{stem}.tsv", sep="\t", index=False)
+    print(
+        f"\n{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch "
+        f"{torch.__version__}, {torch.get_num_threads()} threads\n\n{summary(table)}"
+    )
+
+
+def summary(table: pd.DataFrame) -> str:
+    """Per threads, budget and start: the generator's passes and the seeds on which another model
+    passes too (the study's target: at least two models)."""
+    generator = table["generator"].iloc[0]
+    lines = [
+        "| generator | threads | steps | start | seeds | generator passes | another model passes |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for (threads, steps, origin), rows in table.groupby(["threads", "steps", "start"], sort=False):
+        own = sum(passes(code) for code in rows[generator])
+        both = int((rows["others_passing"] > 0).sum())
+        lines.append(
+            f"| {generator} | {threads} | {steps} | {origin} | {len(rows)} | {own} | {both} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
