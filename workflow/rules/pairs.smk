@@ -25,11 +25,15 @@ study(
 )
 
 
+def pair_weights(wildcards):
+    """Both models' weight and label files: replacing one reruns the pair."""
+    return weights_of(wildcards.first) + weights_of(wildcards.second)
+
+
 use rule model_stage as pairs with:
     input:
         spectrum=spectrum_for(config["generation"]),
-        # both models' weight and label files: replacing one reruns the pair
-        weights=lambda wildcards: weights_of(wildcards.first) + weights_of(wildcards.second),
+        weights=pair_weights,
     output:
         images="results/pairs/{first}{op}{second}/images.safetensors",
         table=reported(
