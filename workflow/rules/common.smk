@@ -227,6 +227,12 @@ def weights_file(wildcards):
     return weights_of(wildcards.model)
 
 
+def weights_of_models(*keys):
+    """The input function of a rule that loads the models its wildcards ``keys`` name (the
+    two of a pair): their weight and label files, so that replacing one reruns the job."""
+    return lambda wildcards: [path for key in keys for path in weights_of(wildcards[key])]
+
+
 # Jobs run `python -m inputgen` from this source tree, with the Python of the environment this
 # Snakemake runs in (the project's .venv, activated or not) or, with --sdm conda, of the rule's
 # conda env (activated after this, so it comes first on PATH).

@@ -25,15 +25,10 @@ study(
 )
 
 
-def pair_weights(wildcards):
-    """Both models' weight and label files: replacing one reruns the pair."""
-    return weights_of(wildcards.first) + weights_of(wildcards.second)
-
-
 use rule model_stage as pairs with:
     input:
         spectrum=spectrum_for(config["generation"]),
-        weights=pair_weights,
+        weights=weights_of_models("first", "second"),
     output:
         images="results/pairs/{first}{op}{second}/images.safetensors",
         table=reported(
