@@ -229,8 +229,11 @@ def weights_file(wildcards):
 
 def weights_of_models(*keys):
     """The input function of a rule that loads the models its wildcards ``keys`` name (the
-    two of a pair): their weight and label files, so that replacing one reruns the job."""
-    return lambda wildcards: [path for key in keys for path in weights_of(wildcards[key])]
+    two of a pair): their weight and label files, so that replacing one reruns the job.
+    """
+    return lambda wildcards: [
+        path for key in keys for path in weights_of(wildcards[key])
+    ]
 
 
 # Jobs run `python -m inputgen` from this source tree, with the Python of the environment this
