@@ -101,6 +101,33 @@ def test_transfer_columns_and_the_summary_are_the_means_of_the_flags():
     assert controls["images"].tolist() == [1, 1] and controls["top1"].tolist() == [1.0, 1.0]
 
 
+def test_a_transfigured_photo_counts_for_any_other_model_when_one_of_them_sees_the_target():
+    table = pd.DataFrame(
+        {
+            "control": [False] * 4 + [True],
+            "self_top1": 1,
+            "self_top5": 1,
+            "end_prob": 0.9,
+            "b_top1": [1, 0, 0, 0, 1],
+            "b_top5": [1, 1, 0, 0, 1],
+            "b_prob": [0.6, 0.2, 0.0, 0.1, 0.5],
+            "c_top1": [0, 1, 0, 0, 0],
+            "c_top5": [0, 0, 1, 0, 1],
+            "c_prob": [0.1, 0.5, 0.1, 0.0, 0.2],
+        }
+    )
+    summary = transfer_summary(table, "a", ["b", "c"]).set_index(["elements", "evaluator"])
+    anyone = summary.loc[("targets", "any other")]
+    assert anyone["relation"] == "any_other" and anyone["images"] == 4
+    assert (anyone["top1"], anyone["top5"]) == (0.5, 0.75)  # each model alone: 0.25
+    assert anyone["mean_prob"] == round((0.6 + 0.5 + 0.1 + 0.1) / 4, 4)
+    assert summary.loc[("controls", "any other"), "top1"] == 1.0
+    assert summary.loc[("targets", "b"), "top1"] == summary.loc[("targets", "c"), "top1"] == 0.25
+    # one other model: its own row says it
+    alone = transfer_summary(table, "a", ["b"])
+    assert set(alone["evaluator"]) == {"a", "b"}
+
+
 def test_the_interpolation_benchmark_codes_frames_and_counts_passes_as_the_study():
     import importlib.util
 

@@ -128,8 +128,9 @@ def findings_section(tables: Mapping[str, Mapping[str, pd.DataFrame]]) -> str:
         "Transfiguration",
         "Each photo pushed toward each target class, and toward its own class as the control: "
         "the generator's probability of the target before and after, and its top class at the end; "
-        "then the fraction of transfigured photos the generator itself (self) and each other "
-        "model (transfer) calls the target: the generator alone is the adversarial case.",
+        "then the fraction of transfigured photos the generator itself (self), each other "
+        "model (transfer) and at least one other model (any_other) calls the target: the "
+        "generator alone is the adversarial case.",
         rows_table(photos, [*columns, "self_top1"]),
         *([rows_table(transfer, summary)] if transfer else []),
         off=None if photos else off_line("transfiguration"),

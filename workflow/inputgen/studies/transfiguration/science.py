@@ -173,7 +173,9 @@ def transfer_summary(
 ) -> pd.DataFrame:
     """Fractions of transfigured photos each model calls the target, separately for the real
     targets and for the controls (the photo's own class): the generator (``self``: columns
-    ``self_top1``, ``self_top5``, ``end_prob``) and every other model (``transfer``)."""
+    ``self_top1``, ``self_top5``, ``end_prob``), every other model (``transfer``), and, with
+    several, at least one of them (evaluator ``any other``, relation ``any_other``: a photo
+    counts when one of them calls it the target; ``mean_prob``: the mean of their highest)."""
     rows = []
     for elements, part in (
         ("targets", table[~table["control"]]),
@@ -194,6 +196,19 @@ def transfer_summary(
                     "top1": part[f"{prefix}_top1"].mean(),
                     "top5": part[f"{prefix}_top5"].mean(),
                     "mean_prob": part[prob].mean(),
+                }
+            )
+        if len(evaluators) > 1:  # with one, its own row says it
+            rows.append(
+                {
+                    "elements": elements,
+                    "generator": generator,
+                    "evaluator": "any other",
+                    "relation": "any_other",
+                    "images": len(part),
+                    "top1": part[[f"{e}_top1" for e in evaluators]].max(axis=1).mean(),
+                    "top5": part[[f"{e}_top5" for e in evaluators]].max(axis=1).mean(),
+                    "mean_prob": part[[f"{e}_prob" for e in evaluators]].max(axis=1).mean(),
                 }
             )
     return pd.DataFrame(rows).round(4)
