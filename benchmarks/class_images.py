@@ -288,8 +288,8 @@ def bare_pass_ms(zoo: ZooModel, classes, device, repeats: int = 5) -> float:
 
 
 def bare_window_ms(zoo: ZooModel, classes, device, passes: int) -> float:
-    """ms per image of ``passes`` bare forward+backward image passes in batches of the classes
-    (at least ``passes``; one batch more, never fewer): a window as long as a method's own."""
+    """ms per image of bare forward+backward passes in whole batches of the classes, never
+    fewer than ``passes`` image passes: a window as long as a method's own."""
     size = zoo.spec["input_size"]
     images = torch.full((len(classes), 3, size, size), 0.5, device=device, requires_grad=True)
     index = torch.arange(len(classes))
