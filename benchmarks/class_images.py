@@ -273,18 +273,8 @@ def bare_pass_ms(zoo: ZooModel, classes, device, repeats: int = 5) -> float:
     """One forward+backward to the input of a batch, per image: the median of ``repeats``
     after a warm-up (a method's time is a mean over its steps, so the bare pass's is a typical
     one too, not the best)."""
-    size = zoo.spec["input_size"]
-    images = torch.full((len(classes), 3, size, size), 0.5, device=device, requires_grad=True)
-    index = torch.arange(len(classes))
-    times = []
-    for _ in range(repeats + 1):
-        start = time.perf_counter()
-        loss = zoo.logits(images)[index, classes].sum()
-        torch.autograd.grad(loss, images)
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - start)
-    return 1000 * float(np.median(times[1:])) / len(classes)
+    times = [bare_window_ms(zoo, classes, device, len(classes)) for _ in range(repeats + 1)]
+    return float(np.median(times[1:]))
 
 
 def bare_window_ms(zoo: ZooModel, classes, device, passes: int) -> float:
@@ -471,6 +461,14 @@ def summary_table(folder: Path, class_set: str) -> str:
     return "\n".join(lines)
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (passes, rounds)."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive whole number")
+    return value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--generator", default="lite0", choices=sorted(MODELS))
@@ -501,12 +499,12 @@ def main() -> None:
     parser.add_argument("--shuffle-seed", type=int, default=None)
     parser.add_argument(
         "--overhead",
-        type=int,
+        type=positive_int,
         metavar="PASSES",
         help="time each method's loop of PASSES passes per image (every class, MACO too) "
         "against bare windows of as many passes on either side, --repeats rounds; no rating",
     )
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=positive_int, default=3)
     parser.add_argument(
         "--score-names",
         nargs=2,

@@ -35,12 +35,9 @@ from inputgen.platform.runtime import make_deterministic
 from inputgen.studies.interpolation import science
 
 ROOT = Path(__file__).resolve().parent.parent
-MODELS = {
-    "lite0": {"arch": "efficientnet_lite0", "weights": "package"},
-    "lite1": {"arch": "efficientnet_lite1", "weights": "package"},
-    "lite2": {"arch": "efficientnet_lite2", "weights": "package"},
-    "mobilenet_v2": {"arch": "mobilenet_v2", "weights": "package"},
-}
+CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+# The default config's pretrained models: the generator and the study's other models.
+MODELS = {name: spec for name, spec in CONFIG["models"].items() if spec["weights"] != "random"}
 SLED_DOGS = {248, 249}  # Eskimo dog, malamute: what the other models often call a husky
 DOGS = range(151, 269)
 
@@ -55,13 +52,37 @@ def passes(code: str) -> bool:
     return "H" in code and "D" in code
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive whole number")
+    return value
+
+
+def step_counts(text: str) -> list[int]:
+    """An argparse type: comma-separated step counts, each at least 1."""
+    return [positive_int(part) for part in text.split(",")]
+
+
+def starts(text: str) -> list[str]:
+    """An argparse type: comma-separated starts, each ``photo`` or ``noise``."""
+    found = text.split(",")
+    unknown = [start for start in found if start not in ("photo", "noise")]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown starts {unknown}; known: photo, noise")
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--generator", default="lite0", choices=sorted(MODELS))
-    parser.add_argument("--steps", default="40,160,320", help="descent steps, comma-separated")
-    parser.add_argument("--starts", default="photo,noise", help="photo and/or noise")
-    parser.add_argument("--seeds", type=int, default=4)
-    parser.add_argument("--frames", type=int, default=8)
+    parser.add_argument(
+        "--steps", type=step_counts, default="40,160,320", help="descent steps, comma-separated"
+    )
+    parser.add_argument("--starts", type=starts, default="photo,noise", help="photo and/or noise")
+    parser.add_argument("--seeds", type=positive_int, default=4)
+    parser.add_argument("--frames", type=positive_int, default=8)
     parser.add_argument(
         "--threads",
         type=int,
@@ -79,7 +100,7 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     make_deterministic()  # as the study's job does: the same kernels, the same frames
-    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    config = CONFIG
     section = config["interpolation"]
     start, end = section["start"], section["end"]
     sets = photo_sets(224, 512, (0.25, 1.0), 0)  # the default run's photos and natural crops
@@ -89,16 +110,16 @@ def main() -> None:
     generator = load_model(MODELS[args.generator])
     others = {name: load_model(spec) for name, spec in MODELS.items() if name != args.generator}
     rows = []
-    for steps in [int(s) for s in args.steps.split(",")]:
-        for origin in args.starts.split(","):
+    for budget in args.steps:
+        for origin in args.starts:
             init = photo if origin == "photo" else None
             for seed in range(args.seeds):
-                settings = replace(base, steps=steps)
+                settings = replace(base, steps=budget)
                 result = science.interpolate(
                     generator, [start], [end], settings, seed, args.frames, photos=init
                 )
                 frames = result.history["frames"][:, 0]
-                row = {"generator": args.generator, "steps": steps, "start": origin, "seed": seed}
+                row = {"generator": args.generator, "steps": budget, "start": origin, "seed": seed}
                 for name, zoo in {args.generator: generator, **others}.items():
                     top1 = zoo.batched_logits(frames, args.frames).argmax(dim=1).tolist()
                     row[name] = frame_code(top1, start, end)

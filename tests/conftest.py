@@ -160,6 +160,16 @@ def run_stage(name: str, settings: dict, **files) -> int:
     return cli.main(argv)
 
 
+def benchmark_script(name: str):
+    """benchmarks/<name>.py as a module (the scripts are no package): its functions to test."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def make_photos(directory: Path, names=("chelsea", "rocket"), crops=4, size=96) -> Path:
     """Run the photos stage into ``directory`` (p.safetensors, n.safetensors, p.png)."""
     code = run_stage(

@@ -1,13 +1,13 @@
 """The class-image recipe's parts: maco's phase-only parameterisation and its natural magnitude
 spectrum, multi-crop views, the class objectives, and the peer benchmark's pass accounting."""
 
-import importlib.util
 import math
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import torch
+from conftest import benchmark_script
 from inputgen.engine.generation import class_representations, parameterisation_of, shipped_magnitude
 from inputgen.engine.generation_settings import GenerationSettings
 from inputgen.engine.image_stats import spectrum_slope
@@ -332,12 +332,7 @@ def test_the_magnitude_is_data_not_a_setting():
 
 # ------------------------------------------------------------------- the pass accounting
 def load_benchmark():
-    spec = importlib.util.spec_from_file_location(
-        "class_images", ROOT / "benchmarks" / "class_images.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_script("class_images")
 
 
 def test_the_benchmark_counts_one_pass_per_crop(tiny):
@@ -367,7 +362,9 @@ def test_the_benchmark_counts_one_pass_per_crop(tiny):
     assert counter.images == 0
 
 
-def test_the_overhead_is_timed_against_bare_windows_as_long_as_the_method(tiny, tmp_path):
+def test_the_overhead_is_timed_against_bare_windows_as_long_as_the_method(
+    tiny, tmp_path, monkeypatch, capsys
+):
     bench = load_benchmark()
     zoo, cpu = tiny["m"], torch.device("cpu")
     calls = []
@@ -391,6 +388,11 @@ def test_the_overhead_is_timed_against_bare_windows_as_long_as_the_method(tiny, 
     )
     summary = bench.overhead_summary(tmp_path, "held_out")
     assert summary.splitlines()[-1].endswith("| 1.30 | 1.10-1.50 |")  # the median, the range
+    for flag in ("--overhead", "--repeats"):  # refused, named, before any model loads
+        monkeypatch.setattr("sys.argv", ["class_images.py", flag, "0"])
+        with pytest.raises(SystemExit):
+            bench.main()
+        assert f"argument {flag}: 0 is not a positive whole number" in capsys.readouterr().err
 
 
 def test_the_benchmark_interval_brackets_the_mean():

@@ -3,12 +3,11 @@ every such rule writes a benchmark record and takes its mem_mb, runtime and cpus
 the config's runtime.resources, which both shipped configs fill; benchmarks/resources.py turns
 a run's records into that block."""
 
-import importlib.util
 import math
 import re
 
 import yaml
-from conftest import REPO
+from conftest import REPO, benchmark_script
 
 RULE = re.compile(r"^(?:rule (\w+)|use rule \w+ as (\w+) with):\n", re.M)
 
@@ -28,10 +27,7 @@ def gpu_rules() -> dict[str, str]:
 
 
 def resources_script():
-    spec = importlib.util.spec_from_file_location("resources", REPO / "benchmarks/resources.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_script("resources")
 
 
 def test_every_gpu_rule_is_benchmarked_and_takes_its_configured_request():

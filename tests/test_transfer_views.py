@@ -128,16 +128,12 @@ def test_a_transfigured_photo_counts_for_any_other_model_when_one_of_them_sees_t
     assert set(alone["evaluator"]) == {"a", "b"}
 
 
-def test_the_interpolation_benchmark_codes_frames_and_counts_passes_as_the_study():
-    import importlib.util
+def test_the_interpolation_benchmark_codes_frames_and_counts_passes_as_the_study(
+    monkeypatch, capsys
+):
+    from conftest import REPO, benchmark_script
 
-    from conftest import REPO
-
-    spec = importlib.util.spec_from_file_location(
-        "interpolation_bench", REPO / "benchmarks/interpolation.py"
-    )
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = benchmark_script("interpolation")
     assert bench.frame_code([1, 250, 248, 251, 200], 250, 251) == ".HeDd"
     # top-1 = start on some frame and = end on another, as the study's `passes`
     assert bench.passes(".HeDd") and not bench.passes(".HHee") and not bench.passes("DDDD")
@@ -154,6 +150,16 @@ def test_the_interpolation_benchmark_codes_frames_and_counts_passes_as_the_study
     )
     rows = bench.summary(table).splitlines()[2:]
     assert rows == ["| g | 2 | 40 | photo | 2 | 1 | 1 |", "| g | 2 | 80 | photo | 1 | 1 | 0 |"]
+    # bad flags are refused, named, before any model loads
+    for argv, message in (
+        (["--starts", "photo,nose"], "unknown starts ['nose']; known: photo, noise"),
+        (["--steps", "40,0"], "0 is not a positive whole number"),
+        (["--seeds", "-1"], "-1 is not a positive whole number"),
+    ):
+        monkeypatch.setattr("sys.argv", ["interpolation.py", *argv])
+        with pytest.raises(SystemExit):
+            bench.main()
+        assert message in capsys.readouterr().err
     # README's table is the summary of the run's tables, never retyped
     folder = REPO / "docs/benchmarks/interpolation"
     runs = pd.concat(pd.read_csv(path, sep="\t") for path in sorted(folder.glob("*.tsv")))

@@ -223,17 +223,16 @@ def weights_of(name):
     return [weights.removeprefix("file:"), *files]
 
 
-def weights_file(wildcards):
-    return weights_of(wildcards.model)
-
-
 def weights_of_models(*keys):
-    """The input function of a rule that loads the models its wildcards ``keys`` name (the
-    two of a pair): their weight and label files, so that replacing one reruns the job.
+    """The input function of a rule that loads the models its wildcards ``keys`` name ({model},
+    or the two of a pair): their weight and label files, so that replacing one reruns the job.
     """
     return lambda wildcards: [
         path for key in keys for path in weights_of(wildcards[key])
     ]
+
+
+weights_file = weights_of_models("model")
 
 
 # Jobs run `python -m inputgen` from this source tree, with the Python of the environment this
