@@ -89,14 +89,41 @@ def test_the_interpolation_table_puts_every_model_beside_the_frames():
     probabilities[:, start] = torch.tensor([0.9, 0.5, 0.1])
     views = {"a": seen([start] * 3, [[start], [start], [end]]), "b": seen([start] * 3, [[7]] * 3)}
     table = interpolation.interpolation_table(
-        "a", views, {"a": probabilities, "b": probabilities}, start, end, NAMES
+        "a", views, {"a": probabilities, "b": probabilities}, start, end, NAMES, 1
     )
+    assert table["path"].tolist() == [1, 1, 1]
     assert table["frame"].tolist() == [1, 2, 3]
     assert table["fraction"].tolist() == [0.0, 0.5, 1.0]
     assert table["prob_250"].tolist() == [0.9, 0.5, 0.1]
     assert table["self_top1_end"].tolist() == [0, 0, 1]
     assert table["b_top1_name"].tolist() == [NAMES[7]] * 3
-    assert list(table.columns[:4]) == ["frame", "fraction", "prob_250", "prob_251"]
+    assert list(table.columns[:5]) == ["path", "frame", "fraction", "prob_250", "prob_251"]
+
+
+def test_the_interpolation_table_lists_the_paths_in_turn_each_frame_by_frame():
+    # Snapshots (frames=3, paths=2): image value = 10 * frame + path, read back path by path.
+    snapshots = torch.tensor([[10.0 * f + p for p in range(2)] for f in range(3)])
+    snapshots = snapshots[:, :, None, None, None].expand(3, 2, 3, 1, 1)
+    images = interpolation.path_major(snapshots)
+    assert images[:, 0, 0, 0].tolist() == [0.0, 10.0, 20.0, 1.0, 11.0, 21.0]
+    probabilities = torch.zeros(6, 1000)
+    views = {"a": seen([250] * 6, [[250]] * 6)}
+    table = interpolation.interpolation_table("a", views, {"a": probabilities}, 250, 251, NAMES, 2)
+    assert table["path"].tolist() == [1, 1, 1, 2, 2, 2]
+    assert table["frame"].tolist() == [1, 2, 3] * 2
+    assert table["fraction"].tolist() == [0.0, 0.5, 1.0] * 2
+    with pytest.raises(ValueError, match="6 images do not split into 4 paths"):
+        interpolation.interpolation_table("a", views, {"a": probabilities}, 250, 251, NAMES, 4)
+
+
+def test_each_interpolation_path_is_its_own_element_the_first_the_pairs():
+    assert interpolation.path_ids(250, 251, 1) == [250251]
+    ids = interpolation.path_ids(250, 251, 3)
+    assert ids[0] == 250251 and len(set(ids)) == 3
+    # No path of one pair is another pair's path (pair ids stay below the stride).
+    assert not set(ids) & set(interpolation.path_ids(999, 999, 3))
+    with pytest.raises(ValueError, match="paths must be >= 1, got 0"):
+        interpolation.path_ids(250, 251, 0)
 
 
 def test_the_addition_table_keeps_each_pairs_order():
@@ -233,6 +260,27 @@ def test_interpolation_writes_frames_table_and_an_animation(tmp_path):
     with Image.open(tmp_path / "i.gif") as gif:
         assert gif.n_frames == 3
     assert artifacts.read_provenance(tmp_path / "i.gif")["stage"] == "interpolation"
+
+
+def test_interpolation_draws_several_paths_side_by_side(tmp_path):
+    settings = {"name": "a", "model": A, "settings": SETTINGS, "start": 250, "end": 251,
+                "frames": 3}  # fmt: skip
+    run("interpolation", settings, **interpolation_files(tmp_path, "one"))
+    run("interpolation", {**settings, "paths": 3}, **interpolation_files(tmp_path, "three"))
+    one = artifacts.load_tensors(tmp_path / "one.safetensors")[0]["frames"]
+    three = artifacts.load_tensors(tmp_path / "three.safetensors")[0]["frames"]
+    assert three.shape == (9, *one.shape[1:])
+    # Path 1 is the single path's element (seeded alike); the others draw other pictures.
+    torch.testing.assert_close(three[:3], one, atol=1e-4, rtol=0)
+    assert (three[3:6] - three[:3]).abs().mean() > 0.01
+    assert (three[6:] - three[3:6]).abs().mean() > 0.01
+    table = pd.read_csv(tmp_path / "three.tsv", sep="\t")
+    assert table["path"].tolist() == [1, 1, 1, 2, 2, 2, 3, 3, 3]
+    passage = pd.read_csv(tmp_path / "threet.tsv", sep="\t")
+    assert passage["paths"].tolist() == [3] and passage["frames"].tolist() == [3]
+    with Image.open(tmp_path / "three.gif") as gif, Image.open(tmp_path / "one.gif") as single:
+        assert gif.n_frames == 3  # one animation frame per frame, the paths side by side
+        assert gif.size == (3 * single.size[0], single.size[1])
 
 
 def test_interpolation_can_start_from_a_photo(tmp_path):

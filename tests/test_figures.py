@@ -216,6 +216,7 @@ def interpolation_table() -> pd.DataFrame:
     fraction = np.linspace(0, 1, 5)
     return pd.DataFrame(
         {
+            "path": 1,
             "fraction": fraction,
             "prob_248": 1 - fraction,
             "prob_251": fraction,
@@ -502,12 +503,13 @@ FIGURES = {
     ),
     "studies.interpolation.figures.interpolation_frames": lambda: (
         interpolation_figures.interpolation_frames(
-            torch.rand(5, 3, 16, 16),
-            ["Eskimo dog"] * 3 + ["dalmatian"] * 2,  # each frame's top-1, as the table has it
+            torch.rand(10, 3, 16, 16),  # two paths of five frames
+            (["Eskimo dog"] * 3 + ["dalmatian"] * 2) * 2,  # each frame's top-1, as the table's
             "lite0",
             "Eskimo dog",
             "dalmatian",
             "chelsea",
+            2,
         )
     ),
     "studies.addition.figures.addition_grid": lambda: addition_figures.addition_grid(

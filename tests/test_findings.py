@@ -182,6 +182,7 @@ def hand_made() -> dict[str, dict[str, pd.DataFrame]]:
                     "generator": ["lite0", "lite0"],
                     "evaluator": ["lite0", "lite1"],
                     "relation": ["self", "transfer"],
+                    "paths": [1, 1],
                     "frames": [8, 8],
                     "start_frames": [3, 0],
                     "end_frames": [5, 8],

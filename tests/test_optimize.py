@@ -8,7 +8,8 @@ from inputgen.engine.objectives import (
     Context,
     FeatureMean,
     InputL1,
-    LogitInterpolation,
+    Interpolation,
+    LogitMargin,
     LogitMinimum,
     LogitTarget,
     VectorTarget,
@@ -74,9 +75,19 @@ def test_terms_compute_their_formulas(two_models):
     chosen = logits[torch.arange(2), classes]
     assert torch.allclose(LogitTarget("a", classes, 7.0)(ctx), (7 - chosen).abs())
     assert torch.allclose(LogitMinimum("a", classes)(ctx), chosen)
-    interpolation = LogitInterpolation("a", [4, 4], [9, 9], 7.0)(ctx)
+    husky, dalmatian = LogitTarget("a", [4, 4], 7.0), LogitTarget("a", [9, 9], 7.0)
+    interpolation = Interpolation(husky, dalmatian)(ctx)
     expected = 0.75 * (7 - logits[:, 4]).abs() + 0.25 * (7 - logits[:, 9]).abs()
     assert torch.allclose(interpolation, expected)
+    assert Interpolation(husky, dalmatian).needs() == {"a": set()}
+    # A hold of 0.25 keeps the start term until a quarter of the steps, then moves linearly.
+    held = Interpolation(LogitMargin("a", [4, 4]), LogitMargin("a", [9, 9]), hold=0.25)
+    assert torch.allclose(held(ctx), LogitMargin("a", [4, 4])(ctx))
+    later = Context(images=images, logits={"a": logits}, taps={}, progress=0.625)
+    mixed = 0.5 * LogitMargin("a", [4, 4])(later) + 0.5 * LogitMargin("a", [9, 9])(later)
+    assert torch.allclose(held(later), mixed)
+    with pytest.raises(ValueError, match=r"hold must be in \[0, 1\), got 1"):
+        Interpolation(husky, dalmatian, hold=1)
     assert torch.allclose(InputL1(0.5)(ctx), 0.5 * images.abs().sum(dim=(1, 2, 3)))
     target = torch.zeros_like(logits)
     assert torch.allclose(VectorTarget("a", target, p=2)(ctx), logits.norm(dim=1))

@@ -140,21 +140,30 @@ def test_the_interpolation_benchmark_codes_frames_and_counts_passes_as_the_study
     table = pd.DataFrame(
         {
             "generator": "g",
-            "steps": [40, 40, 80],
+            "objective": "margin",
+            "hold": [0.25, 0.25, 0.25, 0.0],
+            "steps": [40, 40, 80, 80],
             "start": "photo",
-            "seed": [0, 1, 0],
-            "g": ["HHDD", "HH..", "HDDD"],
-            "others_passing": [1, 0, 0],
+            "seed": [0, 1, 0, 0],
+            "g": ["HHDD", "HH..", "HDDD", "HD.."],
+            "others_passing": [1, 0, 0, 2],
             "threads": 2,
         }
     )
     rows = bench.summary(table).splitlines()[2:]
-    assert rows == ["| g | 2 | 40 | photo | 2 | 1 | 1 |", "| g | 2 | 80 | photo | 1 | 1 | 0 |"]
+    assert rows == [
+        "| g | 2 | margin | 0.25 | 40 | photo | 2 | 1 | 1 |",
+        "| g | 2 | margin | 0.25 | 80 | photo | 1 | 1 | 0 |",
+        "| g | 2 | margin | 0 | 80 | photo | 1 | 1 | 1 |",
+    ]
     # bad flags are refused, named, before any model loads
     for argv, message in (
         (["--starts", "photo,nose"], "unknown starts ['nose']; known: photo, noise"),
         (["--steps", "40,0"], "0 is not a positive whole number"),
         (["--seeds", "-1"], "-1 is not a positive whole number"),
+        (["--hold", "1"], "1.0 is not in [0, 1)"),
+        (["--objective", "lucent"], "invalid choice: 'lucent'"),
+        (["--photo", "dalmatian"], "--photo 'dalmatian': not a shipped photo"),
     ):
         monkeypatch.setattr("sys.argv", ["interpolation.py", *argv])
         with pytest.raises(SystemExit):
@@ -179,7 +188,7 @@ def test_interpolation_columns_and_whether_the_frames_pass_through_both_classes(
     other = seen([start] * 3, [[start], [start], [start]])  # never the end class
     table = pd.concat(
         [
-            pd.DataFrame({"frame": [1, 2, 3], "fraction": [0.0, 0.5, 1.0]}),
+            pd.DataFrame({"path": 1, "frame": [1, 2, 3], "fraction": [0.0, 0.5, 1.0]}),
             interpolation_columns("a", "a", own, own_p, start, end, NAMES),
             interpolation_columns("b", "a", other, other_p, start, end, NAMES),
         ],
@@ -198,6 +207,8 @@ def test_interpolation_columns_and_whether_the_frames_pass_through_both_classes(
     assert passage.loc["a", "relation"] == "self" and passage.loc["b", "relation"] == "transfer"
     assert passage.loc["a", ["start_frames", "end_frames", "passes"]].tolist() == [1, 1, 1]
     assert passage.loc["b", ["start_frames", "end_frames", "passes"]].tolist() == [3, 0, 0]
+    assert passage.loc["any other", "relation"] == "any_other"
+    assert passage.loc["any other", "passes"] == 0  # the generator alone passes: one model
     for model, flags in (("a", "self_"), ("b", "b_")):
         passes = table[f"{flags}top1_start"].any() and table[f"{flags}top1_end"].any()
         assert passage.loc[model, "passes"] == int(passes)
@@ -212,6 +223,42 @@ def test_interpolation_columns_and_whether_the_frames_pass_through_both_classes(
         import matplotlib.pyplot as plt
 
         plt.close(figure)
+
+
+def passage_flags(paths: list[tuple[str, str, str]]) -> pd.DataFrame:
+    """An interpolation table of 2-frame paths from each path's frame codes per model (a, b, c;
+    ``S`` the start class, ``E`` the end class, ``.`` another): only the columns
+    ``passage_table`` reads."""
+    rows = []
+    for path, codes in enumerate(paths, start=1):
+        for frame in range(2):
+            row = {"path": path, "frame": frame + 1}
+            for model, code in zip("abc", codes, strict=True):
+                prefix, flags = ("", "self_") if model == "a" else (f"{model}_", f"{model}_")
+                row[f"{flags}top1_start"] = int(code[frame] == "S")
+                row[f"{flags}top1_end"] = int(code[frame] == "E")
+                row[f"{prefix}prob_250"] = 0.1 * path
+                row[f"{prefix}prob_251"] = 0.2 * path
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def test_passes_are_the_fraction_of_paths_and_any_other_needs_the_generator_too():
+    table = passage_flags(
+        [
+            ("SE", "SE", ".."),  # a and b pass: two models
+            ("SE", "..", "SE"),  # a and c: two models
+            ("S.", "SE", "SE"),  # the generator does not pass: b and c alone
+            ("SE", "S.", ".E"),  # the generator alone
+        ]
+    )
+    passage = passage_table(table, "a", ["b", "c"], 250, 251).set_index("evaluator")
+    assert passage["paths"].tolist() == [4] * 4 and passage["frames"].tolist() == [2] * 4
+    assert passage["passes"].to_dict() == {"a": 0.75, "b": 0.5, "c": 0.5, "any other": 0.5}
+    assert passage.loc["a", "start_frames"] == 4 and passage.loc["a", "end_frames"] == 3
+    # any other's frames: frames some other model calls the class.
+    assert passage.loc["any other", ["start_frames", "end_frames"]].tolist() == [4, 4]
+    assert passage.loc["any other", "peak_prob_end"] == 0.8
 
 
 def test_addition_and_opposite_columns():
@@ -287,7 +334,7 @@ def test_interpolation_stage_rates_every_frame_by_the_other_models(tmp_path):
         assert table[f"{flags}top1_start"].tolist() == (top1 == 250).int().tolist()
         assert table[f"{flags}top1_end"].tolist() == (top1 == 251).int().tolist()
     passage = pd.read_csv(tmp_path / "t.tsv", sep="\t").set_index("evaluator")
-    assert passage.index.tolist() == ["a", "b"]
+    assert passage.index.tolist() == ["a", "b", "any other"]
     for model, flags in (("a", "self_"), ("b", "b_")):
         assert passage.loc[model, "start_frames"] == table[f"{flags}top1_start"].sum()
         assert passage.loc[model, "passes"] == int(
@@ -362,7 +409,7 @@ def test_the_rules_rate_by_every_other_pretrained_model(tmp_path):
     )
     assert not any(c.startswith("resnet18_random") for c in table.columns)
     interpolation = pd.read_csv(results / "interpolation/lite0/transfer.tsv", sep="\t")
-    assert interpolation["evaluator"].tolist() == ["lite0", "mobilenet_v2"]
+    assert interpolation["evaluator"].tolist() == ["lite0", "mobilenet_v2", "any other"]
     assert (results / "interpolation/lite0/probabilities.png").is_file()
     addition = pd.read_csv(results / "addition/lite0/addition.tsv", sep="\t")
     assert {"mobilenet_v2_top1_name", "mobilenet_v2_top5_second"} <= set(addition.columns)

@@ -208,22 +208,23 @@ class LogitMinimum(_ClassLogit):
         return self.class_logit(ctx)
 
 
-class LogitInterpolation(Term):
-    """A target that moves linearly from class a to class b over the steps (husky -> dalmatian):
-    ``(1 - t) |C - O_a(a)| + t |C - O_b(a)|`` with t the fraction of steps done. The targets
-    stay bounded whatever the class objective of other studies: a mix of two unbounded
-    objectives is only a direction, which the easier class wins."""
+class Interpolation(Term):
+    """A target that moves linearly from one term to another over the steps (husky ->
+    dalmatian): ``(1 - t) J_start + t J_end``, with t the fraction of the steps done after the
+    first ``hold`` of them, which keep the start term (t = 0). Each end is a class objective:
+    source article 1's bounded ``|C - O|`` stays bounded; with unbounded ones (margin) the
+    easier class takes over sooner, which the hold gives back to the start class."""
 
-    def __init__(self, model: str, start, end, constant: float):
-        self.start = LogitTarget(model, start, constant)
-        self.end = LogitTarget(model, end, constant)
-        self.model = model
+    def __init__(self, start: Term, end: Term, hold: float = 0.0):
+        if not 0 <= hold < 1:
+            raise ValueError(f"hold must be in [0, 1), got {hold}")
+        self.start, self.end, self.hold = start, end, hold
 
     def needs(self):
-        return {self.model: set()}
+        return merge_needs([self.start, self.end])
 
     def loss(self, ctx):
-        t = ctx.progress
+        t = max(0.0, (ctx.progress - self.hold) / (1 - self.hold))
         return (1 - t) * self.start(ctx) + t * self.end(ctx)
 
 

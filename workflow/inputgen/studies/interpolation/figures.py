@@ -20,8 +20,11 @@ def interpolation_figure(
     end: int,
     names: Sequence[str],
 ):
-    """One line per model and class over the frames: the start class's probability solid, the
-    end class's dashed, one colour per model (the generator's line thicker)."""
+    """One line per model and class over the frames, the mean over the paths: the start class's
+    probability solid, the end class's dashed, one colour per model (the generator's line
+    thicker)."""
+    paths = table["path"].nunique()
+    mean = table.groupby("fraction", as_index=False).mean(numeric_only=True)
     figure, ax = plt.subplots(figsize=(7.5, 4.2))
     colours = plt.get_cmap("tab10")
     for i, model in enumerate([generator, *evaluators]):
@@ -30,8 +33,8 @@ def interpolation_figure(
         label = legend_label(model) + (" (generator)" if model == generator else "")
         for cls, style in ((start, "-"), (end, "--")):
             ax.plot(
-                table["fraction"],
-                table[f"{prefix}prob_{cls}"],
+                mean["fraction"],
+                mean[f"{prefix}prob_{cls}"],
                 style,
                 color=colours(i % 10),
                 linewidth=width,
@@ -41,7 +44,7 @@ def interpolation_figure(
             )
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel(f"frame: fraction of the way from {names[start]} to {names[end]}")
-    ax.set_ylabel("probability")
+    ax.set_ylabel("probability" if paths == 1 else f"probability, mean of {paths} paths")
     ax.set_title(
         f"{legend_label(generator)}'s interpolation seen by every model "
         f"({names[start]} solid, {names[end]} dashed)",
@@ -59,10 +62,17 @@ def interpolation_frames(
     start: str,
     end: str,
     photo: str | None,
+    paths: int,
 ) -> plt.Figure:
-    """The frames in order, each captioned with what the generator sees (``seen_names``)."""
-    count = len(frames)
-    captions = [f"{k}/{count}: {name[:18]}" for k, name in enumerate(seen_names, start=1)]
+    """The frames in order, path by path (a row each up to 8 frames), each captioned with what
+    the generator sees (``seen_names``) after its path and frame number."""
+    count = len(frames) // paths
+    captions = [
+        (f"{k % count + 1}/{count}: " if paths == 1 else f"{k // count + 1}.{k % count + 1}: ")
+        + name[:18]
+        for k, name in enumerate(seen_names)
+    ]
     origin = f"from the photo {photo!r}" if photo else "from noise"
-    title = f"{generator}: {start} -> {end} {origin} (caption: what it sees)"
+    several = "" if paths == 1 else f"; {paths} paths, path.frame"
+    title = f"{generator}: {start} -> {end} {origin} (caption: what it sees{several})"
     return image_grid(frames, captions, columns=min(count, 8), title=title)

@@ -1,6 +1,6 @@
 """Class interpolation (source article 2): a linear path between two classes' logits over the
-descent (husky -> dalmatian), the frames rated by every model, and where each passes through
-either class."""
+descent (husky -> dalmatian), drawn along several paths side by side (each its own seeded
+element), the frames rated by every model, and where each path passes through either class."""
 
 from __future__ import annotations
 
@@ -11,36 +11,59 @@ import pandas as pd
 import torch
 
 from inputgen.engine.generation import (
+    class_term,
     fit_to_model,
     pair_ids,
     run,
 )
 from inputgen.engine.generation_settings import GenerationSettings
 from inputgen.engine.models import ZooModel
-from inputgen.engine.objectives import LogitInterpolation
+from inputgen.engine.objectives import Interpolation
 from inputgen.engine.optimize import Result
+
+# Path k's seed id is the pair's id + PATH_STRIDE * k: path 0 is the single path's element, and
+# pair ids (first * 1000 + second) stay below the stride.
+PATH_STRIDE = 1_000_000
+
+
+def path_ids(start: int, end: int, paths: int) -> list[int]:
+    """One seed id per path from ``start`` to ``end``: distinct, the first the pair's own."""
+    if paths < 1:
+        raise ValueError(f"paths must be >= 1, got {paths}")
+    (pair,) = pair_ids([start], [end])
+    return [pair + PATH_STRIDE * k for k in range(paths)]
 
 
 def interpolate(
     zoo: ZooModel,
-    starts: Sequence[int],
-    ends: Sequence[int],
+    start: int,
+    end: int,
     settings: GenerationSettings,
     seed: int,
     frames: int,
-    photos: torch.Tensor | None = None,
+    paths: int,
+    hold: float,
+    photo: torch.Tensor | None = None,
 ) -> Result:
-    """The target moves linearly from class ``start`` to class ``end`` over the steps, from the
-    scaled random start or, as in source article 1, from a photo (one per element)."""
-    objective = LogitInterpolation("model", starts, ends, settings.constant)  # bounded targets
+    """``paths`` descents side by side whose target moves linearly from class ``start`` to class
+    ``end`` over the steps after the first ``hold`` of them, each end the settings' class
+    objective; each path from its own scaled random start or, as in source article 1, all from
+    one photo (they differ by their seeded priors). One path is a coin toss for the other
+    models (benchmarks/interpolation.py): several give a rate."""
+    ids = path_ids(start, end, paths)
+    objective = Interpolation(
+        class_term(settings, "model", [start] * paths),
+        class_term(settings, "model", [end] * paths),
+        hold,
+    )
     return run(
         {"model": zoo},
         objective,
-        pair_ids(starts, ends),
+        ids,
         # No octaves: frames at a fraction of the size would mix resolution into the schedule.
         replace(settings, octaves=(1.0,)),
         seed,
-        init=None if photos is None else fit_to_model(zoo, photos),
+        init=None if photo is None else fit_to_model(zoo, photo).repeat(paths, 1, 1, 1),
         frames=frames,
         progress="interpolation",
     )
@@ -51,6 +74,12 @@ def frame_fractions(frames: int) -> list[float]:
     return [round(f, 4) for f in torch.linspace(0, 1, frames).tolist()]
 
 
+def path_major(frames: torch.Tensor) -> torch.Tensor:
+    """The descent's snapshots (frames, paths, 3, H, W) as one image per row of the tables:
+    path by path, each path's frames in order."""
+    return frames.transpose(0, 1).reshape(-1, *frames.shape[2:])
+
+
 def interpolation_table(
     generator: str,
     seen: Mapping[str, pd.DataFrame],
@@ -58,14 +87,25 @@ def interpolation_table(
     start: int,
     end: int,
     names: Sequence[str],
+    paths: int,
 ) -> pd.DataFrame:
-    """Per frame (``frame`` from 1, ``fraction`` of the way): every model's view of it, the
-    generator's first (``interpolation_columns``). ``seen`` and ``probabilities`` map each
-    model, the generator included, to its recognition and softmax of the frames."""
-    frames = len(probabilities[generator])
+    """Per path (from 1) and frame (``frame`` from 1, ``fraction`` of the way): every model's
+    view of it, the generator's first (``interpolation_columns``). ``seen`` and
+    ``probabilities`` map each model, the generator included, to its recognition and softmax of
+    the images in ``path_major`` order."""
+    images = len(probabilities[generator])
+    if images % paths:
+        raise ValueError(f"{images} images do not split into {paths} paths")
+    frames = images // paths
     return pd.concat(
         [
-            pd.DataFrame({"frame": range(1, frames + 1), "fraction": frame_fractions(frames)}),
+            pd.DataFrame(
+                {
+                    "path": [p for p in range(1, paths + 1) for _ in range(frames)],
+                    "frame": list(range(1, frames + 1)) * paths,
+                    "fraction": frame_fractions(frames) * paths,
+                }
+            ),
             *(
                 interpolation_columns(
                     model, generator, seen[model], probabilities[model], start, end, names
@@ -108,28 +148,61 @@ def interpolation_columns(
     )
 
 
+def passing_paths(table: pd.DataFrame, flags: str) -> pd.Series:
+    """Per path: whether a model (its flag prefix) passes through both classes on it, its top-1
+    the start class on some frame and the end class on another."""
+    by_path = table.groupby("path")
+    return (by_path[f"{flags}top1_start"].max() > 0) & (by_path[f"{flags}top1_end"].max() > 0)
+
+
 def passage_table(
     table: pd.DataFrame, generator: str, evaluators: Sequence[str], start: int, end: int
 ) -> pd.DataFrame:
-    """Per model (the generator, then every other one): on how many frames its top-1 is the
-    start class and the end class, whether the frames pass through both (``passes``: top-1 =
-    start on some frame and top-1 = end on some frame), and each class's peak probability."""
+    """Per model (the generator, then every other one), over the paths: on how many frames its
+    top-1 is the start class and the end class (all paths together), the fraction of paths
+    that pass through both (``passes``), and each class's peak probability. With other
+    models, one more row (evaluator ``any other``, relation ``any_other``): the fraction of
+    paths the generator and at least one other model pass through, i.e. at least two models
+    (its frame counts: frames that some other model calls either class)."""
+    paths = table["path"].nunique()
+    frames = len(table) // paths
     rows = []
     for model in [generator, *evaluators]:
         prefix, flags = interpolation_prefix(model, generator)
-        start_frames = int(table[f"{flags}top1_start"].sum())
-        end_frames = int(table[f"{flags}top1_end"].sum())
         rows.append(
             {
                 "generator": generator,
                 "evaluator": model,
                 "relation": "self" if model == generator else "transfer",
-                "frames": len(table),
-                "start_frames": start_frames,
-                "end_frames": end_frames,
-                "passes": int(start_frames > 0 and end_frames > 0),
+                "paths": paths,
+                "frames": frames,
+                "start_frames": int(table[f"{flags}top1_start"].sum()),
+                "end_frames": int(table[f"{flags}top1_end"].sum()),
+                "passes": float(passing_paths(table, flags).mean()),
                 "peak_prob_start": table[f"{prefix}prob_{start}"].max(),
                 "peak_prob_end": table[f"{prefix}prob_{end}"].max(),
             }
         )
-    return pd.DataFrame(rows)
+    if evaluators:
+        others = [interpolation_prefix(model, generator) for model in evaluators]
+        some_other = pd.concat([passing_paths(table, flags) for _, flags in others], axis=1)
+        own = passing_paths(table, "self_")
+        rows.append(
+            {
+                "generator": generator,
+                "evaluator": "any other",
+                "relation": "any_other",
+                "paths": paths,
+                "frames": frames,
+                "start_frames": int(
+                    table[[f"{flags}top1_start" for _, flags in others]].max(axis=1).sum()
+                ),
+                "end_frames": int(
+                    table[[f"{flags}top1_end" for _, flags in others]].max(axis=1).sum()
+                ),
+                "passes": float((own & some_other.any(axis=1)).mean()),
+                "peak_prob_start": table[[f"{p}prob_{start}" for p, _ in others]].max().max(),
+                "peak_prob_end": table[[f"{p}prob_{end}" for p, _ in others]].max().max(),
+            }
+        )
+    return pd.DataFrame(rows).round(4)
