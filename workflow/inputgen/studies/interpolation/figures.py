@@ -43,7 +43,7 @@ def interpolation_figure(
                 label=f"{label}: {names[cls]}",
             )
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel(f"frame: fraction of the way from {names[start]} to {names[end]}")
+    ax.set_xlabel(f"frame: fraction of the steps ({names[start]} -> {names[end]})")
     ax.set_ylabel("probability" if paths == 1 else f"probability, mean of {paths} paths")
     ax.set_title(
         f"{legend_label(generator)}'s interpolation seen by every model "

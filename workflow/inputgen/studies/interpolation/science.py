@@ -70,7 +70,8 @@ def interpolate(
 
 
 def frame_fractions(frames: int) -> list[float]:
-    """How far along from the start class to the end class each frame is: 0 to 1, evenly."""
+    """The fraction of the descent's steps done at each frame: 0 to 1, evenly (with a hold,
+    the target starts to move only after it)."""
     return [round(f, 4) for f in torch.linspace(0, 1, frames).tolist()]
 
 
@@ -89,7 +90,7 @@ def interpolation_table(
     names: Sequence[str],
     paths: int,
 ) -> pd.DataFrame:
-    """Per path (from 1) and frame (``frame`` from 1, ``fraction`` of the way): every model's
+    """Per path (from 1) and frame (``frame`` from 1, ``fraction`` of the steps): every model's
     view of it, the generator's first (``interpolation_columns``). ``seen`` and
     ``probabilities`` map each model, the generator included, to its recognition and softmax of
     the images in ``path_major`` order."""
