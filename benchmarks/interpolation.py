@@ -15,7 +15,8 @@ kernels) changes which frames the others recognise, so read the rate over seeds,
 uses. The runs before ``--objective`` and ``--hold`` existed had the article's bounded targets
 (``constant``) and no hold, as their files say.
 
-    .venv/bin/python benchmarks/interpolation.py --steps 160,320 --starts noise,photo --seeds 4
+    .venv/bin/python benchmarks/interpolation.py --threads 1 --steps 40,160 \
+        --starts noise,photo --seeds 4
 """
 
 from __future__ import annotations

@@ -106,6 +106,8 @@ def test_the_interpolation_table_lists_the_paths_in_turn_each_frame_by_frame():
     snapshots = snapshots[:, :, None, None, None].expand(3, 2, 3, 1, 1)
     images = interpolation.path_major(snapshots)
     assert images[:, 0, 0, 0].tolist() == [0.0, 10.0, 20.0, 1.0, 11.0, 21.0]
+    # The animation: one image per frame, path 1 left of path 2.
+    assert interpolation.side_by_side(snapshots)[:, 0, 0].tolist() == [[0, 1], [10, 11], [20, 21]]
     probabilities = torch.zeros(6, 1000)
     views = {"a": seen([250] * 6, [[250]] * 6)}
     table = interpolation.interpolation_table("a", views, {"a": probabilities}, 250, 251, NAMES, 2)

@@ -62,8 +62,6 @@ class Interpolate:
 )
 def interpolate(job: Job) -> None:
     """Move the target from one class to another."""
-    import torch
-
     from inputgen.engine.generation import recognition, seen_by_others
     from inputgen.engine.photos import select_photos
     from inputgen.platform import artifacts
@@ -111,8 +109,7 @@ def interpolate(job: Job) -> None:
         images, list(table["top1_name"]), s.name, names[s.start], names[s.end], s.photo, s.paths
     )
     job.write_figure("figure", figure)
-    # One animation frame per frame: the paths side by side.
-    artifacts.write_gif(job.path("gif"), torch.cat(list(snapshots.unbind(1)), dim=-1), job.record())
+    artifacts.write_gif(job.path("gif"), science.side_by_side(snapshots), job.record())
 
 
 # The findings page's table of this study: kind (the findings stage's file argument) -> what.

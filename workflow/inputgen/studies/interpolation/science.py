@@ -81,6 +81,12 @@ def path_major(frames: torch.Tensor) -> torch.Tensor:
     return frames.transpose(0, 1).reshape(-1, *frames.shape[2:])
 
 
+def side_by_side(frames: torch.Tensor) -> torch.Tensor:
+    """The descent's snapshots (frames, paths, 3, H, W) as one image per frame, the paths side
+    by side (the animation's frames)."""
+    return torch.cat(list(frames.unbind(1)), dim=-1)
+
+
 def interpolation_table(
     generator: str,
     seen: Mapping[str, pd.DataFrame],
