@@ -106,6 +106,52 @@ def test_the_digest_covers_names_dtypes_and_shapes():
     assert digest({"a": x, "b": x[:0]}) == digest({"b": x[:0], "a": x})
 
 
+def test_numpy_reads_are_the_same_arrays_checked_alike(tmp_path):
+    """framework="numpy" (table stages, which import no torch) gives the tensors' values and
+    refuses a changed file or a NaN as the torch read does: the digest is the same digest."""
+    path = tmp_path / "outputs.safetensors"
+    tensors = {"outputs": torch.randn(3, 5), "classes": torch.tensor([4, 1, 7])}
+    artifacts.save_tensors(path, tensors, record("outputs"), {"names": ["a"]})
+    arrays, metadata = artifacts.load_tensors(path, framework="numpy")
+    assert all(type(array).__module__ == "numpy" for array in arrays.values())
+    assert (
+        arrays["classes"].tolist() == [4, 1, 7]
+        and (arrays["outputs"] == tensors["outputs"].numpy()).all()
+    )
+    assert metadata == artifacts.load_tensors(path)[1]
+    assert artifacts.tensors_digest(arrays) == artifacts.tensors_digest(tensors)
+
+    overwrite(path, data_offset(path), struct.pack("<f", 0.123))
+    with pytest.raises(artifacts.ArtifactError, match="do not match the digest"):
+        artifacts.load_tensors(path, framework="numpy")
+    header = {"provenance": json.dumps(record())}
+    save_file({"x": torch.tensor([1.0, float("nan")])}, str(path), metadata=header)
+    with pytest.raises(artifacts.ArtifactError, match="tensor 'x' holds NaN or inf"):
+        artifacts.load_tensors(path, framework="numpy")
+    with pytest.raises(ValueError, match="framework must be 'pt' or 'numpy', got 'tf'"):
+        artifacts.load_tensors(path, framework="tf")
+
+
+def test_a_table_stage_reads_outputs_and_records_without_importing_torch(tmp_path):
+    """Importing torch costs a job over a second; the graph and comparison stages, and the run
+    summary's reads of records, need none."""
+    path = tmp_path / "outputs.safetensors"
+    tensors = {"outputs": torch.randn(2, 3), "classes": torch.tensor([0, 2])}
+    artifacts.save_tensors(path, tensors, record("outputs"), {"names": ["a", "b", "c"]})
+    code = (
+        "import sys\n"
+        "from inputgen.engine.outputs import read_outputs\n"
+        "from inputgen.platform.artifacts import read_provenance\n"
+        "import inputgen.studies.graphs.figures, inputgen.studies.outputs\n"
+        f"outputs, classes, _ = read_outputs({str(path)!r})\n"
+        f"assert read_provenance({str(path)!r})['stage'] == 'outputs'\n"
+        "print(outputs.dtype, classes, 'torch' in sys.modules)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["float64", "[0,", "2]", "False"]
+
+
 def test_the_digest_stays_out_of_the_metadata_a_stage_sees(tmp_path):
     path = tmp_path / "x.safetensors"
     artifacts.save_tensors(path, {"x": torch.zeros(2, dtype=torch.bfloat16)}, record(), {"k": 1})

@@ -43,5 +43,5 @@ def read_outputs(path: str) -> tuple[np.ndarray, list[int], dict]:
     classes, its metadata."""
     from inputgen.platform import artifacts
 
-    tensors, metadata = artifacts.load_tensors(path)
-    return tensors["outputs"].double().numpy(), tensors["classes"].tolist(), metadata
+    tensors, metadata = artifacts.load_tensors(path, framework="numpy")  # tables need no torch
+    return tensors["outputs"].astype(np.float64), tensors["classes"].tolist(), metadata

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
-import torch
+
+if TYPE_CHECKING:  # a job that draws only tables and curves does not pay torch's import
+    import torch
 
 
 def legend_label(name: object) -> str:
@@ -93,6 +96,8 @@ def grouped_grid(
 
 def side_by_side(columns: Sequence, captions: Sequence[str], title: str, size: int) -> plt.Figure:
     """One row per target, one column per image set (each resized to ``size`` for display)."""
+    import torch
+
     from inputgen.engine.photos import resize
 
     rows = torch.stack([resize(images, size) for images in columns], dim=1)

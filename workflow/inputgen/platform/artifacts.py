@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from safetensors import SafetensorError, safe_open
 
 if TYPE_CHECKING:
+    import numpy as np
     import torch
 
 PROVENANCE_KEY = "provenance"
@@ -238,18 +239,30 @@ def _header_digest(entries: Mapping[str, str]) -> str:
     return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()
 
 
-def tensors_digest(tensors: Mapping[str, torch.Tensor]) -> str:
-    """sha256 over each tensor's name, dtype, shape and bytes, in name order."""
-    import torch  # here, not at the top: the Snakefile imports this module without torch
+def tensors_digest(tensors: Mapping[str, torch.Tensor | np.ndarray]) -> str:
+    """sha256 over each tensor's name, dtype, shape and bytes, in name order (a numpy array
+    digests as the tensor it was read from: the dtype names agree)."""
+    import numpy as np
 
     digest = hashlib.sha256()
     for name in sorted(tensors):
-        tensor = tensors[name].detach().cpu().contiguous()
-        dtype = str(tensor.dtype).removeprefix("torch.")
-        digest.update(json.dumps([name, dtype, list(tensor.shape)]).encode() + b"\n")
-        if tensor.numel():
-            digest.update(memoryview(tensor.reshape(-1).view(torch.uint8).numpy()))
+        value = tensors[name]
+        if isinstance(value, np.ndarray):
+            dtype, data = str(value.dtype), np.ascontiguousarray(value).reshape(-1).view(np.uint8)
+        else:  # torch, imported only by whoever made the tensor
+            tensor = value.detach().cpu().contiguous()
+            dtype = str(tensor.dtype).removeprefix("torch.")
+            data = tensor.reshape(-1).view(_torch().uint8).numpy()
+        digest.update(json.dumps([name, dtype, list(value.shape)]).encode() + b"\n")
+        if data.size:
+            digest.update(memoryview(data))
     return digest.hexdigest()
+
+
+def _torch():
+    import torch  # here, not at the top: the Snakefile and table stages import no torch
+
+    return torch
 
 
 def save_tensors(
@@ -265,7 +278,7 @@ def save_tensors(
     from safetensors.torch import save as serialise
 
     for name, tensor in tensors.items():
-        if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+        if not _all_finite(tensor):
             raise ValueError(f"refusing to write {path}: tensor {name!r} holds NaN or inf")
     contiguous = {name: t.detach().cpu().contiguous() for name, t in tensors.items()}
     header = {key: json.dumps(value) for key, value in (metadata or {}).items()}
@@ -346,10 +359,10 @@ def _stage_in_header(path: Path) -> str | None:
 
 
 @contextlib.contextmanager
-def _open(path: Path):
+def _open(path: Path, framework: str = "pt"):
     """safe_open, with a damaged file reported by name, in words, with the way out."""
     try:
-        handle = safe_open(str(path), framework="pt")
+        handle = safe_open(str(path), framework=framework)
     except SafetensorError as error:
         raise ArtifactError(
             path,
@@ -366,18 +379,21 @@ def _missing(path: Path, what: str) -> FileNotFoundError:
     )
 
 
-def load_tensors(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], dict[str, object]]:
-    """Return (tensors, metadata) with metadata values JSON-decoded (provenance included).
+def load_tensors(
+    path: str | os.PathLike, framework: str = "pt"
+) -> tuple[dict[str, torch.Tensor], dict[str, object]]:
+    """Return (tensors, metadata) with metadata values JSON-decoded (provenance included);
+    ``framework="numpy"`` returns numpy arrays, checked alike, for a reader that needs no torch.
 
     Raises :class:`ArtifactError` (a ValueError) for a file that is damaged, whose tensors do
     not match the digest written with them, or that holds NaN or inf.
     """
-    import torch
-
+    if framework not in ("pt", "numpy"):
+        raise ValueError(f"framework must be 'pt' or 'numpy', got {framework!r}")
     path = Path(path)
     if not path.is_file():
         raise _missing(path, "tensor file")
-    with _open(path) as f:
+    with _open(path, framework) as f:
         tensors = {name: f.get_tensor(name) for name in f.keys()}
         header = f.metadata() or {}
     try:
@@ -412,13 +428,22 @@ def load_tensors(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], dict
             f"file was changed after it was made; {_way_out(path, stage)}",
         )
     for name, tensor in tensors.items():
-        if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+        if not _all_finite(tensor):
             raise ArtifactError(
                 path,
                 f"{path}: tensor {name!r} holds NaN or inf, which no stage writes: the file was "
                 f"changed after it was made; {_way_out(path, stage)}",
             )
     return tensors, metadata
+
+
+def _all_finite(value) -> bool:
+    """No NaN or inf in a float tensor or array (other dtypes hold none)."""
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        return not np.issubdtype(value.dtype, np.floating) or bool(np.isfinite(value).all())
+    return not value.is_floating_point() or bool(_torch().isfinite(value).all())
 
 
 def read_table(path: str | os.PathLike):
@@ -513,7 +538,7 @@ def read_provenance(path: str | os.PathLike) -> dict:
             )
         raise FileNotFoundError(f"{path} does not exist and has no provenance sidecar")
     if path.suffix == ".safetensors":
-        with _open(path) as f:
+        with _open(path, "numpy") as f:  # the header only: no torch to import for it
             metadata = f.metadata() or {}
         if PROVENANCE_KEY not in metadata:
             raise KeyError(f"{path} carries no provenance record in its header")
