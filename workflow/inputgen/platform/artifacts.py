@@ -274,7 +274,6 @@ def save_tensors(
     """Save tensors with the provenance record (and JSON-encoded extra metadata) in the header,
     and the digest of the tensors that :func:`load_tensors` checks; the record, sealed, holds
     the digest of the rest of the header."""
-    import torch
     from safetensors.torch import save as serialise
 
     for name, tensor in tensors.items():
