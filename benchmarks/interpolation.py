@@ -1,5 +1,6 @@
-"""Interpolation (source article 1, husky -> dalmatian): how often the frames pass through both
-classes for another model than the generator, per recipe, budget, start and seed.
+"""Interpolation (source article 1, husky -> dalmatian; other ``--pair``s held out): how often the
+frames pass through both classes for another model than the generator, per pair, recipe, budget,
+start and seed.
 
 The interpolation study's own science (``inputgen.studies.interpolation.science``) with the
 default config's generation section, ``--steps`` each, each end's class ``--objective`` and the
@@ -9,7 +10,8 @@ other offline models; a model passes when its top-1 is the start class on some f
 class on another (the study's ``passes``). One row per recipe, budget, start and seed: each
 model's top-1 per frame as a string (``H`` start class, ``D`` end class, ``e`` a sled dog of the
 start's neighbours (Eskimo dog, malamute), ``d`` another dog, ``.`` anything else), and how many
-other models pass. A single path is chaotic: floating-point rounding (threads, deterministic
+other models pass. ``--pair START,END`` (ImageNet indices) measures a pair the default recipe was
+not chosen on. A single path is chaotic: floating-point rounding (threads, deterministic
 kernels) changes which frames the others recognise, so read the rate over seeds, not one seed
 (the study draws several paths for that). The kernels are the deterministic ones the study's job
 uses. The runs before ``--objective`` and ``--hold`` existed had the article's bounded targets
@@ -17,6 +19,8 @@ uses. The runs before ``--objective`` and ``--hold`` existed had the article's b
 
     .venv/bin/python benchmarks/interpolation.py --threads 1 --steps 40,160 \
         --starts noise,photo --seeds 4
+    .venv/bin/python benchmarks/interpolation.py --threads 1 --steps 160 --starts noise \
+        --seeds 4 --pair 291,292   # and --pair 407,779, each also with --hold 0
 """
 
 from __future__ import annotations
@@ -79,6 +83,17 @@ def starts(text: str) -> list[str]:
     return found
 
 
+def class_pair(text: str) -> tuple[int, int]:
+    """An argparse type: ``START,END``, two distinct ImageNet class indices."""
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise argparse.ArgumentTypeError(f"{text!r} is not START,END (two class indices)")
+    pair = tuple(int(part) for part in parts)
+    if not all(0 <= c < 1000 for c in pair) or pair[0] == pair[1]:
+        raise argparse.ArgumentTypeError(f"{text!r}: two distinct ImageNet classes (0-999)")
+    return pair
+
+
 def hold_fraction(text: str) -> float:
     """An argparse type: a fraction of the steps in [0, 1)."""
     value = float(text)
@@ -111,6 +126,12 @@ def main() -> None:
         help="the fraction of the steps that keep the start class (default: the default config's)",
     )
     parser.add_argument(
+        "--pair",
+        type=class_pair,
+        default=f"{SECTION['start']},{SECTION['end']}",
+        help="START,END ImageNet classes (default: the default config's husky -> dalmatian)",
+    )
+    parser.add_argument(
         "--photo", default="chelsea", help="the shipped photo the photo start starts from"
     )
     parser.add_argument(
@@ -130,7 +151,7 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     make_deterministic()  # as the study's job does: the same kernels, the same frames
-    start, end = SECTION["start"], SECTION["end"]
+    start, end = args.pair
     sets = photo_sets(224, 512, (0.25, 1.0), 0)  # the default run's photos and natural crops
     if "photo" in args.starts and args.photo not in sets.names:
         parser.error(f"--photo {args.photo!r}: not a shipped photo; known: {', '.join(sets.names)}")
@@ -150,6 +171,8 @@ def main() -> None:
                 frames = result.history["frames"][:, 0]
                 row = {
                     "generator": args.generator,
+                    "start_class": start,
+                    "end_class": end,
                     "objective": args.objective,
                     "hold": args.hold,
                     "steps": budget,
@@ -165,7 +188,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     table = pd.DataFrame(rows).assign(threads=torch.get_num_threads())
     stem = (
-        f"interpolation_{args.generator}_{args.objective}_hold{args.hold:g}"
+        f"interpolation_{args.generator}_{start}-{end}_{args.objective}_hold{args.hold:g}"
         f"_threads{torch.get_num_threads()}"
     )
     table.to_csv(out / f"{stem}.tsv", sep="\t", index=False)
@@ -176,22 +199,24 @@ def main() -> None:
 
 
 def summary(table: pd.DataFrame) -> str:
-    """Per threads, recipe (each end's objective, the hold), budget and start: the generator's
-    passes and the seeds on which another model passes too (the study's target: at least two
-    models)."""
+    """Per pair, threads, recipe (each end's objective, the hold), budget and start: the
+    generator's passes and the seeds on which another model passes too (the study's target: at
+    least two models)."""
     generator = table["generator"].iloc[0]
     lines = [
-        "| generator | threads | objective | hold | steps | start | seeds | generator passes "
-        "| another model passes |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| generator | pair | threads | objective | hold | steps | start | seeds "
+        "| generator passes | another model passes |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    keys = ["threads", "objective", "hold", "steps", "start"]
-    for (threads, objective, hold, steps, origin), rows in table.groupby(keys, sort=False):
+    keys = ["start_class", "end_class", "threads", "objective", "hold", "steps", "start"]
+    for (first, last, threads, objective, hold, steps, origin), rows in table.groupby(
+        keys, sort=False
+    ):
         own = sum(passes(code) for code in rows[generator])
         both = int((rows["others_passing"] > 0).sum())
         lines.append(
-            f"| {generator} | {threads} | {objective} | {hold:g} | {steps} | {origin} | "
-            f"{len(rows)} | {own} | {both} |"
+            f"| {generator} | {first} -> {last} | {threads} | {objective} | {hold:g} | {steps} "
+            f"| {origin} | {len(rows)} | {own} | {both} |"
         )
     return "\n".join(lines)
 

@@ -140,6 +140,8 @@ def test_the_interpolation_benchmark_codes_frames_and_counts_passes_as_the_study
     table = pd.DataFrame(
         {
             "generator": "g",
+            "start_class": 250,
+            "end_class": 251,
             "objective": "margin",
             "hold": [0.25, 0.25, 0.25, 0.0],
             "steps": [40, 40, 80, 80],
@@ -150,11 +152,13 @@ def test_the_interpolation_benchmark_codes_frames_and_counts_passes_as_the_study
             "threads": 2,
         }
     )
-    rows = bench.summary(table).splitlines()[2:]
+    held_out = table.iloc[[0]].assign(start_class=291, end_class=292, others_passing=0)
+    rows = bench.summary(pd.concat([table, held_out])).splitlines()[2:]
     assert rows == [
-        "| g | 2 | margin | 0.25 | 40 | photo | 2 | 1 | 1 |",
-        "| g | 2 | margin | 0.25 | 80 | photo | 1 | 1 | 0 |",
-        "| g | 2 | margin | 0 | 80 | photo | 1 | 1 | 1 |",
+        "| g | 250 -> 251 | 2 | margin | 0.25 | 40 | photo | 2 | 1 | 1 |",
+        "| g | 250 -> 251 | 2 | margin | 0.25 | 80 | photo | 1 | 1 | 0 |",
+        "| g | 250 -> 251 | 2 | margin | 0 | 80 | photo | 1 | 1 | 1 |",
+        "| g | 291 -> 292 | 2 | margin | 0.25 | 40 | photo | 1 | 1 | 0 |",
     ]
     # bad flags are refused, named, before any model loads
     for argv, message in (
@@ -164,6 +168,9 @@ def test_the_interpolation_benchmark_codes_frames_and_counts_passes_as_the_study
         (["--hold", "1"], "1.0 is not in [0, 1)"),
         (["--objective", "lucent"], "invalid choice: 'lucent'"),
         (["--photo", "dalmatian"], "--photo 'dalmatian': not a shipped photo"),
+        (["--pair", "291"], "'291' is not START,END (two class indices)"),
+        (["--pair", "291,1000"], "'291,1000': two distinct ImageNet classes (0-999)"),
+        (["--pair", "291,291"], "'291,291': two distinct ImageNet classes (0-999)"),
     ):
         monkeypatch.setattr("sys.argv", ["interpolation.py", *argv])
         with pytest.raises(SystemExit):
