@@ -70,7 +70,11 @@ def _specific(error: jsonschema.ValidationError) -> list[jsonschema.ValidationEr
 def _strict_integers(schema: Mapping):
     """The schema's validator, with "integer" meaning an int: JSON Schema counts 1.0 as an
     integer, and a stage given 1.0 where it takes an int refuses it later, inside a rule."""
-    base = jsonschema.validators.validator_for(schema)
+    return _with_strict_integers(jsonschema.validators.validator_for(schema))
+
+
+@functools.cache  # one class per draft: a DAG build checks every job's settings with it
+def _with_strict_integers(base: type) -> type:
     checker = base.TYPE_CHECKER.redefine(
         "integer", lambda _, value: isinstance(value, int) and not isinstance(value, bool)
     )
