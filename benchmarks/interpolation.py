@@ -7,7 +7,7 @@ default config's generation section, ``--steps`` each, each end's class ``--obje
 ``--hold`` (the default config's unless given), from a shipped ``--photo`` (no dalmatian photo
 ships) or from noise, one path per seed. Every frame is rated by the generator and the three
 other offline models; a model passes when its top-1 is the start class on some frame and the end
-class on another (the study's ``passes``). One row per recipe, budget, start and seed: each
+class on another (the study's ``passes``). One row per pair, recipe, budget, start and seed: each
 model's top-1 per frame as a string (``H`` start class, ``D`` end class, ``e`` a sled dog of the
 start's neighbours (Eskimo dog, malamute), ``d`` another dog, ``.`` anything else), and how many
 other models pass. ``--pair START,END`` (ImageNet indices) measures a pair the default recipe was
@@ -20,7 +20,7 @@ uses. The runs before ``--objective`` and ``--hold`` existed had the article's b
     .venv/bin/python benchmarks/interpolation.py --threads 1 --steps 40,160 \
         --starts noise,photo --seeds 4
     .venv/bin/python benchmarks/interpolation.py --threads 1 --steps 160 --starts noise \
-        --seeds 4 --pair 291,292   # and --pair 407,779, each also with --hold 0
+        --seeds 8 --pair 291,292   # and 407,779 and 963,954, each also with --hold 0
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def starts(text: str) -> list[str]:
 def class_pair(text: str) -> tuple[int, int]:
     """An argparse type: ``START,END``, two distinct ImageNet class indices."""
     parts = text.split(",")
-    if len(parts) != 2:
+    if len(parts) != 2 or not all(part.strip().isdigit() for part in parts):
         raise argparse.ArgumentTypeError(f"{text!r} is not START,END (two class indices)")
     pair = tuple(int(part) for part in parts)
     if not all(0 <= c < 1000 for c in pair) or pair[0] == pair[1]:

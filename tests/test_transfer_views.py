@@ -169,6 +169,7 @@ def test_the_interpolation_benchmark_codes_frames_and_counts_passes_as_the_study
         (["--objective", "lucent"], "invalid choice: 'lucent'"),
         (["--photo", "dalmatian"], "--photo 'dalmatian': not a shipped photo"),
         (["--pair", "291"], "'291' is not START,END (two class indices)"),
+        (["--pair", "lion,tiger"], "'lion,tiger' is not START,END (two class indices)"),
         (["--pair", "291,1000"], "'291,1000': two distinct ImageNet classes (0-999)"),
         (["--pair", "291,291"], "'291,291': two distinct ImageNet classes (0-999)"),
     ):

@@ -380,7 +380,7 @@ def _missing(path: Path, what: str) -> FileNotFoundError:
 
 def load_tensors(
     path: str | os.PathLike, framework: str = "pt"
-) -> tuple[dict[str, torch.Tensor], dict[str, object]]:
+) -> tuple[dict[str, torch.Tensor | np.ndarray], dict[str, object]]:
     """Return (tensors, metadata) with metadata values JSON-decoded (provenance included);
     ``framework="numpy"`` returns numpy arrays, checked alike, for a reader that needs no torch.
 
