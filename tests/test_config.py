@@ -18,7 +18,7 @@ import torch
 import yaml
 from conftest import REPO, SNAKEMAKE
 from inputgen.engine import models
-from inputgen.platform.config import ConfigError, check_start, validate
+from inputgen.platform.config import ConfigError, check_start, read_schema, validate
 
 SCHEMA = REPO / "workflow/inputgen/platform/config.schema.yaml"
 DEFAULT_TEXT = (REPO / "config/config.yaml").read_text()
@@ -53,6 +53,23 @@ def test_defaults_are_copies_not_the_schemas_objects():
     second = validate({"models": {"m": {"arch": "resnet18", "weights": "random"}}, "classes": [1]},
                       SCHEMA)  # fmt: skip
     assert second["generation"]["priors"] == {"robust": {}}
+
+
+def test_the_schema_is_parsed_once_left_unchanged_and_read_again_when_edited(tmp_path):
+    paper = yaml.safe_load((REPO / "config/paper.yaml").read_text())
+    before = copy.deepcopy(read_schema(SCHEMA))
+    validate(paper, SCHEMA)
+    assert read_schema(SCHEMA) is read_schema(SCHEMA)  # one parse for every validation
+    assert read_schema(SCHEMA) == before  # the shared copy: validation never writes into it
+    edited = tmp_path / "schema.yaml"
+    edited.write_text(SCHEMA.read_text())
+    config = {"models": {"m": {"arch": "resnet18", "weights": "random"}}, "classes": [1], "seed": 3}
+    assert validate(copy.deepcopy(config), edited)["seed"] == 3
+    top_seed = "\n  seed:\n    type: integer\n"
+    assert SCHEMA.read_text().count(top_seed) == 1
+    edited.write_text(SCHEMA.read_text().replace(top_seed, top_seed + "    maximum: 2\n"))
+    with pytest.raises(ConfigError, match="seed"):  # the edit is read, not the first parse
+        validate(copy.deepcopy(config), edited)
 
 
 def test_the_default_recipe_is_one_thing_in_python_in_the_schema_and_in_config_yaml():

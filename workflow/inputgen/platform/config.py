@@ -93,9 +93,24 @@ def schema_errors(config: Mapping, schema: Mapping) -> list[str]:
 SCHEMA_RESOURCE = resources.files("inputgen.platform") / "config.schema.yaml"
 
 
+@functools.lru_cache(maxsize=8)
+def _parsed_schema(path: str, mtime_ns: int, size: int) -> dict:
+    return yaml.load(Path(path).read_text(), Loader=_YAML_LOADER)
+
+
+def read_schema(path: str | os.PathLike) -> dict:
+    """The schema at ``path``, parsed once per process while the file is unchanged (a new
+    modification time or size reads it again). Shared, so read-only: every default filled
+    into a config is a copy. Parsing is most of a validation's time, and the rerun tests
+    validate about a thousand configs."""
+    path = Path(path).resolve()
+    stat = path.stat()
+    return _parsed_schema(str(path), stat.st_mtime_ns, stat.st_size)
+
+
 @functools.cache
 def _package_schema() -> dict:
-    return yaml.load(SCHEMA_RESOURCE.read_text(), Loader=_YAML_LOADER)
+    return read_schema(str(SCHEMA_RESOURCE))
 
 
 def schema_defaults(section: str) -> dict:
@@ -130,7 +145,7 @@ def validate(
     ``configfiles``: the files ``config`` was read from (Snakemake's ``workflow.configfiles``),
     re-read to find the duplicate keys that the YAML loader dropped.
     """
-    schema = yaml.load(Path(schema_path).read_text(), Loader=_YAML_LOADER)
+    schema = read_schema(schema_path)
     switch_studies(config)
     problems = value_errors(config)
     if not problems:
