@@ -74,11 +74,16 @@ def test_debiased_is_near_zero_for_independent_features_where_biased_is_not():
 def test_streaming_equals_the_full_computation(debiased, data):
     x, y, rng = data
     z = rng.normal(size=(60, 3)) + 1000.0  # a large offset: the shift keeps sums from cancelling
+    full = {"x": x, "y": torch.tensor(y).float(), "z": z}
     stream = StreamingCKA(debiased=debiased)
     for rows in np.array_split(np.arange(60), [7, 20, 21, 45]):  # uneven batches, one of 1
         stream.update({"x": x[rows], "y": torch.tensor(y[rows]).float(), "z": z[rows]})
+        if stream.n == 20:  # read midway: what it kept for those 20 samples must not stay
+            midway = stream.matrix()
+            assert midway[0, 1] == pytest.approx(
+                feature_cka(x[:20], full["y"][:20], debiased), abs=1e-10
+            )
     assert stream.n == 60
-    full = {"x": x, "y": torch.tensor(y).float(), "z": z}
     matrix = stream.matrix()
     for i, a in enumerate(stream.names):
         for j, b in enumerate(stream.names):

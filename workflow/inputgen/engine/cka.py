@@ -120,6 +120,9 @@ class StreamingCKA:
         self._sum: dict[str, torch.Tensor] = {}
         self._norms: dict[str, torch.Tensor] = {}  # sum of squared row norms
         self._pairs: dict[tuple[str, str], dict[str, torch.Tensor]] = {}
+        # HSIC per pair, until the next batch: a matrix of m names asks for each of the m
+        # diagonal terms 2m times, each a pass over a (d, d) cross-product
+        self._hsic_of: dict[tuple[str, str], torch.Tensor] = {}
 
     def update(self, activations: Mapping[str, object]) -> None:
         """One batch: name -> (b, ...) activations of the same b samples for every name."""
@@ -150,6 +153,7 @@ class StreamingCKA:
             for key, value in terms.items():
                 stored[key] = stored.get(key, 0) + value
         self.n += next(iter(sizes))
+        self._hsic_of.clear()
 
     def _centred_terms(self, a: str, b: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """||Xc^T Yc||_F^2, sum_i |xc_i|^2 |yc_i|^2 and (sum_i |xc_i|^2)(sum_i |yc_i|^2)."""
@@ -172,11 +176,13 @@ class StreamingCKA:
 
     def _hsic(self, a: str, b: str) -> torch.Tensor:
         key = (a, b) if (a, b) in self._pairs else (b, a)
-        dot, rows, totals = self._centred_terms(*key)
-        if not self.debiased:
-            return dot
-        n = self.n
-        return dot - n / (n - 2) * rows + totals / ((n - 1) * (n - 2))
+        if key not in self._hsic_of:
+            dot, rows, totals = self._centred_terms(*key)
+            if self.debiased:
+                n = self.n
+                dot = dot - n / (n - 2) * rows + totals / ((n - 1) * (n - 2))
+            self._hsic_of[key] = dot
+        return self._hsic_of[key]
 
     def cka(self, a: str, b: str) -> float:
         minimum = 4 if self.debiased else 2
