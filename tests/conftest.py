@@ -206,7 +206,6 @@ SLOW_FIXTURES = {
     "second_run",  # the nightly determinism run
     "installed",  # the wheel in a fresh venv
     "dry_runs",  # the README's snakemake commands
-    "tiny_artifacts",
 }
 # and the modules whose every test runs snakemake or the README's commands; a single test
 # of more than a few seconds is marked where it is defined (@pytest.mark.slow).

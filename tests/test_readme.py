@@ -233,24 +233,6 @@ def test_readme_snakemake_commands_dry_run(command, dry_runs):
             assert re.search(rf"^total\s+{jobs.group(1)}$", output, re.M), output[-3000:]
 
 
-@pytest.fixture(scope="module")
-def tiny_artifacts(tmp_path_factory) -> Path:
-    """A run of tests/config/tiny.yaml that made just the results/... files the artifact
-    commands read (seconds, where the whole tiny run of tests/test_workflow.py takes minutes)."""
-    workdir = tmp_path_factory.mktemp("tiny_artifacts")
-    targets = sorted(
-        {
-            token
-            for command, (how, _) in COMMANDS.items()
-            if how == "artifact"
-            for token in shlex.split(command)
-            if token.startswith("results/")
-        }
-    )
-    snakemake(workdir, *targets)
-    return workdir
-
-
 @pytest.mark.parametrize(
     "command", [c for c, (how, _) in COMMANDS.items() if how in ("run", "artifact")]
 )
@@ -258,7 +240,8 @@ def test_readme_inputgen_commands_run(command, tmp_path, request):
     comment = next(c for _, cmd, c in shell_commands() if cmd == command)
     argv = shlex.split(command)
     if COMMANDS[command][0] == "artifact":
-        cwd = request.getfixturevalue("tiny_artifacts")
+        # the session's tiny run (made for tests/test_workflow.py anyway); the commands only read
+        cwd = request.getfixturevalue("tiny_run")
     else:
         cwd = fresh_copy(tmp_path)
     env = os.environ | {"TORCH_HOME": str(tmp_path / "torch")}  # empty: nothing cached
