@@ -12,7 +12,13 @@ from inputgen.engine.generation import class_representations, parameterisation_o
 from inputgen.engine.generation_settings import GenerationSettings
 from inputgen.engine.image_stats import spectrum_slope
 from inputgen.engine.models import load_model
-from inputgen.engine.objectives import Context, LogitMargin, LogitMaximum, class_objective
+from inputgen.engine.objectives import (
+    Context,
+    LogitMargin,
+    LogitMaximum,
+    TotalVariation,
+    class_objective,
+)
 from inputgen.engine.optimize import Crops, Descent, element_generators, optimize
 from inputgen.engine.parameterisations import (
     COLOUR_UNMIX,
@@ -21,8 +27,10 @@ from inputgen.engine.parameterisations import (
     magnitude_at,
     natural_magnitude,
 )
+from inputgen.platform.config import ConfigError, validate
 
 ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = ROOT / "workflow/inputgen/platform/config.schema.yaml"
 
 
 def power_law_images(count: int, size: int, exponent: float, seed: int) -> torch.Tensor:
@@ -311,6 +319,49 @@ def test_class_objectives_compute_their_formulas():
         class_objective("softmax", "m", classes, 30.0)
     with pytest.raises(ValueError, match="class objective 'softmax'"):
         GenerationSettings(class_objective="softmax")
+
+
+def test_total_variation_is_the_mean_neighbour_difference_per_image():
+    flat = torch.full((1, 3, 6, 6), 0.4)
+    stripes = torch.zeros(1, 3, 6, 6)
+    stripes[..., 1::2] = 1.0  # columns alternate: every across-difference 1, none down
+    checker = (torch.arange(6)[:, None] + torch.arange(6)[None, :]) % 2
+    checker = checker.float().expand(1, 3, 6, 6)
+    ctx = Context(images=torch.cat([flat, stripes, checker]), logits={}, taps={}, progress=0.0)
+    torch.testing.assert_close(TotalVariation(2.0)(ctx), torch.tensor([0.0, 2.0, 4.0]))
+
+
+def test_the_tv_weight_lowers_the_total_variation_of_maco_images_and_keeps_their_magnitude(
+    tiny, magnitude
+):
+    def images(tv):
+        settings = GenerationSettings(
+            steps=12,
+            lr=0.3,
+            lr_end=None,
+            rule="adam",
+            parameterisation="maco",
+            decorrelate=True,
+            priors={},
+            tv=tv,
+        ).with_magnitude(magnitude)
+        return class_representations(tiny["m"], [3, 7], settings, seed=0).images
+
+    def total_variation(batch):
+        ctx = Context(images=batch, logits={}, taps={}, progress=0.0)
+        return TotalVariation(1.0)(ctx)
+
+    plain, smooth = images(0.0), images(200.0)
+    assert (total_variation(smooth) < 0.8 * total_variation(plain)).all()
+    # the phase moved, the magnitude did not: the decorrelated signal's spectrum is maco's
+    spectrum = torch.fft.rfft2(decorrelated_signal(smooth).double(), norm="ortho").abs()
+    target = magnitude_at(magnitude, 32).double().expand_as(spectrum)
+    off_dc = torch.ones_like(spectrum, dtype=torch.bool)
+    off_dc[..., 0, 0] = False
+    torch.testing.assert_close(spectrum[off_dc], target[off_dc], rtol=2e-3, atol=2e-3)
+    config = {"models": {"m": {"arch": "resnet18", "weights": "random"}}, "classes": [1]}
+    with pytest.raises(ConfigError, match=r"generation\.tv"):
+        validate({**config, "generation": {"tv": -1.0}}, SCHEMA)
 
 
 def test_the_margin_is_blind_to_a_shift_of_every_logit():

@@ -18,7 +18,13 @@ from torch.nn import functional as F
 
 from inputgen.engine.generation_settings import GenerationSettings
 from inputgen.engine.models import ZooModel
-from inputgen.engine.objectives import InputL1, LogitMinimum, Term, class_objective
+from inputgen.engine.objectives import (
+    InputL1,
+    LogitMinimum,
+    Term,
+    TotalVariation,
+    class_objective,
+)
 from inputgen.engine.optimize import Descent, Result, optimize, scaled_random_init
 from inputgen.engine.parameterisations import Parameterisation
 from inputgen.platform.config import schema_defaults
@@ -93,6 +99,8 @@ def run(
         init = scaled_random_init(ids, size, seed, spread=settings.init_spread)
     if settings.l1:
         objective = objective + InputL1(settings.l1)
+    if settings.tv:
+        objective = objective + TotalVariation(settings.tv)
     return optimize(
         models,
         objective,

@@ -30,6 +30,7 @@ class GenerationSettings:
     rule: str = _DEFAULTS["rule"]
     constant: float = float(_DEFAULTS["constant"])
     l1: float = _DEFAULTS["l1"]
+    tv: float = _DEFAULTS["tv"]
     priors: Mapping[str, Mapping | None] = field(default_factory=lambda: dict(_DEFAULTS["priors"]))
     octaves: Sequence[float] = tuple(_DEFAULTS["octaves"])
     init_spread: float = _DEFAULTS["init_spread"]
