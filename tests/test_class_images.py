@@ -66,6 +66,21 @@ def decorrelated_signal(images: torch.Tensor) -> torch.Tensor:
     return torch.einsum("bchw,dc->bdhw", signal, COLOUR_UNMIX)
 
 
+def assert_maco_magnitude(images: torch.Tensor, magnitude: torch.Tensor) -> None:
+    """The images' decorrelated logit has exactly maco's fixed magnitude (the mean is free)."""
+    spectrum = torch.fft.rfft2(decorrelated_signal(images).double(), norm="ortho").abs()
+    target = magnitude_at(magnitude, images.shape[-1]).double().expand_as(spectrum)
+    off_dc = torch.ones_like(spectrum, dtype=torch.bool)
+    off_dc[..., 0, 0] = False
+    torch.testing.assert_close(spectrum[off_dc], target[off_dc], rtol=2e-3, atol=2e-3)
+
+
+# maco's phase under Adam, no priors: the descent of the tiny-model tests below
+MACO_ADAM = dict(
+    lr=0.3, lr_end=None, rule="adam", parameterisation="maco", decorrelate=True, priors={}
+)
+
+
 # ------------------------------------------------------------------------ the magnitude
 def test_natural_magnitude_is_the_rms_spectrum_of_the_images():
     images = power_law_images(6, 16, 2.0, seed=1)
@@ -104,12 +119,7 @@ def test_maco_keeps_its_magnitude_exactly_whatever_the_phase(maco, magnitude, si
     images = maco.to_images(phase, size)
     assert images.shape == (3, 3, size, size)
     assert 0 <= images.min() and images.max() <= 1
-    # the images' decorrelated logit has exactly the fixed magnitude (the mean is free)
-    spectrum = torch.fft.rfft2(decorrelated_signal(images).double(), norm="ortho").abs()
-    target = magnitude_at(magnitude, size).double().expand_as(spectrum)
-    off_dc = torch.ones_like(spectrum, dtype=torch.bool)
-    off_dc[..., 0, 0] = False
-    torch.testing.assert_close(spectrum[off_dc], target[off_dc], rtol=2e-3, atol=2e-3)
+    assert_maco_magnitude(images, magnitude)
 
 
 def test_chroma_scales_the_colour_channels_magnitude_and_keeps_the_luminance(maco, magnitude):
@@ -210,16 +220,9 @@ def test_maco_from_images_keeps_the_phase_of_a_maco_image(maco):
 
 
 def test_maco_descent_raises_the_target_logit(tiny, magnitude):
-    settings = GenerationSettings(
-        steps=10,
-        lr=0.3,
-        lr_end=None,
-        rule="adam",
-        parameterisation="maco",
-        decorrelate=True,
-        class_objective="logit",
-        priors={},
-    ).with_magnitude(magnitude)
+    settings = GenerationSettings(steps=10, class_objective="logit", **MACO_ADAM).with_magnitude(
+        magnitude
+    )
     zoo = tiny["m"]
     result = class_representations(zoo, [3, 7], settings, seed=0)
     trace = result.history["logit:model"]
@@ -335,16 +338,8 @@ def test_the_tv_weight_lowers_the_total_variation_of_maco_images_and_keeps_their
     tiny, magnitude
 ):
     def images(tv):
-        settings = GenerationSettings(
-            steps=12,
-            lr=0.3,
-            lr_end=None,
-            rule="adam",
-            parameterisation="maco",
-            decorrelate=True,
-            priors={},
-            tv=tv,
-        ).with_magnitude(magnitude)
+        settings = GenerationSettings(steps=12, tv=tv, **MACO_ADAM)
+        settings = settings.with_magnitude(magnitude)
         return class_representations(tiny["m"], [3, 7], settings, seed=0).images
 
     def total_variation(batch):
@@ -353,12 +348,7 @@ def test_the_tv_weight_lowers_the_total_variation_of_maco_images_and_keeps_their
 
     plain, smooth = images(0.0), images(200.0)
     assert (total_variation(smooth) < 0.8 * total_variation(plain)).all()
-    # the phase moved, the magnitude did not: the decorrelated signal's spectrum is maco's
-    spectrum = torch.fft.rfft2(decorrelated_signal(smooth).double(), norm="ortho").abs()
-    target = magnitude_at(magnitude, 32).double().expand_as(spectrum)
-    off_dc = torch.ones_like(spectrum, dtype=torch.bool)
-    off_dc[..., 0, 0] = False
-    torch.testing.assert_close(spectrum[off_dc], target[off_dc], rtol=2e-3, atol=2e-3)
+    assert_maco_magnitude(smooth, magnitude)  # the phase moved, the magnitude did not
     config = {"models": {"m": {"arch": "resnet18", "weights": "random"}}, "classes": [1]}
     with pytest.raises(ConfigError, match=r"generation\.tv"):
         validate({**config, "generation": {"tv": -1.0}}, SCHEMA)
